@@ -1,0 +1,203 @@
+"""The ``saferag`` command: ingest, search, stats, delete and evaluation."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import sys
+from typing import Annotated, Optional
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from saferag.errors import SafeRagError
+
+app = typer.Typer(help="Self-hosted, safe RAG over your own documents.", no_args_is_help=True,
+                  pretty_exceptions_enable=False, add_completion=False)
+eval_app = typer.Typer(help="Measure retrieval quality.", no_args_is_help=True)
+app.add_typer(eval_app, name="eval")
+
+out = Console(highlight=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+Uri = Annotated[Optional[str], typer.Option("--uri", help="Milvus Lite file (*.db) or server URI [env SAFERAG_MILVUS_URI]")]
+Token = Annotated[Optional[str], typer.Option("--token", help="Milvus token [env SAFERAG_MILVUS_TOKEN]")]
+Collection = Annotated[Optional[str], typer.Option("--collection", "-c", help="collection name [env SAFERAG_COLLECTION]")]
+Json = Annotated[bool, typer.Option("--json", help="print machine-readable JSON")]
+Mode = Annotated[Optional[str], typer.Option("--mode", help="hybrid (default), dense or bm25")]
+
+
+def _quiet_libraries() -> None:
+    """Keep library chatter (progress bars, RPC error logs) out of the command's output."""
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+    os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+    import pymilvus  # noqa: F401 - it configures its loggers on import; quiet them after that
+
+    quiet = ("pymilvus", "milvus_lite", "sentence_transformers", "transformers", "httpx")
+    for name in quiet:
+        logging.getLogger(name).setLevel(logging.CRITICAL)
+    for name in list(logging.root.manager.loggerDict):
+        if name.startswith(quiet):
+            logging.getLogger(name).setLevel(logging.CRITICAL)
+
+
+def _rag(uri: str | None, collection: str | None, token: str | None = None):
+    from saferag.rag import SafeRag
+
+    return SafeRag(milvus_uri=uri, collection=collection, milvus_token=token)
+
+
+def _run(fn):
+    """Run a command body: a ``SafeRagError`` is one line on stderr, Ctrl-C a clean exit."""
+    _quiet_libraries()
+    try:
+        return fn()
+    except SafeRagError as exc:
+        err.print(f"[red]error:[/red] {exc}", markup=True)
+        raise typer.Exit(1) from None
+    except KeyboardInterrupt:
+        err.print("interrupted: run the same command again to finish; nothing is duplicated or lost")
+        raise typer.Exit(130) from None
+
+
+def _mode(mode: str | None):
+    from saferag.store import MODES
+
+    if mode is not None and mode not in MODES:
+        raise SafeRagError(f"unknown --mode {mode!r}: use one of {', '.join(MODES)}")
+    return mode
+
+
+@app.command()
+def ingest(
+    paths: Annotated[list[str], typer.Argument(help="files, folders, or http(s)/file URLs")],
+    uri: Uri = None, collection: Collection = None, token: Token = None,
+    glob: Annotated[Optional[str], typer.Option("--glob", help="only files matching, e.g. '*.html'")] = None,
+    prune: Annotated[bool, typer.Option("--prune", help="delete sources not found in this ingest")] = False,
+    as_json: Json = False,
+) -> None:
+    """Ingest documents: unchanged ones are skipped, changed ones replaced."""
+
+    def body():
+        rag = _rag(uri, collection, token)
+        show = not as_json and err.is_terminal
+        with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                      TimeElapsedColumn(), console=err, disable=not show, transient=True) as bar:
+            task = bar.add_task("loading model", total=None)
+            report = rag.ingest(
+                paths, glob=glob, prune=prune,
+                on_start=lambda n: bar.update(task, total=n, description="ingesting"),
+                on_document=lambda s: bar.advance(task))
+        if as_json:
+            out.print(json.dumps(report.to_dict()), markup=False)
+            return report
+        out.print(f"documents {report.documents}  chunks written {report.chunks_written}  "
+                  f"unchanged {report.unchanged}  replaced {report.replaced}  skipped {report.skipped}  "
+                  f"failed {len(report.failed)}  pruned {len(report.pruned)}  "
+                  f"{report.seconds:.1f}s (embedding {report.embed_seconds:.1f}s)", markup=False)
+        for f in report.failed:
+            out.print(f"  failed  {f['source']}: {f['reason']}", markup=False)
+        for p in report.pruned:
+            out.print(f"  pruned  {p}", markup=False)
+        return report
+
+    report = _run(body)
+    if report.failed and not report.documents:
+        raise typer.Exit(1)
+
+
+@app.command()
+def search(
+    question: Annotated[str, typer.Argument(help="what to look for, in your words")],
+    k: Annotated[int, typer.Option("-k", min=1, help="how many chunks")] = 5,
+    mode: Mode = None,
+    filter: Annotated[str, typer.Option("--filter", help='Milvus filter, e.g. \'source like "api/%"\'')] = "",
+    uri: Uri = None, collection: Collection = None, token: Token = None, as_json: Json = False,
+) -> None:
+    """Search the collection: hybrid (dense + BM25, RRF), dense or bm25."""
+
+    def body():
+        hits = _rag(uri, collection, token).search(question, k=k, mode=_mode(mode), filter=filter)
+        if as_json:
+            out.print(json.dumps([h.to_dict() for h in hits], ensure_ascii=False), markup=False)
+            return
+        if not hits:
+            out.print("no results")
+        for i, h in enumerate(hits, 1):
+            out.print(f"[bold]{i}. {h.source}[/bold] #{h.chunk_index}  score {h.score:.4f}")
+            out.print("   " + " ".join(h.text.split())[:300], markup=False)
+
+    _run(body)
+
+
+@app.command()
+def stats(uri: Uri = None, collection: Collection = None, token: Token = None, as_json: Json = False) -> None:
+    """Show the collection's size and embedder."""
+
+    def body():
+        info = _rag(uri, collection, token).stats()
+        if as_json:
+            out.print(json.dumps(info), markup=False)
+            return
+        table = Table(show_header=False, box=None)
+        for key, value in info.items():
+            table.add_row(key, str(value))
+        out.print(table)
+
+    _run(body)
+
+
+@app.command()
+def delete(
+    source: Annotated[str, typer.Option("--source", help="the source to delete (as `search` shows it)")],
+    uri: Uri = None, collection: Collection = None, token: Token = None, as_json: Json = False,
+) -> None:
+    """Delete every chunk of one source."""
+
+    def body():
+        n = _rag(uri, collection, token).delete(source)
+        if as_json:
+            out.print(json.dumps({"source": source, "deleted": n}), markup=False)
+        elif n:
+            out.print(f"deleted {n} chunks of {source}", markup=False)
+        else:
+            raise SafeRagError(f"no chunks with source {source!r}; `saferag search` shows sources")
+
+    _run(body)
+
+
+@eval_app.command("retrieval")
+def eval_retrieval(
+    file: Annotated[str, typer.Argument(help='JSONL lines {"question": ..., "source": ...}')],
+    k: Annotated[int, typer.Option("-k", min=1)] = 5, mode: Mode = None,
+    filter: Annotated[str, typer.Option("--filter")] = "",
+    uri: Uri = None, collection: Collection = None, token: Token = None, as_json: Json = False,
+) -> None:
+    """hit@1, hit@k and MRR of the expected source in the top-k results."""
+    from saferag.evaluate import evaluate_retrieval, load_qa
+
+    def body():
+        rag = _rag(uri, collection, token)
+        res = evaluate_retrieval(rag, load_qa(file), k=k, mode=_mode(mode) or rag.settings.search_mode,
+                                 filter=filter)
+        if as_json:
+            out.print(json.dumps(res), markup=False)
+            return
+        out.print(f"n {res['n']}  mode {res['mode']}  hit@1 {res['hit@1']:.3f}  "
+                  f"hit@{k} {res[f'hit@{k}']:.3f}  MRR {res['mrr']:.3f}", markup=False)
+        for q in res["misses"]:
+            out.print(f"  miss: {q}", markup=False)
+
+    _run(body)
+
+
+def main() -> None:  # pragma: no cover - console-script entry
+    app()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,85 @@
+"""All settings in one place: environment variables ``SAFERAG_*`` over an optional TOML file.
+
+Precedence (highest first): explicit keyword arguments, environment, ``saferag.toml`` in the
+working directory (or the file named by ``SAFERAG_CONFIG``), defaults.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Literal
+
+from pydantic import Field, model_validator
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+SearchMode = Literal["hybrid", "dense", "bm25"]
+
+
+class Settings(BaseSettings):
+    """saferag's configuration; every field can be set as ``SAFERAG_<FIELD>``."""
+
+    model_config = SettingsConfigDict(env_prefix="SAFERAG_", extra="ignore")
+
+    # Store
+    milvus_uri: str = Field("./saferag.db", description="Milvus Lite file (*.db) or server URI")
+    milvus_token: str = Field("", description="token or user:password for a Milvus server")
+    collection: str = "saferag"
+
+    # Embedder
+    embed_model: str = Field("", description="sentence-transformers name or path; '' = packaged MiniLM")
+    embed_device: str = "cpu"
+    embed_batch_size: int = Field(32, ge=1)
+    query_prefix: str | None = None
+    passage_prefix: str | None = None
+
+    # Ingest
+    chunk_size: int = Field(512, ge=32)
+    chunk_overlap: int = Field(51, ge=0)
+    embed_titles: bool = Field(True, description="embed each chunk with its document's title above it")
+    ingest_batch_size: int = Field(256, ge=1, description="chunks embedded and written per round")
+    http_timeout: float = Field(30.0, gt=0)
+    max_document_mb: float = Field(100.0, gt=0)
+
+    # Search
+    search_mode: SearchMode = "hybrid"
+    top_k: int = Field(5, ge=1)
+    rrf_k: int = Field(60, ge=1)
+
+    @model_validator(mode="after")
+    def _overlap_below_size(self) -> "Settings":
+        if self.chunk_overlap >= self.chunk_size:
+            raise ValueError(
+                f"chunk_overlap ({self.chunk_overlap}) must be smaller than chunk_size ({self.chunk_size})"
+            )
+        return self
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        toml_file = os.environ.get("SAFERAG_CONFIG", "saferag.toml")
+        return (init_settings, env_settings, TomlConfigSettingsSource(settings_cls, toml_file))
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Settings from env and TOML, with the non-None ``overrides`` (e.g. CLI flags) on top."""
+    from pydantic import ValidationError
+
+    from saferag.errors import ConfigError
+
+    try:
+        return Settings(**{k: v for k, v in overrides.items() if v is not None})
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"]) or "settings"
+        raise ConfigError(f"invalid setting {where}: {first['msg']}") from None

@@ -1,0 +1,38 @@
+"""One exception hierarchy, so callers catch ``SafeRagError`` and show its message as is.
+
+Every message says what went wrong and what the user can do about it.
+"""
+
+from __future__ import annotations
+
+
+class SafeRagError(Exception):
+    """Base of every error saferag raises on purpose."""
+
+
+class ConfigError(SafeRagError):
+    """A setting is missing or invalid."""
+
+
+class InputNotFoundError(SafeRagError):
+    """A path given to ingest does not exist."""
+
+
+class DocumentError(SafeRagError):
+    """One document could not be turned into text; the ingest reports it and goes on."""
+
+
+class FetchError(DocumentError):
+    """A URL could not be fetched."""
+
+
+class EmbedderError(SafeRagError):
+    """The embedding model could not be loaded or run."""
+
+
+class StoreError(SafeRagError):
+    """Milvus could not be reached or refused an operation."""
+
+
+class CollectionMismatchError(StoreError):
+    """The collection was built with another embedder or dimension than the one configured."""

@@ -1,0 +1,164 @@
+"""Find the documents behind the paths and URLs a user names, and read their bytes.
+
+A document's ``source`` is its path relative to the root it was found under (a file named on
+its own is its own root, so its source is its file name), or its URL.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import unquote, urlparse
+
+import httpx
+
+from saferag.errors import DocumentError, FetchError, InputNotFoundError
+
+#: File suffix → document kind. Anything else is not ingested from a directory walk.
+KINDS = {".html": "html", ".htm": "html", ".md": "markdown", ".markdown": "markdown",
+         ".txt": "text", ".pdf": "pdf"}
+_CONTENT_TYPES = {"text/html": "html", "application/xhtml+xml": "html", "text/markdown": "markdown",
+                  "text/x-markdown": "markdown", "text/plain": "text", "application/pdf": "pdf"}
+
+
+@dataclass(frozen=True)
+class DocumentRef:
+    """Where a document lives: a local file or an http(s) URL."""
+
+    source: str
+    location: str  # file path or URL
+    kind: str | None  # html, markdown, text, pdf; None for a URL until its content type is known
+
+    @property
+    def is_url(self) -> bool:
+        return self.location.startswith(("http://", "https://"))
+
+
+@dataclass(frozen=True)
+class RawDocument:
+    """A document's bytes and what they are."""
+
+    ref: DocumentRef
+    data: bytes
+    kind: str
+    charset: str | None = None  # declared by an HTTP Content-Type header
+
+
+@dataclass
+class Discovery:
+    """What ``discover`` found: documents to read and files passed over as unsupported."""
+
+    refs: list[DocumentRef]
+    skipped: list[str]
+
+
+def discover(inputs: list[str], glob: str | None = None) -> Discovery:
+    """Expand directories recursively (optionally filtered by ``glob``), keep files and URLs.
+
+    Raises ``InputNotFoundError`` for a path that does not exist, before anything is read.
+    """
+    refs: list[DocumentRef] = []
+    skipped: list[str] = []
+    check_inputs(inputs)
+    for item in inputs:
+        if item.startswith(("http://", "https://")):
+            refs.append(DocumentRef(source=item, location=item, kind=None))
+            continue
+        path = _local_path(item)
+        if path.is_dir():
+            for file in sorted(_walk(path)):
+                rel = file.relative_to(path).as_posix()
+                kind = KINDS.get(file.suffix.lower())
+                if kind is None or (glob and not _matches(rel, glob)):
+                    skipped.append(rel)
+                else:
+                    refs.append(DocumentRef(source=rel, location=str(file), kind=kind))
+        else:
+            # A file named explicitly is read whatever its suffix; unknown suffixes as text.
+            refs.append(DocumentRef(source=path.name, location=str(path),
+                                    kind=KINDS.get(path.suffix.lower(), "text")))
+    return Discovery(refs=refs, skipped=skipped)
+
+
+def check_inputs(inputs: list[str]) -> None:
+    """Raise ``InputNotFoundError`` for the first local path that does not exist."""
+    if not inputs:
+        raise InputNotFoundError("nothing to ingest: name at least one file, folder or URL")
+    for item in inputs:
+        if not item.startswith(("http://", "https://")) and not _local_path(item).exists():
+            raise InputNotFoundError(f"no such file or directory: {item}")
+
+
+def _local_path(item: str) -> Path:
+    return Path(_file_url_path(item) if item.startswith("file://") else item).expanduser()
+
+
+def read(ref: DocumentRef, *, timeout: float = 30.0, max_bytes: int = 100 << 20,
+         client: httpx.Client | None = None) -> RawDocument:
+    """Read a document's bytes; raise ``DocumentError`` with a reason a user can act on."""
+    if ref.is_url:
+        return _fetch(ref, timeout=timeout, max_bytes=max_bytes, client=client)
+    try:
+        size = os.path.getsize(ref.location)
+        if size > max_bytes:
+            raise DocumentError(f"file is {size / 2**20:.0f} MiB, over the {max_bytes / 2**20:.0f} MiB limit")
+        with open(ref.location, "rb") as fh:
+            data = fh.read()
+    except PermissionError:
+        raise DocumentError("permission denied") from None
+    except OSError as exc:
+        raise DocumentError(f"cannot read file: {exc.strerror or exc}") from None
+    return RawDocument(ref=ref, data=data, kind=ref.kind or "text")
+
+
+def _fetch(ref: DocumentRef, *, timeout: float, max_bytes: int, client: httpx.Client | None) -> RawDocument:
+    own = client is None
+    client = client or httpx.Client(follow_redirects=True, timeout=timeout,
+                                    headers={"User-Agent": "saferag"})
+    try:
+        with client.stream("GET", ref.location) as resp:
+            if resp.status_code >= 400:
+                raise FetchError(f"HTTP {resp.status_code} from {ref.location}")
+            chunks, total = [], 0
+            for chunk in resp.iter_bytes():
+                total += len(chunk)
+                if total > max_bytes:
+                    raise FetchError(f"response over the {max_bytes / 2**20:.0f} MiB limit")
+                chunks.append(chunk)
+            ctype = resp.headers.get("content-type", "")
+    except httpx.TimeoutException:
+        raise FetchError(f"timed out after {timeout:g}s fetching {ref.location}") from None
+    except httpx.HTTPError as exc:
+        raise FetchError(f"cannot fetch {ref.location}: {exc}") from None
+    finally:
+        if own:
+            client.close()
+    mime, _, params = ctype.partition(";")
+    kind = _CONTENT_TYPES.get(mime.strip().lower()) or KINDS.get(Path(urlparse(ref.location).path).suffix.lower())
+    if kind is None:
+        raise FetchError(f"unsupported content type {mime.strip() or 'unknown'!r}")
+    charset = None
+    for param in params.split(";"):
+        key, _, value = param.strip().partition("=")
+        if key.lower() == "charset" and value:
+            charset = value.strip('"').lower()
+    return RawDocument(ref=ref, data=b"".join(chunks), kind=kind, charset=charset)
+
+
+def _walk(root: Path):
+    """Regular files under ``root``, following no symlinked directories (no cycles)."""
+    for dirpath, dirnames, filenames in os.walk(root):
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        for name in filenames:
+            if not name.startswith("."):
+                yield Path(dirpath) / name
+
+
+def _matches(rel: str, pattern: str) -> bool:
+    return fnmatch.fnmatch(rel, pattern) or fnmatch.fnmatch(rel.rsplit("/", 1)[-1], pattern)
+
+
+def _file_url_path(url: str) -> str:
+    return unquote(urlparse(url).path)

@@ -1,0 +1,279 @@
+"""The vector store: a narrow ``Store`` protocol and its Milvus implementation.
+
+``MilvusStore`` talks to Milvus only through ``pymilvus.MilvusClient``: a URI ending in ``.db`` is
+a Milvus Lite file (embedded, single process), ``http://host:19530`` a Milvus server or cluster.
+Each chunk row holds its text (BM25-analyzed), source, document hash, chunk index and count,
+a dense vector, a sparse BM25 vector that Milvus computes from the text, and JSON metadata.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable, Literal, Protocol, Sequence
+
+import numpy as np
+
+from saferag.errors import CollectionMismatchError, StoreError
+
+SearchMode = Literal["hybrid", "dense", "bm25"]
+MODES: tuple[str, ...] = ("hybrid", "dense", "bm25")
+
+_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,254}$")
+_PROP_EMBEDDER = "saferag.embedder"
+_PROP_VERSION = "saferag.schema"
+_SCHEMA_VERSION = "1"
+_OUTPUT = ["text", "source", "chunk_index", "doc_hash", "metadata"]
+_MAX_TEXT = 65535
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One search result; ``score`` is higher for better matches (its scale depends on the mode)."""
+
+    text: str
+    source: str
+    score: float
+    chunk_index: int
+    doc_hash: str = ""
+    metadata: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"text": self.text, "source": self.source, "score": self.score,
+                "chunk_index": self.chunk_index, "metadata": self.metadata}
+
+
+@dataclass(frozen=True)
+class ChunkRow:
+    """A chunk ready to write: text, vector and where it came from."""
+
+    text: str
+    source: str
+    doc_hash: str
+    chunk_index: int
+    chunk_count: int
+    vector: np.ndarray
+    metadata: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class StoredChunk:
+    """What the ingest needs to know about a chunk already in the store."""
+
+    doc_hash: str
+    chunk_index: int
+    chunk_count: int
+
+
+class Store(Protocol):
+    """What the pipeline needs from a vector store."""
+
+    def insert(self, rows: Sequence[ChunkRow]) -> None: ...
+    def chunks_of(self, sources: Sequence[str]) -> dict[str, list[StoredChunk]]: ...
+    def delete_source(self, source: str, *, except_hash: str | None = None, only_hash: str | None = None) -> int: ...
+    def sources(self) -> set[str]: ...
+    def flush(self) -> None: ...
+    def search(self, vector: np.ndarray | None, text: str, *, k: int = 5, mode: SearchMode = "hybrid",
+               filter: str = "") -> list[Hit]: ...
+
+
+def quote(value: str) -> str:
+    """A Milvus filter-expression string literal (Milvus Lite has no ``filter_params``)."""
+    return json.dumps(value, ensure_ascii=False)
+
+
+class MilvusStore:
+    """A saferag collection in Milvus (Lite file or server), opened or created on first use."""
+
+    def __init__(self, uri: str = "./saferag.db", *, token: str = "", collection: str = "saferag",
+                 embedder_name: str | None = None, dim: int | None = None, create: bool = True,
+                 rrf_k: int = 60) -> None:
+        if not _NAME.match(collection):
+            raise StoreError(f"invalid collection name {collection!r}: use letters, digits and "
+                             "underscores, starting with a letter or underscore")
+        self.uri, self.collection, self.rrf_k = uri, collection, rrf_k
+        self.client = _connect(uri, token)
+        self.embedder_name, self.dim = embedder_name, dim
+        if self._call("check the collection", self.client.has_collection, collection):
+            self._check_and_load()
+        elif create:
+            if embedder_name is None or dim is None:
+                raise StoreError("creating a collection needs the embedder name and dimension")
+            self._create()
+        else:
+            raise StoreError(f"collection {collection!r} does not exist at {uri}: "
+                             "run `saferag ingest` first, or pick another --collection")
+
+    # -- schema -------------------------------------------------------------------------------
+
+    def _create(self) -> None:
+        from pymilvus import DataType, Function, FunctionType
+
+        c = self.client
+        schema = c.create_schema(auto_id=True, enable_dynamic_field=False)
+        schema.add_field("id", DataType.INT64, is_primary=True)
+        schema.add_field("text", DataType.VARCHAR, max_length=_MAX_TEXT, enable_analyzer=True)
+        schema.add_field("source", DataType.VARCHAR, max_length=4096)
+        schema.add_field("doc_hash", DataType.VARCHAR, max_length=64)
+        schema.add_field("chunk_index", DataType.INT64)
+        schema.add_field("chunk_count", DataType.INT64)
+        schema.add_field("dense", DataType.FLOAT_VECTOR, dim=self.dim)
+        schema.add_field("sparse", DataType.SPARSE_FLOAT_VECTOR)
+        schema.add_field("metadata", DataType.JSON)
+        schema.add_function(Function(name="bm25", function_type=FunctionType.BM25,
+                                     input_field_names=["text"], output_field_names=["sparse"]))
+        index = c.prepare_index_params()
+        index.add_index("dense", index_type="AUTOINDEX", metric_type="IP")
+        index.add_index("sparse", index_type="SPARSE_INVERTED_INDEX", metric_type="BM25")
+        index.add_index("source", index_type="INVERTED")
+        self._call("create the collection", c.create_collection, self.collection, schema=schema,
+                   index_params=index,
+                   properties={_PROP_EMBEDDER: self.embedder_name, _PROP_VERSION: _SCHEMA_VERSION})
+
+    def _check_and_load(self) -> None:
+        desc = self._call("describe the collection", self.client.describe_collection, self.collection)
+        fields = {f["name"]: f for f in desc["fields"]}
+        props = desc.get("properties") or {}
+        if _PROP_EMBEDDER not in props or not {"dense", "sparse", "text", "source", "doc_hash"} <= fields.keys():
+            raise CollectionMismatchError(
+                f"collection {self.collection!r} at {self.uri} was not created by saferag; "
+                "pick another --collection")
+        wanted = (self.embedder_name, self.dim)
+        self.embedder_name, self.dim = props[_PROP_EMBEDDER], int(fields["dense"]["params"]["dim"])
+        if wanted[1] is not None:
+            self.check_embedder(*wanted)
+        self._call("load the collection", self.client.load_collection, self.collection)
+
+    def check_embedder(self, name: str, dim: int) -> None:
+        """Raise ``CollectionMismatchError`` unless the collection was built by this embedder."""
+        if (name, dim) != (self.embedder_name, self.dim):
+            raise CollectionMismatchError(
+                f"collection {self.collection!r} holds {self.dim}-dim vectors from {self.embedder_name!r}, "
+                f"but the configured embedder is {name!r} ({dim}-dim). Use the same embedder "
+                "(SAFERAG_EMBED_MODEL), or ingest into a new --collection.")
+
+    # -- writes -------------------------------------------------------------------------------
+
+    def insert(self, rows: Sequence[ChunkRow]) -> None:
+        if not rows:
+            return
+        data = [{"text": r.text[:_MAX_TEXT], "source": r.source, "doc_hash": r.doc_hash,
+                 "chunk_index": r.chunk_index, "chunk_count": r.chunk_count,
+                 "dense": r.vector.tolist(), "metadata": r.metadata} for r in rows]
+        self._call("insert chunks", self.client.insert, self.collection, data)
+
+    def delete_source(self, source: str, *, except_hash: str | None = None,
+                      only_hash: str | None = None) -> int:
+        """Delete a source's chunks (all, all but one document version, or one version)."""
+        expr = f"source == {quote(source)}"
+        if except_hash is not None:
+            expr += f" and doc_hash != {quote(except_hash)}"
+        if only_hash is not None:
+            expr += f" and doc_hash == {quote(only_hash)}"
+        return self._delete(expr)
+
+    def _delete(self, expr: str) -> int:
+        res = self._call("delete chunks", self.client.delete, self.collection, filter=expr)
+        if isinstance(res, dict):
+            return int(res.get("delete_count", 0))
+        return len(res) if isinstance(res, (list, tuple)) else int(getattr(res, "delete_count", 0))
+
+    def flush(self) -> None:
+        """Seal written rows so searches run on indexed segments."""
+        self._call("flush", self.client.flush, self.collection)
+
+    def close(self) -> None:
+        self.client.close()
+
+    def drop(self) -> None:
+        self._call("drop the collection", self.client.drop_collection, self.collection)
+
+    # -- reads --------------------------------------------------------------------------------
+
+    def chunks_of(self, sources: Sequence[str]) -> dict[str, list[StoredChunk]]:
+        """The stored chunks of each of ``sources`` (only those that have any)."""
+        out: dict[str, list[StoredChunk]] = {}
+        unique = sorted(set(sources))
+        for i in range(0, len(unique), 256):
+            expr = "source in " + json.dumps(unique[i:i + 256], ensure_ascii=False)
+            for row in self._iterate(expr, ["source", "doc_hash", "chunk_index", "chunk_count"]):
+                out.setdefault(row["source"], []).append(
+                    StoredChunk(row["doc_hash"], int(row["chunk_index"]), int(row["chunk_count"])))
+        return out
+
+    def sources(self) -> set[str]:
+        return {row["source"] for row in self._iterate("", ["source"])}
+
+    def count(self) -> int:
+        res = self._call("count chunks", self.client.query, self.collection, filter="",
+                         output_fields=["count(*)"])
+        return int(res[0]["count(*)"])
+
+    def _iterate(self, expr: str, fields: list[str]) -> Iterable[dict[str, Any]]:
+        it = self._call("read chunks", self.client.query_iterator, self.collection,
+                        batch_size=2000, filter=expr, output_fields=fields)
+        try:
+            while batch := self._call("read chunks", it.next):
+                yield from batch
+        finally:
+            it.close()
+
+    def search(self, vector: np.ndarray | None, text: str, *, k: int = 5, mode: SearchMode = "hybrid",
+               filter: str = "") -> list[Hit]:
+        """Top-``k`` chunks: ``dense`` (cosine), ``bm25`` (keywords) or ``hybrid`` (both, fused by RRF)."""
+        from pymilvus import AnnSearchRequest, RRFRanker
+
+        if mode not in MODES:
+            raise StoreError(f"unknown search mode {mode!r}: use one of {', '.join(MODES)}")
+        if mode != "bm25" and vector is None:
+            raise StoreError(f"{mode} search needs a query vector")
+        what = f"search (filter {filter!r})" if filter else "search"
+        if mode == "dense":
+            res = self._call(what, self.client.search, self.collection, data=[vector.tolist()],
+                             anns_field="dense", limit=k, filter=filter, output_fields=_OUTPUT,
+                             search_params={"metric_type": "IP"})
+        elif mode == "bm25":
+            res = self._call(what, self.client.search, self.collection, data=[text], anns_field="sparse",
+                             limit=k, filter=filter, output_fields=_OUTPUT,
+                             search_params={"metric_type": "BM25"})
+        else:
+            # Each side fetches a deeper list than k so fusion can promote chunks ranked well by both.
+            depth = max(4 * k, 20)
+            reqs = [AnnSearchRequest([vector.tolist()], "dense", {"metric_type": "IP"}, depth, expr=filter or None),
+                    AnnSearchRequest([text], "sparse", {"metric_type": "BM25"}, depth, expr=filter or None)]
+            res = self._call(what, self.client.hybrid_search, self.collection, reqs,
+                             RRFRanker(self.rrf_k), limit=k, output_fields=_OUTPUT)
+        hits = []
+        for h in res[0]:
+            e = h["entity"]
+            score = float(h["distance"])
+            # BM25 scores are positive; Milvus Lite reports them negated.
+            hits.append(Hit(text=e["text"], source=e["source"], chunk_index=int(e["chunk_index"]),
+                            score=abs(score) if mode == "bm25" else score,
+                            doc_hash=e.get("doc_hash", ""), metadata=e.get("metadata") or {}))
+        return hits
+
+    def _call(self, what: str, fn, *args, **kwargs):
+        from pymilvus.exceptions import MilvusException
+
+        try:
+            return fn(*args, **kwargs)
+        except MilvusException as exc:
+            msg = getattr(exc, "message", None) or str(exc)
+            raise StoreError(f"Milvus could not {what} in {self.collection!r} at {self.uri}: {msg}") from None
+
+
+def _connect(uri: str, token: str):
+    from pymilvus import MilvusClient
+
+    if uri.endswith(".db"):
+        parent = Path(uri).expanduser().resolve().parent
+        if not parent.is_dir():
+            raise StoreError(f"cannot create Milvus Lite file {uri}: folder {parent} does not exist")
+    try:
+        return MilvusClient(uri=uri, token=token, timeout=30)
+    except Exception as exc:  # pymilvus raises several types for bad URIs and dead servers
+        msg = getattr(exc, "message", None) or str(exc)
+        raise StoreError(f"cannot connect to Milvus at {uri}: {msg}") from None

@@ -1,0 +1,68 @@
+from pathlib import Path
+
+import pytest
+from corpus import TOPICS, html_page, pdf_bytes
+
+from saferag.errors import DocumentError
+from saferag.ingest.extract import to_text
+from saferag.ingest.sources import DocumentRef, RawDocument
+
+
+def raw(data: bytes, kind: str, source: str = "doc", charset: str | None = None) -> RawDocument:
+    return RawDocument(ref=DocumentRef(source, source, kind), data=data, kind=kind, charset=charset)
+
+
+def test_html_keeps_the_article_and_drops_boilerplate():
+    title, paragraphs = TOPICS["geology/volcanoes.html"]
+    doc = to_text(raw(html_page(title, paragraphs).encode(), "html"))
+    assert doc.title == "Volcanoes"
+    assert "Stratovolcanoes such as Mount Fuji" in doc.text
+    for boilerplate in ("Shop our store", "tracking", "font-family", "Cookie policy"):
+        assert boilerplate not in doc.text
+
+
+def test_short_html_page_is_not_lost():
+    doc = to_text(raw(b"<html><body><p>Just one short line.</p></body></html>", "html"))
+    assert doc.text == "Just one short line."
+
+
+def test_html_declared_charset_is_honoured():
+    page = "<html><head><meta charset='iso-8859-1'></head><body><p>Caf\xe9 cr\xe8me br\xfbl\xe9e.</p></body></html>"
+    doc = to_text(raw(page.encode("latin-1"), "html"))
+    assert "Café crème brûlée." in doc.text
+
+
+def test_markdown_title_is_its_first_heading():
+    doc = to_text(raw(b"intro\n\n# Real Title\n\nbody text", "markdown"))
+    assert doc.title == "Real Title" and "body text" in doc.text
+
+
+def test_pdf_text_and_page_starts():
+    title, paragraphs = TOPICS["manuals/bicycle.pdf"]
+    doc = to_text(raw(pdf_bytes(title, paragraphs), "pdf"))
+    assert doc.title == "Bicycle care"
+    assert "chain oil" in doc.text
+    assert len(doc.page_starts) == 3 and doc.page_starts[0] == 0
+    assert doc.text[doc.page_starts[2]:].startswith("Check tyre pressure")
+
+
+@pytest.mark.parametrize("data,kind,reason", [
+    (b"", "text", "empty file"),
+    (b"  \n\t ", "markdown", "empty file"),
+    (b"GIF89a\x00\x01\x00\x00binary", "text", "binary file"),
+    (b"caf\xe9 au lait", "text", "invalid UTF-8 at byte 3"),
+    (b"<html><body><script>x()</script></body></html>", "html", "no text found in HTML"),
+    (b"<html><head><title>t</title></head><body><div><span></span></div", "html", "no text found in HTML"),
+    (b"%PDF-1.4\n1 0 obj garbage that is not a PDF", "pdf", "corrupt PDF"),
+    (b"this is not a pdf at all", "pdf", "corrupt PDF: no %PDF header"),
+])
+def test_bad_documents_raise_a_reason(data: bytes, kind: str, reason: str):
+    with pytest.raises(DocumentError, match=reason):
+        to_text(raw(data, kind))
+
+
+def test_truncated_pdf_is_corrupt(tmp_path: Path):
+    title, paragraphs = TOPICS["manuals/bicycle.pdf"]
+    data = pdf_bytes(title, paragraphs)
+    with pytest.raises(DocumentError, match="corrupt PDF|no text layer"):
+        to_text(raw(data[: len(data) // 3], "pdf"))

@@ -1,0 +1,97 @@
+"""The `saferag` command as a user runs it: a real subprocess, real files, JSON out."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import free_port
+from corpus import QUESTIONS
+
+SAFERAG = shutil.which("saferag") or str(Path(sys.executable).parent / "saferag")
+
+
+def run(*args: str, cwd: Path, check: bool = True) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SAFERAG_")}
+    proc = subprocess.run([SAFERAG, *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=300)
+    if check and proc.returncode != 0:
+        raise AssertionError(f"saferag {' '.join(args)} exited {proc.returncode}:\n{proc.stderr}")
+    return proc
+
+
+@pytest.mark.slow
+def test_ingest_search_stats_eval_delete_flow(corpus, tmp_path):
+    db = ["--uri", str(tmp_path / "cli.db"), "--collection", "handbook"]
+    (corpus / "notes.bin.txt").write_bytes(b"\x00\x01binary")
+    (corpus / "image.png").write_bytes(b"\x89PNG")
+
+    summary = json.loads(run("ingest", str(corpus), *db, "--json", cwd=tmp_path).stdout)
+    assert summary["documents"] == 6 and summary["chunks_written"] > 6 and summary["unchanged"] == 0
+    assert summary["skipped"] == 1
+    assert summary["failed"] == [{"source": "notes.bin.txt", "reason": "binary file, not text (NUL bytes)"}]
+    assert summary["seconds"] > 0
+
+    again = json.loads(run("ingest", str(corpus), *db, "--json", cwd=tmp_path).stdout)
+    assert (again["chunks_written"], again["unchanged"]) == (0, 6)
+
+    hits = json.loads(run("search", QUESTIONS["space/jupiter.txt"], "-k", "3", *db, "--json", cwd=tmp_path).stdout)
+    assert len(hits) == 3 and hits[0]["source"] == "space/jupiter.txt"
+    assert {"text", "source", "score", "chunk_index"} <= hits[0].keys()
+    bm25 = json.loads(run("search", "sourdough starter", "--mode", "bm25", "--filter",
+                          'source like "kitchen/%"', *db, "--json", cwd=tmp_path).stdout)
+    assert bm25 and {h["source"] for h in bm25} == {"kitchen/sourdough.md"}
+
+    stats = json.loads(run("stats", *db, "--json", cwd=tmp_path).stdout)
+    assert stats["documents"] == 6 and stats["chunks"] == summary["chunks_written"] and stats["dim"] == 384
+
+    qa = tmp_path / "qa.jsonl"
+    qa.write_text("".join(json.dumps({"question": q, "source": s}) + "\n" for s, q in QUESTIONS.items()))
+    res = json.loads(run("eval", "retrieval", str(qa), "-k", "3", *db, "--json", cwd=tmp_path).stdout)
+    assert res["n"] == 6 and res["hit@3"] == 1.0 and res["hit@1"] == 1.0 and res["mrr"] == 1.0
+    text = run("eval", "retrieval", str(qa), "--mode", "bm25", *db, cwd=tmp_path).stdout
+    assert text.startswith("n 6  mode bm25  hit@1 ")
+
+    deleted = json.loads(run("delete", "--source", "space/jupiter.txt", *db, "--json", cwd=tmp_path).stdout)
+    assert deleted["deleted"] > 0
+    assert json.loads(run("stats", *db, "--json", cwd=tmp_path).stdout)["documents"] == 5
+    missing = run("delete", "--source", "space/jupiter.txt", *db, cwd=tmp_path, check=False)
+    assert missing.returncode == 1 and "no chunks with source" in missing.stderr
+
+
+def _one_line_error(proc: subprocess.CompletedProcess, pattern: str) -> None:
+    assert proc.returncode != 0
+    assert "Traceback" not in proc.stderr + proc.stdout
+    lines = [line for line in proc.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and pattern in lines[0], proc.stderr
+
+
+def test_missing_path_is_one_line_and_writes_nothing(tmp_path):
+    (tmp_path / "real.md").write_text("# Real\n\nA real file next to a typo.")
+    proc = run("ingest", str(tmp_path / "real.md"), str(tmp_path / "nope"), "--uri", str(tmp_path / "x.db"),
+               cwd=tmp_path, check=False)
+    _one_line_error(proc, "no such file or directory")
+    assert not (tmp_path / "x.db").exists()
+
+
+def test_unreachable_url_is_one_line(tmp_path):
+    url = f"http://127.0.0.1:{free_port()}/docs.html"
+    proc = run("ingest", url, "--uri", str(tmp_path / "x.db"), cwd=tmp_path, check=False)
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr + proc.stdout
+    assert f"failed  {url}: cannot fetch" in proc.stdout
+
+
+def test_search_before_ingest_and_bad_mode(tmp_path):
+    _one_line_error(run("search", "x", "--uri", str(tmp_path / "x.db"), cwd=tmp_path, check=False),
+                    "does not exist")
+    _one_line_error(run("search", "x", "--mode", "fuzzy", "--uri", str(tmp_path / "x.db"), cwd=tmp_path,
+                        check=False), "unknown --mode 'fuzzy'")
+
+
+def test_unreachable_milvus_server_is_one_line(tmp_path):
+    proc = run("stats", "--uri", f"http://127.0.0.1:{free_port()}", cwd=tmp_path, check=False)
+    _one_line_error(proc, "cannot connect to Milvus")

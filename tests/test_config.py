@@ -1,0 +1,27 @@
+import pytest
+
+from saferag.config import load_settings
+from saferag.errors import ConfigError
+
+
+def test_defaults():
+    s = load_settings()
+    assert (s.milvus_uri, s.collection, s.chunk_size, s.chunk_overlap, s.search_mode) == (
+        "./saferag.db", "saferag", 512, 51, "hybrid")
+
+
+def test_toml_then_env_then_arguments(tmp_path, monkeypatch):
+    toml = tmp_path / "saferag.toml"
+    toml.write_text('collection = "from_toml"\nchunk_size = 300\ntop_k = 7\n')
+    monkeypatch.setenv("SAFERAG_CONFIG", str(toml))
+    monkeypatch.setenv("SAFERAG_CHUNK_SIZE", "400")
+    s = load_settings(top_k=9, collection=None)
+    assert (s.collection, s.chunk_size, s.top_k) == ("from_toml", 400, 9)
+
+
+def test_invalid_settings_are_config_errors(monkeypatch):
+    with pytest.raises(ConfigError, match="chunk_overlap .* must be smaller"):
+        load_settings(chunk_size=100, chunk_overlap=100)
+    monkeypatch.setenv("SAFERAG_SEARCH_MODE", "fuzzy")
+    with pytest.raises(ConfigError, match="search_mode"):
+        load_settings()

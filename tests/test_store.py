@@ -1,0 +1,137 @@
+"""MilvusStore on real Milvus Lite, and over gRPC against a real `milvus-lite server`."""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+from conftest import free_port
+from corpus import QUESTIONS
+
+from saferag.errors import CollectionMismatchError, StoreError
+from saferag.store import MilvusStore, quote
+
+
+@pytest.fixture
+def loaded(make_rag, corpus):
+    rag = make_rag()
+    rag.ingest([str(corpus)])
+    return rag
+
+
+@pytest.mark.parametrize("mode", ["hybrid", "dense", "bm25"])
+def test_modes_return_k_hits_best_first_with_all_fields(loaded, mode):
+    hits = loaded.search(QUESTIONS["garden/compost.md"], k=4, mode=mode)
+    assert len(hits) == 4
+    assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
+    assert hits[0].source == "garden/compost.md"
+    assert hits[0].text and hits[0].chunk_index >= 0 and hits[0].metadata["kind"] == "markdown"
+
+
+def test_bm25_matches_exact_keywords_that_dense_may_miss(loaded):
+    hits = loaded.search("Callisto Ganymede", k=1, mode="bm25")
+    assert hits[0].source == "space/jupiter.txt" and hits[0].score > 0
+
+
+@pytest.mark.parametrize("mode", ["hybrid", "dense", "bm25"])
+def test_filters_restrict_every_mode(loaded, mode):
+    hits = loaded.search(QUESTIONS["garden/compost.md"], k=5, mode=mode, filter='source like "kitchen/%"')
+    assert hits and {h.source for h in hits} == {"kitchen/sourdough.md"}
+    pdf = loaded.search("chain", k=5, mode=mode, filter='metadata["kind"] == "pdf" and metadata["page"] == 1')
+    assert [(h.source, h.metadata["page"]) for h in pdf] == [("manuals/bicycle.pdf", 1)]
+    assert loaded.search("chain", k=5, mode=mode, filter='metadata["page"] == 2') == []
+
+
+def test_a_bad_filter_is_a_clear_error(loaded):
+    with pytest.raises(StoreError, match="filter 'source =='"):
+        loaded.search("anything", filter="source ==")
+
+
+def test_other_embedder_or_dimension_is_refused(loaded, tmp_path):
+    uri = loaded.settings.milvus_uri
+    loaded.close()
+    with pytest.raises(CollectionMismatchError, match="384-dim vectors from 'sentence-transformers/all-MiniLM-L6-v2'"):
+        MilvusStore(uri, collection="docs", embedder_name="BAAI/bge-large-en-v1.5", dim=1024)
+    with pytest.raises(CollectionMismatchError, match="configured embedder is 'other/minilm'"):
+        MilvusStore(uri, collection="docs", embedder_name="other/minilm", dim=384)
+
+
+def test_collection_not_made_by_saferag_is_refused(tmp_path):
+    from pymilvus import MilvusClient
+
+    uri = str(tmp_path / "foreign.db")
+    client = MilvusClient(uri)
+    client.create_collection("docs", dimension=8)
+    client.close()
+    with pytest.raises(CollectionMismatchError, match="not created by saferag"):
+        MilvusStore(uri, collection="docs", embedder_name="x", dim=8)
+
+
+def test_missing_collection_and_bad_names(tmp_path):
+    with pytest.raises(StoreError, match="does not exist.*saferag ingest"):
+        MilvusStore(str(tmp_path / "x.db"), collection="nothing_here", create=False)
+    with pytest.raises(StoreError, match="invalid collection name"):
+        MilvusStore(str(tmp_path / "x.db"), collection="bad-name!", create=False)
+    with pytest.raises(StoreError, match="folder .* does not exist"):
+        MilvusStore(str(tmp_path / "no" / "such" / "dir.db"), collection="c", create=False)
+
+
+def test_quote_makes_any_source_a_safe_literal(tmp_path):
+    store = MilvusStore(str(tmp_path / "q.db"), collection="q", embedder_name="t", dim=2)
+    from saferag.store import ChunkRow
+
+    odd = ['say "hi"', "back\\slash", "it's", "ünï/cödé.md", 'x" or source != "']
+    store.insert([ChunkRow(text=f"t{i}", source=s, doc_hash="h", chunk_index=0, chunk_count=1,
+                           vector=np.array([1.0, 0.0], dtype=np.float32), metadata={}) for i, s in enumerate(odd)])
+    for s in odd:
+        assert store.delete_source(s) == 1, s
+    assert store.count() == 0
+    assert quote('a"b') == '"a\\"b"'
+
+
+@pytest.fixture
+def milvus_server(tmp_path):
+    """A real Milvus-protocol gRPC server (`milvus-lite server`) on 127.0.0.1, stopped afterwards."""
+    exe = shutil.which("milvus-lite") or str(Path(sys.executable).parent / "milvus-lite")
+    port = free_port()
+    proc = subprocess.Popen([exe, "server", "--data-dir", str(tmp_path / "server-data"),
+                             "--host", "127.0.0.1", "--port", str(port)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            break
+        except OSError:
+            if proc.poll() is not None or time.monotonic() > deadline:
+                proc.kill()
+                raise RuntimeError(f"milvus-lite server did not start: {proc.stderr.read().decode()[-2000:]}")
+            time.sleep(0.2)
+    yield f"http://127.0.0.1:{port}"
+    proc.terminate()
+    try:
+        proc.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
+@pytest.mark.slow
+def test_remote_uri_ingest_search_and_reingest(make_rag, corpus, milvus_server):
+    rag = make_rag(milvus_server)
+    first = rag.ingest([str(corpus)])
+    assert first.documents == 6 and first.chunks_written > 6
+    for mode in ("hybrid", "dense", "bm25"):
+        assert rag.search(QUESTIONS["kitchen/sourdough.md"], k=2, mode=mode)[0].source == "kitchen/sourdough.md"
+    assert rag.ingest([str(corpus)]).chunks_written == 0
+    assert rag.stats()["chunks"] == first.chunks_written
+
+
+def test_unreachable_server_is_a_clear_error():
+    with pytest.raises(StoreError, match=r"cannot connect to Milvus at http://127\.0\.0\.1:"):
+        MilvusStore(f"http://127.0.0.1:{free_port()}", collection="c", create=False)
