@@ -18,7 +18,9 @@ def test_batch_order_is_kept_whatever_the_lengths(embedder):
     texts = ["short", "a much longer sentence " * 20, "mid length text here"]
     together = embedder.embed_documents(texts)
     alone = np.stack([embedder.embed_documents([t])[0] for t in texts])
-    assert np.allclose(together, alone, atol=1e-4)
+    sims = together @ alone.T
+    assert list(sims.argmax(axis=1)) == [0, 1, 2]
+    assert np.diag(sims).min() > 0.999
 
 
 def test_prefixes_for_known_families():
@@ -35,3 +37,23 @@ def test_configured_prefix_is_applied(embedder):
 def test_unloadable_model_is_an_embedder_error(tmp_path):
     with pytest.raises(EmbedderError, match="cannot load embedding model .*local path"):
         SentenceTransformerEmbedder(str(tmp_path / "no-model-here"))
+
+
+def test_bfloat16_vectors_match_float32(embedder):
+    """The fidelity check behind `embed_precision=auto`: bfloat16 must not move vectors."""
+    texts = [f"Paragraph {i}: the library reference explains function {i} and its arguments." for i in range(24)]
+    fp32 = SentenceTransformerEmbedder(precision="float32").embed_documents(texts)
+    bf16 = SentenceTransformerEmbedder(precision="bfloat16").embed_documents(texts)
+    assert np.allclose(np.linalg.norm(bf16, axis=1), 1.0, atol=1e-5)
+    cos = np.sum(fp32 * bf16, axis=1)
+    assert cos.min() > 0.999, cos.min()
+
+
+def test_precision_is_resolved_and_validated():
+    from saferag.embed import cpu_has_amx, resolve_precision
+
+    assert resolve_precision("auto", "cpu") == ("bfloat16" if cpu_has_amx() else "float32")
+    assert resolve_precision("auto", "cuda") == "float32"
+    assert resolve_precision("float32", "cpu") == "float32"
+    with pytest.raises(EmbedderError, match="unknown embed precision"):
+        resolve_precision("int4", "cpu")

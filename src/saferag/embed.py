@@ -54,11 +54,37 @@ def prefixes_for(model_name: str) -> tuple[str, str]:
     return "", ""
 
 
+def cpu_has_amx() -> bool:
+    """Whether this CPU has AMX tiles, where torch runs bfloat16 matrix math in hardware."""
+    import torch
+
+    probe = getattr(torch.cpu, "_is_amx_tile_supported", None)  # private, but the only probe torch has
+    try:
+        return bool(probe and probe())
+    except Exception:  # pragma: no cover - older torch builds
+        return False
+
+
+def resolve_precision(precision: str, device: str) -> str:
+    """``auto`` → ``bfloat16`` on a CPU with AMX, else ``float32``; explicit choices pass through.
+
+    Measured on a 2-core Sapphire Rapids VM: bfloat16 autocast embeds 2.2x faster than float32
+    with mean cosine 0.99999 to the float32 vectors (docs/benchmarks.md). Without AMX, bfloat16
+    is emulated and slower, so ``auto`` keeps float32 there.
+    """
+    if precision not in ("auto", "float32", "bfloat16"):
+        raise EmbedderError(f"unknown embed precision {precision!r}: use auto, float32 or bfloat16")
+    if precision != "auto":
+        return precision
+    return "bfloat16" if device == "cpu" and cpu_has_amx() else "float32"
+
+
 class SentenceTransformerEmbedder:
     """sentence-transformers model by hub name or local path; the packaged MiniLM by default."""
 
-    def __init__(self, model: str = "", *, device: str = "cpu", batch_size: int = 32,
-                 query_prefix: str | None = None, passage_prefix: str | None = None) -> None:
+    def __init__(self, model: str = "", *, device: str = "cpu", batch_size: int = 8,
+                 query_prefix: str | None = None, passage_prefix: str | None = None,
+                 precision: str = "auto") -> None:
         from sentence_transformers import SentenceTransformer
 
         self.name = model or PACKAGED_MODEL_NAME
@@ -83,6 +109,8 @@ class SentenceTransformerEmbedder:
         self.query_prefix = query_prefix if query_prefix is not None else prompts.get("query", known_q)
         self.passage_prefix = passage_prefix if passage_prefix is not None else prompts.get(
             "document", prompts.get("passage", known_p))
+        self.device = device
+        self.precision = resolve_precision(precision, device)
         # torch modules are not documented as thread-safe for concurrent forward passes.
         self._lock = threading.Lock()
 
@@ -94,10 +122,16 @@ class SentenceTransformerEmbedder:
         return self._encode([self.query_prefix + text])[0]
 
     def _encode(self, texts: list[str]) -> np.ndarray:
-        with self._lock:
-            vectors = self._model.encode(texts, batch_size=self.batch_size, normalize_embeddings=True,
-                                         convert_to_numpy=True, show_progress_bar=False)
-        return np.asarray(vectors, dtype=np.float32)
+        import torch
+
+        with self._lock, torch.autocast(device_type=self.device.split(":")[0], dtype=torch.bfloat16,
+                                        enabled=self.precision == "bfloat16"):
+            vectors = self._model.encode(texts, batch_size=self.batch_size, convert_to_numpy=True,
+                                         show_progress_bar=False)
+        vectors = np.asarray(vectors, dtype=np.float32)
+        # Normalize in float32 whatever the compute precision, so inner product is cosine.
+        norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+        return vectors / np.maximum(norms, 1e-12)
 
 
 def load_embedder(settings) -> Embedder:
@@ -105,4 +139,5 @@ def load_embedder(settings) -> Embedder:
     return SentenceTransformerEmbedder(settings.embed_model, device=settings.embed_device,
                                        batch_size=settings.embed_batch_size,
                                        query_prefix=settings.query_prefix,
-                                       passage_prefix=settings.passage_prefix)
+                                       passage_prefix=settings.passage_prefix,
+                                       precision=settings.embed_precision)

@@ -58,7 +58,8 @@ class SafeRag:
     def _open(self, **kwargs: Any) -> MilvusStore:
         s = self.settings
         return MilvusStore(s.milvus_uri, token=s.milvus_token, collection=s.collection,
-                           rrf_k=s.rrf_k, **kwargs)
+                           rrf_k=s.rrf_k, bm25_stop_words=s.bm25_stop_words,
+                           hybrid_candidates=s.hybrid_candidates, **kwargs)
 
     def ingest(self, inputs: list[str], *, glob: str | None = None, prune: bool = False,
                on_start: Callable[[int], None] | None = None,

@@ -173,7 +173,7 @@ def ingest(inputs: list[str], *, store: Store, embedder: Embedder, chunk_size: i
         flush_queue()
 
     if prune:
-        for source in sorted(store.sources() - seen - {r.source for r in found.refs}):
+        for source in sorted(store.sources() - {r.source for r in found.refs}):
             store.delete_source(source)
             report.pruned.append(source)
             changed = True
