@@ -95,3 +95,13 @@ def test_search_before_ingest_and_bad_mode(tmp_path):
 def test_unreachable_milvus_server_is_one_line(tmp_path):
     proc = run("stats", "--uri", f"http://127.0.0.1:{free_port()}", cwd=tmp_path, check=False)
     _one_line_error(proc, "cannot connect to Milvus")
+
+
+@pytest.mark.slow
+def test_demo_runs_offline_on_the_shipped_docs(tmp_path):
+    first = json.loads(run("demo", "--uri", str(tmp_path / "demo.db"), "--json", cwd=tmp_path).stdout)
+    assert first["ingest"]["documents"] >= 2 and not first["ingest"]["failed"]
+    assert first["results"] and first["results"][0]["source"].endswith(".md")
+    assert any("interrupted" in r["text"] or "killed" in r["text"] for r in first["results"])
+    again = json.loads(run("demo", "--uri", str(tmp_path / "demo.db"), "--json", cwd=tmp_path).stdout)
+    assert again["ingest"]["chunks_written"] == 0

@@ -195,6 +195,36 @@ def eval_retrieval(
     _run(body)
 
 
+DEMO_QUESTION = "What happens if an ingest is killed halfway through?"
+
+
+@app.command()
+def demo(
+    question: Annotated[str, typer.Argument(help="what to ask saferag's own docs")] = DEMO_QUESTION,
+    uri: Uri = None, as_json: Json = False,
+) -> None:
+    """Ingest saferag's own documentation (shipped with the package) and search it. No network."""
+    from saferag.demo import demo_docs
+
+    def body():
+        rag = _rag(uri, "saferag_demo")
+        report = rag.ingest([str(demo_docs())])
+        hits = rag.search(question, k=3)
+        if as_json:
+            out.print(json.dumps({"ingest": report.to_dict(), "question": question,
+                                  "results": [h.to_dict() for h in hits]}, ensure_ascii=False), markup=False)
+            return
+        out.print(f"Ingested {report.documents} documents of saferag's docs into collection "
+                  f"'saferag_demo' at {rag.settings.milvus_uri} ({report.chunks_written} chunks written, "
+                  f"{report.unchanged} unchanged, {report.seconds:.1f}s).\n", markup=False)
+        out.print(f"[bold]Q: {question}[/bold]")
+        for i, h in enumerate(hits, 1):
+            out.print(f"[bold]{i}. {h.source}[/bold] #{h.chunk_index}  score {h.score:.4f}")
+            out.print("   " + " ".join(h.text.split())[:400], markup=False)
+
+    _run(body)
+
+
 def main() -> None:  # pragma: no cover - console-script entry
     app()
 
