@@ -44,7 +44,7 @@ class Settings(BaseSettings):
     chunk_size: int = Field(512, ge=32)
     chunk_overlap: int = Field(51, ge=0)
     embed_titles: bool = Field(True, description="embed each chunk with its document's title above it")
-    ingest_batch_size: int = Field(256, ge=1, description="chunks embedded and written per round")
+    ingest_batch_size: int = Field(64, ge=1, description="chunks embedded and written per round")
     http_timeout: float = Field(30.0, gt=0)
     max_document_mb: float = Field(100.0, gt=0)
 

@@ -199,3 +199,21 @@ def test_interrupted_reingest_of_changed_files_loses_nothing(make_rag, corpus, t
     clean = make_rag(str(tmp_path / "clean.db"), ingest_batch_size=4)
     clean.ingest([str(corpus)])
     assert all_chunks(rag) == all_chunks(clean)
+
+
+def test_progress_reports_each_document_once_when_done(make_rag, corpus):
+    (corpus / "empty.md").write_bytes(b"")
+    rag = make_rag(ingest_batch_size=2)
+    totals, done = [], []
+    written_at_callback = []
+
+    def on_document(source):
+        done.append(source)
+        written_at_callback.append(source in rag.open_existing().sources() or source == "empty.md")
+
+    rag.ingest([str(corpus)], on_start=totals.append, on_document=on_document)
+    assert totals == [7] and sorted(done) == sorted([*TOPICS, "empty.md"])
+    assert all(written_at_callback)  # a document is reported only once its chunks are stored
+    done.clear()
+    rag.ingest([str(corpus)], on_document=done.append)
+    assert sorted(done) == sorted([*TOPICS, "empty.md"])
