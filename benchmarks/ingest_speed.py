@@ -7,8 +7,8 @@ the embedding model (the same model for both; its load time is printed separatel
   python benchmarks/ingest_speed.py --pages 60 --llamaindex   # both, on the first 60 pages
 
 The LlamaIndex side needs `llama-index-core llama-index-vector-stores-milvus
-llama-index-embeddings-huggingface` in the same environment. It runs the common setup:
-SimpleDirectoryReader → SentenceSplitter(128 tokens ≈ 512 characters, 10% overlap) →
+llama-index-embeddings-huggingface` in the same environment. It runs the common setup with the
+same text, embedder and chunking: documents → SentenceSplitter(512 characters, 51 overlap) →
 HuggingFaceEmbedding (the same packaged all-MiniLM-L6-v2) → MilvusVectorStore (Milvus Lite).
 """
 
@@ -51,7 +51,7 @@ def worker_saferag(folder: str, db: str) -> dict:
             "failed": len(report.failed)}
 
 
-def worker_llamaindex(folder: str, db: str, raw_html: bool = False) -> dict:
+def worker_llamaindex(folder: str, db: str, raw_html: bool = False, token_chunks: bool = False) -> dict:
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     from llama_index.core import SimpleDirectoryReader, StorageContext, VectorStoreIndex
     from llama_index.core.node_parser import SentenceSplitter
@@ -63,6 +63,10 @@ def worker_llamaindex(folder: str, db: str, raw_html: bool = False) -> dict:
     t = time.perf_counter()
     embed = HuggingFaceEmbedding(model_name=str(packaged_model_path()), device="cpu")
     load = time.perf_counter() - t
+    # The same chunking as saferag: 512 characters with 51 overlap (a character "tokenizer"),
+    # or with --token-chunks the 128-token chunks of LlamaIndex's usual setup.
+    splitter = (SentenceSplitter(chunk_size=128, chunk_overlap=13) if token_chunks
+                else SentenceSplitter(chunk_size=512, chunk_overlap=51, tokenizer=list))
     t0 = time.perf_counter()
     if raw_html:
         docs = SimpleDirectoryReader(folder).load_data()  # LlamaIndex's default: markup and all
@@ -76,10 +80,11 @@ def worker_llamaindex(folder: str, db: str, raw_html: bool = False) -> dict:
     store = MilvusVectorStore(uri=db, dim=384, overwrite=True)
     VectorStoreIndex.from_documents(docs, storage_context=StorageContext.from_defaults(vector_store=store),
                                     embed_model=embed,
-                                    transformations=[SentenceSplitter(chunk_size=128, chunk_overlap=13)])
+                                    transformations=[splitter])
     seconds = time.perf_counter() - t0
     count = store.client.query(store.collection_name, filter="", output_fields=["count(*)"])[0]["count(*)"]
-    return {"pipeline": "llamaindex-raw" if raw_html else "llamaindex", "model_load_s": load, "seconds": seconds, "embed_s": None,
+    name = "llamaindex" + ("-raw" if raw_html else "") + ("-128tok" if token_chunks else "")
+    return {"pipeline": name, "model_load_s": load, "seconds": seconds, "embed_s": None,
             "documents": len(docs), "chunks": int(count), "failed": 0}
 
 
@@ -103,13 +108,16 @@ def main() -> None:
     ap.add_argument("--llamaindex", action="store_true", help="also run the LlamaIndex pipeline")
     ap.add_argument("--raw-html", action="store_true",
                     help="LlamaIndex reads the files with its default reader (embeds the HTML markup too)")
+    ap.add_argument("--token-chunks", action="store_true",
+                    help="LlamaIndex splits into 128-token chunks instead of saferag's 512 characters")
     ap.add_argument("--keep-db", help="write saferag's Milvus Lite file here and keep it (for search_latency.py)")
     ap.add_argument("--worker", nargs=3, metavar=("NAME", "FOLDER", "DB"), help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.worker:
         name, folder, db = args.worker
         workers = {"saferag": worker_saferag, "llamaindex": worker_llamaindex,
-                   "llamaindex-raw": lambda f, d: worker_llamaindex(f, d, raw_html=True)}
+                   "llamaindex-raw": lambda f, d: worker_llamaindex(f, d, raw_html=True),
+                   "llamaindex-128tok": lambda f, d: worker_llamaindex(f, d, token_chunks=True)}
         res = workers[name](folder, db)
         print(json.dumps(res))
         return
@@ -123,7 +131,7 @@ def main() -> None:
             raise SystemExit(f"{db} exists: remove it first so the run starts from an empty collection")
         results = [run_worker("saferag", tmp_path / "pages", db)]
         if args.llamaindex:
-            name = "llamaindex-raw" if args.raw_html else "llamaindex"
+            name = "llamaindex-raw" if args.raw_html else "llamaindex-128tok" if args.token_chunks else "llamaindex"
             results.append(run_worker(name, tmp_path / "pages", tmp_path / "llamaindex.db"))
     print(f"{'pipeline':20} {'docs':>5} {'chunks':>6} {'seconds':>8} {'docs/s':>7} {'chunks/s':>8} "
           f"{'embed %':>7} {'non-embed %':>11} {'peak RSS MB':>11} {'model load s':>12}")
