@@ -81,7 +81,7 @@ def main() -> None:
         t0 = time.perf_counter()
         texts = [fn(h) for _, h in pages]
         ms = (time.perf_counter() - t0) * 1000 / len(pages)
-        scores = [prf(t, g) for t, g in zip(texts, golds)]
+        scores = [prf(t, g) for t, g in zip(texts, golds, strict=True)]
         p, r, f = (statistics.mean(s[i] for s in scores) for i in range(3))
         print(f"{name:28} {p:9.3f} {r:7.3f} {f:6.3f} {ms:8.1f}")
 

@@ -53,7 +53,8 @@ def main() -> None:
     print(f"collection {args.collection}: {store.count()} chunks; k={args.k}; {args.queries} queries per mode")
     for q in QUESTIONS[:4]:  # warm up model, index and caches
         rag.search(q, k=args.k)
-    print(f"{'mode':7} {'embed p50':>9} {'search p50':>10} {'search p95':>10} {'total p50':>9} {'total p95':>9} {'total p99':>9}  (ms)")
+    print(f"{'mode':7} {'embed p50':>9} {'search p50':>10} {'search p95':>10} "
+          f"{'total p50':>9} {'total p95':>9} {'total p99':>9}  (ms)")
     for mode in ("dense", "bm25", "hybrid"):
         emb, srch, total = [], [], []
         for i in range(args.queries):

@@ -25,3 +25,12 @@ def test_invalid_settings_are_config_errors(monkeypatch):
     monkeypatch.setenv("SAFERAG_SEARCH_MODE", "fuzzy")
     with pytest.raises(ConfigError, match="search_mode"):
         load_settings()
+
+
+def test_none_overrides_mean_not_set(tmp_path):
+    from saferag import SafeRag
+
+    base = load_settings(collection="from_settings")
+    assert SafeRag(base, collection=None, milvus_uri=None).settings.collection == "from_settings"
+    assert SafeRag(collection=None).settings.collection == "saferag"
+    assert SafeRag(base, top_k=3).settings.top_k == 3

@@ -113,7 +113,7 @@ def milvus_server(tmp_path):
         except OSError:
             if proc.poll() is not None or time.monotonic() > deadline:
                 proc.kill()
-                raise RuntimeError(f"milvus-lite server did not start: {proc.stderr.read().decode()[-2000:]}")
+                raise RuntimeError(f"milvus-lite server did not start: {proc.stderr.read().decode()[-2000:]}") from None
             time.sleep(0.2)
     yield f"http://127.0.0.1:{port}"
     proc.terminate()

@@ -6,7 +6,7 @@ import json
 import logging
 import os
 import sys
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 from rich.console import Console
@@ -23,11 +23,12 @@ app.add_typer(eval_app, name="eval")
 out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 
-Uri = Annotated[Optional[str], typer.Option("--uri", help="Milvus Lite file (*.db) or server URI [env SAFERAG_MILVUS_URI]")]
-Token = Annotated[Optional[str], typer.Option("--token", help="Milvus token [env SAFERAG_MILVUS_TOKEN]")]
-Collection = Annotated[Optional[str], typer.Option("--collection", "-c", help="collection name [env SAFERAG_COLLECTION]")]
+Uri = Annotated[str | None, typer.Option(
+    "--uri", help="Milvus Lite file (*.db) or server URI (env SAFERAG_MILVUS_URI)")]
+Token = Annotated[str | None, typer.Option("--token", help="Milvus token (env SAFERAG_MILVUS_TOKEN)")]
+Collection = Annotated[str | None, typer.Option("--collection", "-c", help="collection name (env SAFERAG_COLLECTION)")]
 Json = Annotated[bool, typer.Option("--json", help="print machine-readable JSON")]
-Mode = Annotated[Optional[str], typer.Option("--mode", help="hybrid (default), dense or bm25")]
+Mode = Annotated[str | None, typer.Option("--mode", help="hybrid (default), dense or bm25")]
 
 
 def _quiet_libraries() -> None:
@@ -76,7 +77,7 @@ def _mode(mode: str | None):
 def ingest(
     paths: Annotated[list[str], typer.Argument(help="files, folders, or http(s)/file URLs")],
     uri: Uri = None, collection: Collection = None, token: Token = None,
-    glob: Annotated[Optional[str], typer.Option("--glob", help="only files matching, e.g. '*.html'")] = None,
+    glob: Annotated[str | None, typer.Option("--glob", help="only files matching, e.g. '*.html'")] = None,
     prune: Annotated[bool, typer.Option("--prune", help="delete sources not found in this ingest")] = False,
     as_json: Json = False,
 ) -> None:

@@ -56,7 +56,7 @@ class Settings(BaseSettings):
     bm25_stop_words: bool = Field(True, description="drop English stop words from BM25 queries")
 
     @model_validator(mode="after")
-    def _overlap_below_size(self) -> "Settings":
+    def _overlap_below_size(self) -> Settings:
         if self.chunk_overlap >= self.chunk_size:
             raise ValueError(
                 f"chunk_overlap ({self.chunk_overlap}) must be smaller than chunk_size ({self.chunk_size})"

@@ -8,7 +8,8 @@ from __future__ import annotations
 import re
 import threading
 from pathlib import Path
-from typing import Protocol, Sequence
+from typing import Protocol
+from collections.abc import Sequence
 
 import numpy as np
 

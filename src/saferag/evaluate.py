@@ -44,5 +44,5 @@ def evaluate_retrieval(rag: SafeRag, items: list[dict[str, str]], *, k: int = 5,
         "hit@1": sum(r == 1 for r in ranks) / n,
         f"hit@{k}": sum(r is not None for r in ranks) / n,
         "mrr": sum(1 / r for r in ranks if r) / n,
-        "misses": [it["question"] for it, r in zip(items, ranks) if r is None],
+        "misses": [it["question"] for it, r in zip(items, ranks, strict=True) if r is None],
     }

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from functools import cached_property
-from typing import Any, Callable
+from typing import Any
+from collections.abc import Callable
 
 from saferag.config import Settings, load_settings
 from saferag.embed import Embedder, load_embedder
@@ -23,7 +24,8 @@ class SafeRag:
 
     def __init__(self, settings: Settings | None = None, *, embedder: Embedder | None = None,
                  **overrides: Any) -> None:
-        self.settings = settings.model_copy(update=overrides) if settings else load_settings(**overrides)
+        given = {k: v for k, v in overrides.items() if v is not None}  # None = "not set" (CLI flags)
+        self.settings = settings.model_copy(update=given) if settings else load_settings(**given)
         if embedder is not None:
             self.__dict__["embedder"] = embedder
         self._store: MilvusStore | None = None
@@ -68,8 +70,8 @@ class SafeRag:
         s = self.settings
         return ingest(inputs, store=self.store, embedder=self.embedder, chunk_size=s.chunk_size,
                       chunk_overlap=s.chunk_overlap, glob=glob, prune=prune, timeout=s.http_timeout,
-                      max_bytes=int(s.max_document_mb * 2**20), batch_size=s.ingest_batch_size, embed_titles=s.embed_titles,
-                      on_start=on_start, on_document=on_document)
+                      max_bytes=int(s.max_document_mb * 2**20), batch_size=s.ingest_batch_size,
+                      embed_titles=s.embed_titles, on_start=on_start, on_document=on_document)
 
     def search(self, question: str, *, k: int | None = None, mode: SearchMode | None = None,
                filter: str = "") -> list[Hit]:
@@ -87,7 +89,7 @@ class SafeRag:
             self._store.close()
             self._store, self._store_checked = None, False
 
-    def __enter__(self) -> "SafeRag":
+    def __enter__(self) -> SafeRag:
         return self
 
     def __exit__(self, *exc: object) -> None:

@@ -16,7 +16,8 @@ import time
 from collections import deque
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
-from typing import Any, Callable, Iterable, Iterator, Sequence, TypeVar
+from typing import Any, TypeVar
+from collections.abc import Callable, Iterable, Iterator, Sequence
 
 import httpx
 
@@ -118,7 +119,7 @@ def ingest(inputs: list[str], *, store: Store, embedder: Embedder, chunk_size: i
         report.embed_seconds += time.perf_counter() - t
         store.insert([ChunkRow(text=c.text, source=p.source, doc_hash=p.doc_hash, chunk_index=c.index,
                                chunk_count=p.chunk_count, vector=v, metadata=m)
-                      for (p, c, m), v in zip(queue, vectors)])
+                      for (p, c, m), v in zip(queue, vectors, strict=True)])
         report.chunks_written += len(queue)
         changed = True
         for p, _, _ in queue:
