@@ -7,6 +7,7 @@ from saferag.errors import EmbedderError
 
 def test_packaged_model_gives_normalized_vectors(embedder):
     assert (embedder.name, embedder.dim) == (PACKAGED_MODEL_NAME, 384)
+    assert embedder.embed_documents([]).shape == (0, 384)
     docs = embedder.embed_documents(["The cat sat on the mat.", "SQLite is a database engine."] * 5)
     assert docs.shape == (10, 384) and docs.dtype == np.float32
     assert np.allclose(np.linalg.norm(docs, axis=1), 1.0, atol=1e-5)
