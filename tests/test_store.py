@@ -152,3 +152,13 @@ def test_stop_words_do_not_change_what_bm25_finds(loaded):
     hits = with_stop.search(None, q, k=1, mode="bm25")
     with_stop.bm25_stop_words = False
     assert hits[0].source == with_stop.search(None, q, k=1, mode="bm25")[0].source == "space/jupiter.txt"
+
+
+def test_close_releases_a_lite_file_for_another_process(make_rag, corpus, tmp_path):
+    rag = make_rag(str(tmp_path / "shared.db"))
+    rag.ingest([str(corpus)])
+    rag.close()
+    code = ("from saferag import SafeRag; "
+            f"print(SafeRag(milvus_uri={str(tmp_path / 'shared.db')!r}, collection='docs').stats()['documents'])")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0 and proc.stdout.strip() == "6", proc.stderr[-2000:]

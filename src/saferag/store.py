@@ -210,7 +210,15 @@ class MilvusStore:
         self._call("flush", self.client.flush, self.collection)
 
     def close(self) -> None:
+        """Close the connection; for a Milvus Lite file, also stop this process's server for it,
+        so another process can open the file (MilvusClient.close() leaves it running)."""
         self.client.close()
+        if self.uri.endswith(".db"):
+            try:
+                from milvus_lite.server_manager import server_manager_instance
+            except ImportError:  # pragma: no cover - an older milvus-lite without a manager
+                return
+            server_manager_instance.release_server(self.uri)
 
     def drop(self) -> None:
         self._call("drop the collection", self.client.drop_collection, self.collection)

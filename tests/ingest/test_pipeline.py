@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import http.server
+import signal
 import subprocess
 import sys
 import textwrap
@@ -145,6 +146,7 @@ CRASH = textwrap.dedent("""
         calls += 1
         if calls == kill_at:
             real_insert(self, rows[: len(rows) // 2])  # half of this batch lands, then we die
+            print(f"crashing at insert {calls}", file=sys.stderr, flush=True)
             os.kill(os.getpid(), signal.SIGKILL if how == "kill" else signal.SIGINT)
         real_insert(self, rows)
 
@@ -154,9 +156,15 @@ CRASH = textwrap.dedent("""
 """)
 
 
-def crash_ingest(db: Path, folder: Path, kill_at: int, how: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-c", CRASH, str(db), str(folder), str(kill_at), how],
+def crash_ingest(db: Path, folder: Path, kill_at: int, how: str) -> None:
+    """Run the ingest in a child that dies at insert ``kill_at``; fail unless it died just there."""
+    proc = subprocess.run([sys.executable, "-c", CRASH, str(db), str(folder), str(kill_at), how],
                           capture_output=True, text=True, timeout=300)
+    assert f"crashing at insert {kill_at}" in proc.stderr, proc.stderr[-3000:]
+    if how == "kill":
+        assert proc.returncode == -signal.SIGKILL, proc.stderr[-3000:]
+    else:
+        assert proc.returncode != 0 and "KeyboardInterrupt" in proc.stderr, proc.stderr[-3000:]
 
 
 @pytest.mark.slow
@@ -167,9 +175,7 @@ def test_interrupted_first_ingest_recovers_exactly(make_rag, corpus, tmp_path, k
     expected = all_chunks(clean)
 
     db = tmp_path / "crashed.db"
-    proc = crash_ingest(db, corpus, kill_at, how)
-    assert "finished without crashing" not in proc.stdout, proc.stderr
-    assert proc.returncode != 0
+    crash_ingest(db, corpus, kill_at, how)
 
     rag = make_rag(str(db), ingest_batch_size=4)
     rag.ingest([str(corpus)])
@@ -187,8 +193,7 @@ def test_interrupted_reingest_of_changed_files_loses_nothing(make_rag, corpus, t
                for rel, (title, paras) in TOPICS.items()}
     write_corpus(corpus, changed)
 
-    proc = crash_ingest(db, corpus, kill_at, "kill")
-    assert proc.returncode != 0 and "finished without crashing" not in proc.stdout, proc.stderr
+    crash_ingest(db, corpus, kill_at, "kill")  # first.close() let this other process open the file
 
     rag = make_rag(str(db), ingest_batch_size=4)
     stored = rag.open_existing().chunks_of(list(TOPICS))
