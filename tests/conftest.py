@@ -64,3 +64,11 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def generator():
+    """The packaged SmolLM2-135M-Instruct in llama.cpp, loaded once per test session."""
+    from saferag.llm.llamacpp import LlamaCppGenerator
+
+    return LlamaCppGenerator()

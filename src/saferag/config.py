@@ -55,6 +55,20 @@ class Settings(BaseSettings):
     hybrid_candidates: int = Field(20, ge=1, description="candidates each leg of hybrid search fuses")
     bm25_stop_words: bool = Field(True, description="drop English stop words from BM25 queries")
 
+    # Generation
+    llm_backend: str = Field("llamacpp", description="llamacpp (embedded default)")
+    llm_model: str = Field("", description="GGUF path for llamacpp; '' = packaged SmolLM2-135M-Instruct")
+    llm_context_window: int = Field(4096, ge=256)
+    llm_threads: int | None = Field(None, ge=1, description="llama.cpp threads; None = all cores")
+    temperature: float = Field(0.2, ge=0)
+    top_p: float = Field(0.95, gt=0, le=1)
+    max_tokens: int = Field(512, ge=1)
+    repeat_penalty: float = Field(1.1, gt=0, description="small models repeat themselves without one")
+    seed: int | None = None
+    system_prompt: str | None = Field(None, description="overrides saferag.prompts.SYSTEM")
+    user_prompt: str | None = Field(
+        None, description="overrides saferag.prompts.USER; fields {context}, {sources}, {question}")
+
     @model_validator(mode="after")
     def _overlap_below_size(self) -> Settings:
         if self.chunk_overlap >= self.chunk_size:

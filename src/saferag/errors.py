@@ -36,3 +36,7 @@ class StoreError(SafeRagError):
 
 class CollectionMismatchError(StoreError):
     """The collection was built with another embedder or dimension than the one configured."""
+
+
+class GeneratorError(SafeRagError):
+    """The LLM backend could not be loaded, reached or run."""

@@ -1,0 +1,64 @@
+"""Generators: a narrow protocol, and backends chosen by name from config.
+
+The pipeline calls ``load_generator(settings)`` and never imports a backend module itself; a
+backend's dependencies (llama-cpp-python, vllm, …) are imported only when it is chosen.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+from saferag.errors import GeneratorError
+
+Message = dict[str, str]  # {"role": "system" | "user" | "assistant", "content": "..."}
+
+
+@dataclass(frozen=True)
+class SamplingParams:
+    """How to sample; defaults suit grounded answers (low temperature, a mild repeat penalty)."""
+
+    temperature: float = 0.2
+    top_p: float = 0.95
+    max_tokens: int = 512
+    repeat_penalty: float = 1.1
+    seed: int | None = None
+
+
+def sampling_from(settings) -> SamplingParams:
+    """The sampling defaults the settings hold."""
+    return SamplingParams(temperature=settings.temperature, top_p=settings.top_p,
+                          max_tokens=settings.max_tokens, repeat_penalty=settings.repeat_penalty,
+                          seed=settings.seed)
+
+
+class Generator(Protocol):
+    """Chat messages + sampling parameters → text, whole or streamed."""
+
+    name: str
+    context_window: int  # tokens the model can attend to, prompt and answer together
+
+    def generate(self, messages: Sequence[Message], params: SamplingParams) -> str: ...
+
+    def stream(self, messages: Sequence[Message], params: SamplingParams) -> Iterator[str]: ...
+
+    def generate_many(self, prompts: Sequence[Sequence[Message]], params: SamplingParams) -> list[str]: ...
+
+    def count_tokens(self, messages: Sequence[Message]) -> int: ...
+
+
+#: Backend name → "module:class". Add a backend here; nothing else names it.
+BACKENDS: dict[str, str] = {
+    "llamacpp": "saferag.llm.llamacpp:LlamaCppGenerator",
+}
+
+
+def load_generator(settings) -> Generator:
+    """The generator ``settings.llm_backend`` names, built from the settings."""
+    target = BACKENDS.get(settings.llm_backend)
+    if target is None:
+        raise GeneratorError(f"unknown LLM backend {settings.llm_backend!r}: use one of {', '.join(BACKENDS)}")
+    module, _, cls = target.partition(":")
+    return getattr(importlib.import_module(module), cls).from_settings(settings)

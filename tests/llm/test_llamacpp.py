@@ -1,0 +1,37 @@
+"""The embedded llama.cpp backend with the packaged SmolLM2-135M-Instruct GGUF."""
+
+import pytest
+
+from saferag.config import load_settings
+from saferag.errors import GeneratorError
+from saferag.llm import SamplingParams, load_generator
+
+GREEDY = SamplingParams(temperature=0.0, max_tokens=24, seed=1)
+MESSAGES = [{"role": "system", "content": "You are a helpful assistant."},
+            {"role": "user", "content": "Name the largest planet in the solar system."}]
+
+
+def test_generate_and_stream_agree_under_greedy_sampling(generator):
+    text = generator.generate(MESSAGES, GREEDY)
+    pieces = list(generator.stream(MESSAGES, GREEDY))
+    assert text.strip() and len(pieces) > 1
+    assert "".join(pieces) == text
+
+
+def test_generate_many_and_token_counts(generator):
+    out = generator.generate_many([MESSAGES, MESSAGES[:1] + [{"role": "user", "content": "Say hi."}]], GREEDY)
+    assert len(out) == 2 and all(o.strip() for o in out)
+    short = generator.count_tokens([{"role": "user", "content": "hi"}])
+    assert generator.count_tokens([{"role": "user", "content": "hi " * 100}]) > short + 90
+    assert generator.context_window == 4096
+
+
+def test_missing_model_and_unknown_backend_are_clear_errors(tmp_path):
+    with pytest.raises(GeneratorError, match="GGUF model not found: .*nope.gguf"):
+        load_generator(load_settings(llm_model=str(tmp_path / "nope.gguf")))
+    with pytest.raises(GeneratorError, match="unknown LLM backend 'gpt5'"):
+        load_generator(load_settings(llm_backend="gpt5"))
+    bad = tmp_path / "bad.gguf"
+    bad.write_bytes(b"not a gguf file at all")
+    with pytest.raises(GeneratorError, match="could not load"):
+        load_generator(load_settings(llm_model=str(bad)))
