@@ -136,6 +136,45 @@ def search(
 
 
 @app.command()
+def ask(
+    question: Annotated[str, typer.Argument(help="your question")],
+    k: Annotated[int, typer.Option("-k", min=1, help="how many passages to give the model")] = 5,
+    backend: Annotated[str | None, typer.Option("--backend", help="LLM backend (env SAFERAG_LLM_BACKEND)")] = None,
+    model: Annotated[str | None, typer.Option("--model", help="model for the backend (env SAFERAG_LLM_MODEL)")] = None,
+    stream: Annotated[bool, typer.Option("--stream", help="print the answer as it is generated")] = False,
+    mode: Mode = None,
+    filter: Annotated[str, typer.Option("--filter", help="Milvus filter on the passages")] = "",
+    uri: Uri = None, collection: Collection = None, token: Token = None, as_json: Json = False,
+) -> None:
+    """Answer a question from the collection, citing its sources."""
+    from saferag.rag import SafeRag
+
+    def body():
+        rag = SafeRag(milvus_uri=uri, collection=collection, milvus_token=token, llm_backend=backend,
+                      llm_model=model)
+        printer = (lambda piece: out.print(piece, end="", markup=False)) if stream and not as_json else None
+        answer = rag.ask(question, k=k, mode=_mode(mode), filter=filter, on_token=printer)
+        if as_json:
+            out.print(json.dumps(answer.to_dict(), ensure_ascii=False), markup=False)
+            return
+        out.print("" if printer else answer.answer, markup=False)
+        _print_sources(answer)
+
+    _run(body)
+
+
+def _print_sources(answer) -> None:
+    seen: set[int] = set()
+    out.print("\n[bold]Sources[/bold]")
+    for s in answer.sources:
+        if s["citation"] not in seen:
+            seen.add(s["citation"])
+            out.print(f"  [{s['citation']}] {s['source']}", markup=False)
+    for note in answer.notes:
+        out.print(f"  note: {note}", markup=False)
+
+
+@app.command()
 def stats(uri: Uri = None, collection: Collection = None, token: Token = None, as_json: Json = False) -> None:
     """Show the collection's size and embedder."""
 
@@ -204,24 +243,26 @@ def demo(
     question: Annotated[str, typer.Argument(help="what to ask saferag's own docs")] = DEMO_QUESTION,
     uri: Uri = None, as_json: Json = False,
 ) -> None:
-    """Ingest saferag's own documentation (shipped with the package) and search it. No network."""
+    """Ingest saferag's own documentation (shipped with the package) and answer a question from it,
+    with sources. Offline: the embedder and the LLM ship as Python packages."""
     from saferag.demo import demo_docs
 
     def body():
         rag = _rag(uri, "saferag_demo")
         report = rag.ingest([str(demo_docs())])
-        hits = rag.search(question, k=3)
+        if not as_json:
+            out.print(f"Ingested {report.documents} documents of saferag's docs into collection "
+                      f"'saferag_demo' at {rag.settings.milvus_uri} ({report.chunks_written} chunks written, "
+                      f"{report.unchanged} unchanged, {report.seconds:.1f}s).\n", markup=False)
+            out.print(f"[bold]Q: {question}[/bold]")
+        answer = rag.ask(question, k=3, on_token=None if as_json else
+                         (lambda piece: out.print(piece, end="", markup=False)))
         if as_json:
-            out.print(json.dumps({"ingest": report.to_dict(), "question": question,
-                                  "results": [h.to_dict() for h in hits]}, ensure_ascii=False), markup=False)
+            out.print(json.dumps({"ingest": report.to_dict(), "question": question, **answer.to_dict()},
+                                 ensure_ascii=False), markup=False)
             return
-        out.print(f"Ingested {report.documents} documents of saferag's docs into collection "
-                  f"'saferag_demo' at {rag.settings.milvus_uri} ({report.chunks_written} chunks written, "
-                  f"{report.unchanged} unchanged, {report.seconds:.1f}s).\n", markup=False)
-        out.print(f"[bold]Q: {question}[/bold]")
-        for i, h in enumerate(hits, 1):
-            out.print(f"[bold]{i}. {h.source}[/bold] #{h.chunk_index}  score {h.score:.4f}")
-            out.print("   " + " ".join(h.text.split())[:400], markup=False)
+        out.print()
+        _print_sources(answer)
 
     _run(body)
 

@@ -2,16 +2,34 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
 from functools import cached_property
 from typing import Any
-from collections.abc import Callable
 
 from saferag.config import Settings, load_settings
 from saferag.embed import Embedder, load_embedder
-from saferag.errors import SafeRagError
+from saferag.errors import GeneratorError, SafeRagError
 from saferag.ingest.pipeline import IngestReport, ingest
 from saferag.ingest.sources import check_inputs
+from saferag.llm import Generator, load_generator, sampling_from
+from saferag.prompts import build_prompt
 from saferag.store import Hit, MilvusStore, SearchMode
+
+
+@dataclass
+class Answer:
+    """A grounded answer: its text, the passages it was given (``citation`` n is cited as [n]),
+    timings in seconds, and notes such as passages dropped to fit the context window."""
+
+    answer: str
+    sources: list[dict[str, Any]]
+    timings: dict[str, float]
+    notes: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
 
 
 class SafeRag:
@@ -23,17 +41,23 @@ class SafeRag:
     """
 
     def __init__(self, settings: Settings | None = None, *, embedder: Embedder | None = None,
-                 **overrides: Any) -> None:
+                 generator: Generator | None = None, **overrides: Any) -> None:
         given = {k: v for k, v in overrides.items() if v is not None}  # None = "not set" (CLI flags)
         self.settings = settings.model_copy(update=given) if settings else load_settings(**given)
         if embedder is not None:
             self.__dict__["embedder"] = embedder
+        if generator is not None:
+            self.__dict__["generator"] = generator
         self._store: MilvusStore | None = None
         self._store_checked = False
 
     @cached_property
     def embedder(self) -> Embedder:
         return load_embedder(self.settings)
+
+    @cached_property
+    def generator(self) -> Generator:
+        return load_generator(self.settings)
 
     @property
     def store(self) -> MilvusStore:
@@ -82,6 +106,44 @@ class SafeRag:
         store = self._collection(create=False, check_embedder=mode != "bm25")
         vector = None if mode == "bm25" else self.embedder.embed_query(question)
         return store.search(vector, question, k=k or self.settings.top_k, mode=mode, filter=filter)
+
+    def ask(self, question: str, *, k: int | None = None, mode: SearchMode | None = None, filter: str = "",
+            on_token: Callable[[str], None] | None = None) -> Answer:
+        """Retrieve, then answer from the passages with numbered citations.
+
+        With ``on_token`` the answer is streamed to it piece by piece as it is generated.
+        """
+        t0 = time.perf_counter()
+        hits = self.search(question, k=k, mode=mode, filter=filter)
+        retrieval = time.perf_counter() - t0
+        gen, s = self.generator, self.settings
+        prompt = build_prompt(question, hits, system=s.system_prompt, user=s.user_prompt)
+        budget = gen.context_window - s.max_tokens
+        dropped = 0
+        while hits and gen.count_tokens(prompt.messages) > budget:  # least relevant go first
+            hits, dropped = hits[:-1], dropped + 1
+            prompt = build_prompt(question, hits, system=s.system_prompt, user=s.user_prompt)
+        if gen.count_tokens(prompt.messages) > budget:
+            raise GeneratorError(f"the question does not fit the model's {gen.context_window}-token context "
+                                 f"window with {s.max_tokens} tokens for the answer; shorten it or raise "
+                                 "SAFERAG_LLM_CONTEXT_WINDOW")
+        notes = [f"dropped the {dropped} least relevant passages to fit the model's "
+                 f"{gen.context_window}-token context window"] if dropped else []
+        t1 = time.perf_counter()
+        params = sampling_from(s)
+        if on_token is None:
+            text = gen.generate(prompt.messages, params)
+        else:
+            pieces = []
+            for piece in gen.stream(prompt.messages, params):
+                pieces.append(piece)
+                on_token(piece)
+            text = "".join(pieces)
+        t2 = time.perf_counter()
+        sources = [{"citation": prompt.sources.index(h.source) + 1, "source": h.source, "text": h.text,
+                    "score": h.score, "chunk_index": h.chunk_index} for h in hits]
+        return Answer(answer=text.strip(), sources=sources, notes=notes,
+                      timings={"retrieval": retrieval, "generation": t2 - t1, "total": t2 - t0})
 
     def close(self) -> None:
         """Release the Milvus connection (a Milvus Lite file can then be opened elsewhere)."""
