@@ -56,8 +56,12 @@ class Settings(BaseSettings):
     bm25_stop_words: bool = Field(True, description="drop English stop words from BM25 queries")
 
     # Generation
-    llm_backend: str = Field("llamacpp", description="llamacpp (embedded default)")
-    llm_model: str = Field("", description="GGUF path for llamacpp; '' = packaged SmolLM2-135M-Instruct")
+    llm_backend: str = Field("llamacpp", description="llamacpp (embedded default) or openai")
+    llm_model: str = Field("", description="llamacpp: GGUF path ('' = packaged SmolLM2); openai: model name")
+    llm_base_url: str = Field("http://127.0.0.1:8000/v1", description="OpenAI-compatible server (openai)")
+    llm_api_key: str = ""
+    llm_timeout: float = Field(120.0, gt=0, description="seconds per request (openai)")
+    llm_max_retries: int = Field(2, ge=0, description="retries on connection errors (openai)")
     llm_context_window: int = Field(4096, ge=256)
     llm_threads: int | None = Field(None, ge=1, description="llama.cpp threads; None = all cores")
     temperature: float = Field(0.2, ge=0)

@@ -52,6 +52,7 @@ class Generator(Protocol):
 #: Backend name → "module:class". Add a backend here; nothing else names it.
 BACKENDS: dict[str, str] = {
     "llamacpp": "saferag.llm.llamacpp:LlamaCppGenerator",
+    "openai": "saferag.llm.openai_compat:OpenAIGenerator",
 }
 
 

@@ -1,0 +1,90 @@
+"""Any OpenAI-compatible chat server: `vllm serve`, llama.cpp's server, Ollama's `/v1`, …
+
+Uses the official ``openai`` client, which brings timeouts and bounded retries on connection
+errors. Errors become ``GeneratorError`` messages that say which server and what to do.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+
+from saferag.errors import GeneratorError
+from saferag.llm import Message, SamplingParams, sampling_from
+
+
+class OpenAIGenerator:
+    """Chat completions from an OpenAI-compatible server at ``base_url`` (ending in ``/v1``)."""
+
+    def __init__(self, base_url: str = "http://127.0.0.1:8000/v1", *, model: str = "", api_key: str = "",
+                 timeout: float = 120.0, max_retries: int = 2, context_window: int = 4096,
+                 defaults: SamplingParams | None = None) -> None:
+        from openai import OpenAI
+
+        self.base_url, self.model, self.timeout = base_url, model or "default", timeout
+        self.name = f"{self.model} at {base_url}"
+        self.context_window = context_window
+        self.defaults = defaults or SamplingParams()
+        # Local servers take any key; the client insists on one.
+        self._client = OpenAI(base_url=base_url, api_key=api_key or "saferag", timeout=timeout,
+                              max_retries=max_retries)
+
+    @classmethod
+    def from_settings(cls, settings) -> OpenAIGenerator:
+        return cls(settings.llm_base_url, model=settings.llm_model, api_key=settings.llm_api_key,
+                   timeout=settings.llm_timeout, max_retries=settings.llm_max_retries,
+                   context_window=settings.llm_context_window, defaults=sampling_from(settings))
+
+    def generate(self, messages: Sequence[Message], params: SamplingParams | None = None) -> str:
+        with self._errors():
+            out = self._client.chat.completions.create(messages=list(messages), **self._kwargs(params))
+        return out.choices[0].message.content or ""
+
+    def stream(self, messages: Sequence[Message], params: SamplingParams | None = None) -> Iterator[str]:
+        with self._errors():
+            for chunk in self._client.chat.completions.create(messages=list(messages), stream=True,
+                                                              **self._kwargs(params)):
+                if chunk.choices and chunk.choices[0].delta.content:
+                    yield chunk.choices[0].delta.content
+
+    def generate_many(self, prompts: Sequence[Sequence[Message]], params: SamplingParams | None = None) -> list[str]:
+        """All at once: the server batches concurrent requests (vLLM, llama.cpp with parallel slots)."""
+        if not prompts:
+            return []
+        with ThreadPoolExecutor(max_workers=min(len(prompts), 32)) as pool:
+            return list(pool.map(lambda m: self.generate(m, params), prompts))
+
+    def count_tokens(self, messages: Sequence[Message]) -> int:
+        """An estimate (4 characters a token, plus template markers): the protocol has no tokenizer."""
+        return sum(len(m["content"]) // 4 + 4 for m in messages)
+
+    def _kwargs(self, params: SamplingParams | None) -> dict:
+        p = params or self.defaults
+        kwargs = {"model": self.model, "temperature": p.temperature, "top_p": p.top_p, "max_tokens": p.max_tokens}
+        if p.seed is not None:
+            kwargs["seed"] = p.seed
+        return kwargs
+
+    @contextmanager
+    def _errors(self) -> Iterator[None]:
+        """Turn the client's exceptions into GeneratorErrors a user can act on."""
+        import openai
+
+        try:
+            yield
+        except openai.APITimeoutError:
+            raise GeneratorError(f"the LLM server at {self.base_url} did not answer within {self.timeout:g}s "
+                                 "(SAFERAG_LLM_TIMEOUT)") from None
+        except openai.APIConnectionError:
+            raise GeneratorError(f"cannot reach the LLM server at {self.base_url}: is it running? "
+                                 "(SAFERAG_LLM_BASE_URL)") from None
+        except openai.NotFoundError:
+            raise GeneratorError(f"model {self.model!r} not found at {self.base_url} (SAFERAG_LLM_MODEL)") from None
+        except openai.BadRequestError as exc:
+            if "context" in str(exc).lower():
+                raise GeneratorError(f"the prompt exceeds the context window of {self.model!r}; lower -k or "
+                                     "set SAFERAG_LLM_CONTEXT_WINDOW to the server's limit") from None
+            raise GeneratorError(f"the LLM server at {self.base_url} refused the request: {exc}") from None
+        except openai.OpenAIError as exc:
+            raise GeneratorError(f"the LLM server at {self.base_url} failed: {exc}") from None
