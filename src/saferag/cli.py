@@ -46,10 +46,15 @@ def _quiet_libraries() -> None:
             logging.getLogger(name).setLevel(logging.CRITICAL)
 
 
-def _rag(uri: str | None, collection: str | None, token: str | None = None):
+def _rag(uri: str | None, collection: str | None, token: str | None = None, **overrides):
     from saferag.rag import SafeRag
 
-    return SafeRag(milvus_uri=uri, collection=collection, milvus_token=token)
+    return SafeRag(milvus_uri=uri, collection=collection, milvus_token=token, **overrides)
+
+
+def _print_piece(piece: str) -> None:
+    """Print a streamed piece of an answer as it arrives."""
+    out.print(piece, end="", markup=False)
 
 
 def _run(fn):
@@ -147,12 +152,10 @@ def ask(
     uri: Uri = None, collection: Collection = None, token: Token = None, as_json: Json = False,
 ) -> None:
     """Answer a question from the collection, citing its sources."""
-    from saferag.rag import SafeRag
 
     def body():
-        rag = SafeRag(milvus_uri=uri, collection=collection, milvus_token=token, llm_backend=backend,
-                      llm_model=model)
-        printer = (lambda piece: out.print(piece, end="", markup=False)) if stream and not as_json else None
+        rag = _rag(uri, collection, token, llm_backend=backend, llm_model=model)
+        printer = _print_piece if stream and not as_json else None
         answer = rag.ask(question, k=k, mode=_mode(mode), filter=filter, on_token=printer)
         if as_json:
             out.print(json.dumps(answer.to_dict(), ensure_ascii=False), markup=False)
@@ -255,8 +258,7 @@ def demo(
                       f"'saferag_demo' at {rag.settings.milvus_uri} ({report.chunks_written} chunks written, "
                       f"{report.unchanged} unchanged, {report.seconds:.1f}s).\n", markup=False)
             out.print(f"[bold]Q: {question}[/bold]")
-        answer = rag.ask(question, k=3, on_token=None if as_json else
-                         (lambda piece: out.print(piece, end="", markup=False)))
+        answer = rag.ask(question, k=3, on_token=None if as_json else _print_piece)
         if as_json:
             out.print(json.dumps({"ingest": report.to_dict(), "question": question, **answer.to_dict()},
                                  ensure_ascii=False), markup=False)

@@ -8,8 +8,8 @@ from __future__ import annotations
 import re
 import threading
 from pathlib import Path
-from typing import Protocol
 from collections.abc import Sequence
+from typing import Protocol
 
 import numpy as np
 

@@ -117,13 +117,15 @@ class SafeRag:
         hits = self.search(question, k=k, mode=mode, filter=filter)
         retrieval = time.perf_counter() - t0
         gen, s = self.generator, self.settings
-        prompt = build_prompt(question, hits, system=s.system_prompt, user=s.user_prompt)
         budget = gen.context_window - s.max_tokens
         dropped = 0
-        while hits and gen.count_tokens(prompt.messages) > budget:  # least relevant go first
-            hits, dropped = hits[:-1], dropped + 1
+        while True:  # drop the least relevant passage until the prompt fits
             prompt = build_prompt(question, hits, system=s.system_prompt, user=s.user_prompt)
-        if gen.count_tokens(prompt.messages) > budget:
+            size = gen.count_tokens(prompt.messages)
+            if size <= budget or not hits:
+                break
+            hits, dropped = hits[:-1], dropped + 1
+        if size > budget:
             raise GeneratorError(f"the question does not fit the model's {gen.context_window}-token context "
                                  f"window with {s.max_tokens} tokens for the answer; shorten it or raise "
                                  "SAFERAG_LLM_CONTEXT_WINDOW")

@@ -12,8 +12,8 @@ import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal, Protocol
 from collections.abc import Iterable, Sequence
+from typing import Any, Literal, Protocol
 
 import numpy as np
 
@@ -263,7 +263,7 @@ class MilvusStore:
         if mode != "bm25" and vector is None:
             raise StoreError(f"{mode} search needs a query vector")
         what = f"search (filter {filter!r})" if filter else "search"
-        if self.bm25_stop_words:
+        if mode != "dense" and self.bm25_stop_words:
             text = keyword_query(text)
         if mode == "dense":
             res = self._call(what, self.client.search, self.collection, data=[vector.tolist()],
