@@ -56,14 +56,23 @@ class Settings(BaseSettings):
     bm25_stop_words: bool = Field(True, description="drop English stop words from BM25 queries")
 
     # Generation
-    llm_backend: str = Field("llamacpp", description="llamacpp (embedded default) or openai")
-    llm_model: str = Field("", description="llamacpp: GGUF path ('' = packaged SmolLM2); openai: model name")
-    llm_base_url: str = Field("http://127.0.0.1:8000/v1", description="OpenAI-compatible server (openai)")
+    llm_backend: str = Field("llamacpp", description="llamacpp (embedded default), openai, ollama or vllm")
+    llm_model: str = Field("", description="llamacpp: GGUF path ('' = packaged SmolLM2); openai, ollama, "
+                                           "vllm: model name (or folder, vllm)")
+    llm_base_url: str = Field("", description="server URL; '' = http://127.0.0.1:8000/v1 (openai), "
+                                              "http://127.0.0.1:11434 (ollama)")
     llm_api_key: str = ""
-    llm_timeout: float = Field(120.0, gt=0, description="seconds per request (openai)")
+    llm_timeout: float = Field(120.0, gt=0, description="seconds per request (openai, ollama)")
     llm_max_retries: int = Field(2, ge=0, description="retries on connection errors (openai)")
     llm_context_window: int = Field(4096, ge=256)
     llm_threads: int | None = Field(None, ge=1, description="llama.cpp threads; None = all cores")
+    vllm_dtype: str = Field("auto", description="vllm: auto (the checkpoint's, bfloat16 for Llama 3.1), "
+                                                "bfloat16, float16, …")
+    vllm_max_model_len: int | None = Field(8192, ge=256, description="vllm: tokens per sequence; bounds the "
+                                                                     "KV cache (None = the model's own)")
+    vllm_gpu_memory_utilization: float = Field(0.90, gt=0, le=1)
+    vllm_enforce_eager: bool = Field(False, description="vllm: skip CUDA graphs (less memory, slower)")
+    vllm_tensor_parallel_size: int = Field(1, ge=1)
     temperature: float = Field(0.2, ge=0)
     top_p: float = Field(0.95, gt=0, le=1)
     max_tokens: int = Field(512, ge=1)

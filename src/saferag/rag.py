@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from functools import cached_property
 from typing import Any
@@ -87,9 +88,10 @@ class SafeRag:
                            rrf_k=s.rrf_k, bm25_stop_words=s.bm25_stop_words,
                            hybrid_candidates=s.hybrid_candidates, **kwargs)
 
-    def ingest(self, inputs: list[str], *, glob: str | None = None, prune: bool = False,
+    def ingest(self, inputs: Sequence[str | os.PathLike[str]], *, glob: str | None = None, prune: bool = False,
                on_start: Callable[[int], None] | None = None,
                on_document: Callable[[str], None] | None = None) -> IngestReport:
+        inputs = [os.fspath(i) for i in inputs]
         check_inputs(inputs)  # a typo in a path fails before any model load or write
         s = self.settings
         return ingest(inputs, store=self.store, embedder=self.embedder, chunk_size=s.chunk_size,

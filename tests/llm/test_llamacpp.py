@@ -35,3 +35,14 @@ def test_missing_model_and_unknown_backend_are_clear_errors(tmp_path):
     bad.write_bytes(b"not a gguf file at all")
     with pytest.raises(GeneratorError, match="could not load"):
         load_generator(load_settings(llm_model=str(bad)))
+
+
+def test_prompt_longer_than_the_context_window_is_a_clear_error(generator):
+    too_long = [{"role": "user", "content": "lorem ipsum dolor sit amet " * 1500}]
+    assert generator.count_tokens(too_long) > generator.context_window
+    with pytest.raises(GeneratorError, match=r"too long for the model's context window.*SAFERAG_LLM_CONTEXT_WINDOW"):
+        generator.generate(too_long)
+    with pytest.raises(GeneratorError, match="too long for the model's context window"):
+        list(generator.stream(too_long))
+    # the model still answers after the refusal (the lock was released)
+    assert generator.generate([{"role": "user", "content": "Say hi."}]).strip()

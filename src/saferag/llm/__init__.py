@@ -53,6 +53,8 @@ class Generator(Protocol):
 BACKENDS: dict[str, str] = {
     "llamacpp": "saferag.llm.llamacpp:LlamaCppGenerator",
     "openai": "saferag.llm.openai_compat:OpenAIGenerator",
+    "ollama": "saferag.llm.ollama:OllamaGenerator",
+    "vllm": "saferag.llm.vllm_local:VLLMGenerator",
 }
 
 

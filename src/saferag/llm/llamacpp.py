@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 from saferag.errors import GeneratorError
@@ -54,12 +55,12 @@ class LlamaCppGenerator:
                    threads=settings.llm_threads, defaults=sampling_from(settings))
 
     def generate(self, messages: Sequence[Message], params: SamplingParams | None = None) -> str:
-        with self._lock:
+        with self._lock, self._errors():
             out = self._llm.create_chat_completion(messages=list(messages), **self._kwargs(params))
         return out["choices"][0]["message"]["content"] or ""
 
     def stream(self, messages: Sequence[Message], params: SamplingParams | None = None) -> Iterator[str]:
-        with self._lock:
+        with self._lock, self._errors():
             for part in self._llm.create_chat_completion(messages=list(messages), stream=True,
                                                          **self._kwargs(params)):
                 piece = part["choices"][0]["delta"].get("content")
@@ -74,6 +75,17 @@ class LlamaCppGenerator:
         """Tokens of the messages' contents plus a few per message for the chat template's markers."""
         with self._lock:
             return sum(len(self._llm.tokenize(m["content"].encode(), add_bos=False)) + 4 for m in messages)
+
+    @contextmanager
+    def _errors(self) -> Iterator[None]:
+        """llama.cpp's "Requested tokens (N) exceed context window of M" as an error a user can act on."""
+        try:
+            yield
+        except ValueError as exc:
+            if "context window" in str(exc):
+                raise GeneratorError(f"the prompt is too long for the model's context window ({exc}): lower -k "
+                                     "or raise SAFERAG_LLM_CONTEXT_WINDOW") from None
+            raise GeneratorError(f"llama.cpp failed: {exc}") from None
 
     def _kwargs(self, params: SamplingParams | None) -> dict:
         p = params or self.defaults

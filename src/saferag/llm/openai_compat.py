@@ -13,15 +13,18 @@ from contextlib import contextmanager
 from saferag.errors import GeneratorError
 from saferag.llm import Message, SamplingParams, sampling_from
 
+DEFAULT_BASE_URL = "http://127.0.0.1:8000/v1"  # where `vllm serve` listens by default
+
 
 class OpenAIGenerator:
     """Chat completions from an OpenAI-compatible server at ``base_url`` (ending in ``/v1``)."""
 
-    def __init__(self, base_url: str = "http://127.0.0.1:8000/v1", *, model: str = "", api_key: str = "",
+    def __init__(self, base_url: str = "", *, model: str = "", api_key: str = "",
                  timeout: float = 120.0, max_retries: int = 2, context_window: int = 4096,
                  defaults: SamplingParams | None = None) -> None:
         from openai import OpenAI
 
+        base_url = base_url or DEFAULT_BASE_URL
         self.base_url, self.model, self.timeout = base_url, model or "default", timeout
         self.name = f"{self.model} at {base_url}"
         self.context_window = context_window
