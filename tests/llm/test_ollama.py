@@ -1,6 +1,6 @@
 """The `ollama` backend, and the `openai` backend's path to Ollama's `/v1`.
 
-No Ollama server can run here, so these tests talk to a FAKE Ollama (tests/llm/fake_ollama.py)
+No Ollama server can run here, so these tests talk to a FAKE Ollama (tests/fake_ollama.py)
 that speaks the documented request/response shapes over a real socket on 127.0.0.1. They check
 what saferag sends and how it reads answers and errors, not a model's output.
 """
