@@ -31,6 +31,7 @@ class FakeOllama:
         self.requests: list[tuple[str, dict]] = []
         self.delay = 0.0  # seconds to wait before answering (to test timeouts)
         self.fail_mid_stream = False  # send an {"error": ...} line after the first piece
+        self.reply: str | None = None  # answer this text instead of the quoting reply
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -56,7 +57,7 @@ class FakeOllama:
                     if self.path.startswith("/v1/"):
                         return self._json(404, {"error": {"message": msg, "type": "api_error"}})
                     return self._json(404, {"error": msg})
-                pieces = fake_answer(body["messages"])
+                pieces = [fake.reply] if fake.reply is not None else fake_answer(body["messages"])
                 if self.path == "/api/chat":
                     self._native(body, pieces)
                 else:

@@ -17,7 +17,7 @@ from saferag.errors import SafeRagError
 
 app = typer.Typer(help="Self-hosted, safe RAG over your own documents.", no_args_is_help=True,
                   pretty_exceptions_enable=False, add_completion=False)
-eval_app = typer.Typer(help="Measure retrieval quality.", no_args_is_help=True)
+eval_app = typer.Typer(help="Measure retrieval and guard quality.", no_args_is_help=True)
 app.add_typer(eval_app, name="eval")
 
 out = Console(highlight=False, soft_wrap=True)
@@ -160,10 +160,24 @@ def ask(
         if as_json:
             out.print(json.dumps(answer.to_dict(), ensure_ascii=False), markup=False)
             return
-        out.print("" if printer else answer.answer, markup=False)
-        _print_sources(answer)
+        out.print("" if printer and not answer.refused else answer.answer, markup=False)
+        if not answer.refused:
+            _print_sources(answer)
+        _print_verdict(answer.guard)
 
     _run(body)
+
+
+def _print_verdict(verdict: dict | None) -> None:
+    if not verdict or verdict["guard"] == "off":
+        return
+    if verdict["error"]:
+        state = "failed: " + verdict["error"]
+    elif verdict["safe"]:
+        state = "safe"
+    else:
+        state = "unsafe: " + ", ".join(f"{c['code']} {c['name']}" for c in verdict["categories"])
+    out.print(f"  guard ({verdict['role']}, {verdict['guard']}): {state}", markup=False)
 
 
 def _print_sources(answer) -> None:
@@ -209,6 +223,59 @@ def delete(
             out.print(f"deleted {n} chunks of {source}", markup=False)
         else:
             raise SafeRagError(f"no chunks with source {source!r}; `saferag search` shows sources")
+
+    _run(body)
+
+
+@app.command()
+def guard(
+    text: Annotated[str, typer.Argument(help="the text to screen")],
+    role: Annotated[str, typer.Option("--role", help="user (a question) or agent (an answer)")] = "user",
+    question: Annotated[str, typer.Option("--question", help="with --role agent: the question it answers")] = "",
+    as_json: Json = False,
+) -> None:
+    """Screen a text with the configured guard (Llama Guard 3 categories S1-S14)."""
+
+    def body():
+        if role not in ("user", "agent"):
+            raise SafeRagError(f"--role must be user or agent, not {role!r}")
+        verdict = _rag(None, None).screen(text, role=role, question=question)
+        if as_json:
+            out.print(json.dumps(verdict.to_dict(), ensure_ascii=False), markup=False)
+        else:
+            out.print(verdict.describe(), markup=False)
+        if verdict.error and not verdict.safe:
+            raise typer.Exit(2)
+
+    _run(body)
+
+
+@eval_app.command("guard")
+def eval_guard(
+    file: Annotated[str, typer.Argument(help="CSV (prompt,label) or JSONL with labels safe/unsafe")],
+    as_json: Json = False,
+) -> None:
+    """Precision, recall, F1 and false-positive rate of the guard, overall and per category."""
+
+    def body():
+        from saferag.evaluate import evaluate_guard, load_labeled
+
+        result = evaluate_guard(_rag(None, None), load_labeled(file))
+        if as_json:
+            out.print(json.dumps(result), markup=False)
+            return
+
+        def fmt(x):
+            return "-" if x is None else f"{x:.3f}"
+
+        table = Table("category", "n", "precision", "recall", "F1", "FPR")
+        table.add_row("[bold]all[/bold]", str(result["n"]), *(fmt(result[m]) for m in
+                      ("precision", "recall", "f1", "false_positive_rate")))
+        for name, r in result["per_category"].items():
+            table.add_row(name, str(r["n"]), *(fmt(r[m]) for m in ("precision", "recall", "f1", "false_positive_rate")))
+        out.print(table)
+        out.print(f"guard {result['guard']}; {result['errors']} guard errors; latency p50 "
+                  f"{result['latency_ms']['p50']:.1f} ms, p95 {result['latency_ms']['p95']:.1f} ms", markup=False)
 
     _run(body)
 

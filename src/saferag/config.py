@@ -7,11 +7,12 @@ working directory (or the file named by ``SAFERAG_CONFIG``), defaults.
 from __future__ import annotations
 
 import os
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import (
     BaseSettings,
+    NoDecode,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
     TomlConfigSettingsSource,
@@ -81,6 +82,42 @@ class Settings(BaseSettings):
     system_prompt: str | None = Field(None, description="overrides saferag.prompts.SYSTEM")
     user_prompt: str | None = Field(
         None, description="overrides saferag.prompts.USER; fields {context}, {sources}, {question}")
+
+    # Guard (Llama Guard 3 taxonomy)
+    guard: Literal["embedded", "llama_guard", "off"] = Field(
+        "embedded", description="embedded: the packaged offline classifier; llama_guard: Llama Guard 3 on a "
+                                "generator backend (recommended for production); off")
+    guard_backend: str = Field("", description="llama_guard: generator backend ('' = llm_backend)")
+    guard_model: str = Field("", description="llama_guard: e.g. llama-guard3:1b (ollama), "
+                                             "meta-llama/Llama-Guard-3-8B (vllm), a GGUF path (llamacpp)")
+    guard_base_url: str = Field("", description="llama_guard: server URL ('' = llm_base_url)")
+    guard_prompt_format: Literal["auto", "template", "raw"] = Field(
+        "auto", description="template: the server's chat template builds Llama Guard's prompt; raw: saferag "
+                            "builds it (auto: raw for llamacpp, template otherwise)")
+    guard_timeout: float = Field(30.0, gt=0, description="seconds a guard check may take")
+    guard_context_window: int = Field(4096, ge=256)
+    guard_excluded_categories: Annotated[list[str], NoDecode] = Field(
+        default_factory=list, description="codes a team allows, e.g. S6 (comma-separated in env)")
+    guard_answers: bool = Field(True, description="screen answers too (role agent)")
+    guard_fail_open: bool = Field(False, description="answer when the guard fails (default: refuse)")
+    guard_threshold: float | None = Field(None, gt=0, lt=1, description="embedded: unsafe-score cut-off "
+                                                                        "(None = the trained one)")
+    injection_screen: Literal["drop", "quarantine", "off"] = Field(
+        "drop", description="retrieved chunks flagged as prompt injection: drop them, quarantine them "
+                            "(kept out of the prompt, returned for review), or off")
+    injection_threshold: float = Field(0.5, gt=0, lt=1)
+
+    @field_validator("guard_excluded_categories", mode="before")
+    @classmethod
+    def _codes(cls, value: object) -> object:
+        if isinstance(value, str):
+            value = [v for v in value.replace(" ", ",").split(",") if v]
+        if isinstance(value, list):
+            value = [str(v).strip().upper() for v in value]
+            bad = [v for v in value if v not in {f"S{i}" for i in range(1, 15)}]
+            if bad:
+                raise ValueError(f"unknown hazard codes {bad}: use S1 … S14")
+        return value
 
     @model_validator(mode="after")
     def _overlap_below_size(self) -> Settings:

@@ -40,3 +40,7 @@ class CollectionMismatchError(StoreError):
 
 class GeneratorError(SafeRagError):
     """The LLM backend could not be loaded, reached or run."""
+
+
+class GuardError(SafeRagError):
+    """A guard could not give a verdict (unreachable, timed out, or an answer it cannot parse)."""

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import time
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from functools import cached_property
@@ -14,6 +16,8 @@ from saferag.embed import Embedder, load_embedder
 from saferag.errors import GeneratorError, SafeRagError
 from saferag.ingest.pipeline import IngestReport, ingest
 from saferag.ingest.sources import check_inputs
+from saferag.guard import Guard, Role, Verdict, load_guard
+from saferag.guard.injection import InjectionScreen
 from saferag.llm import Generator, load_generator, sampling_from
 from saferag.prompts import build_prompt
 from saferag.store import Hit, MilvusStore, SearchMode
@@ -28,6 +32,10 @@ class Answer:
     sources: list[dict[str, Any]]
     timings: dict[str, float]
     notes: list[str] = field(default_factory=list)
+    guard: dict[str, Any] | None = None  # the verdict that decided (the answer's, else the question's)
+    refused: bool = False
+    question_guard: dict[str, Any] | None = None
+    quarantined: list[dict[str, Any]] = field(default_factory=list)  # chunks kept out as prompt injection
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -55,6 +63,46 @@ class SafeRag:
     @cached_property
     def embedder(self) -> Embedder:
         return load_embedder(self.settings)
+
+    @cached_property
+    def guard(self) -> Guard | None:
+        return load_guard(self.settings, embedder=self.embedder)
+
+    @cached_property
+    def injection_screen(self) -> InjectionScreen | None:
+        if self.settings.injection_screen == "off":
+            return None
+        return InjectionScreen(self.settings.injection_threshold)
+
+    @cached_property
+    def _pool(self) -> ThreadPoolExecutor:
+        return ThreadPoolExecutor(max_workers=8, thread_name_prefix="saferag-guard")
+
+    def screen(self, text: str, *, role: Role = "user", question: str = "") -> Verdict:
+        """The guard's verdict on a question (``user``) or an answer to ``question`` (``agent``).
+
+        A guard that errors or passes ``guard_timeout`` gives an unsafe verdict with ``error`` set,
+        unless ``guard_fail_open`` is on: saferag refuses when it cannot check.
+        """
+        if role == "agent":
+            messages = [{"role": "user", "content": question}, {"role": "assistant", "content": text}]
+        else:
+            messages = [{"role": "user", "content": text}]
+        return self._verdict(messages, role)
+
+    def _verdict(self, messages: list[dict[str, str]], role: Role) -> Verdict:
+        s = self.settings
+        if s.guard == "off":
+            return Verdict(safe=True, raw="guard off", role=role, guard="off")
+        t0 = time.perf_counter()
+        try:
+            guard = self.guard
+            future = self._pool.submit(guard.check, messages, role)
+            return future.result(timeout=s.guard_timeout)
+        except (SafeRagError, FutureTimeout) as exc:
+            reason = str(exc) or f"no verdict within {s.guard_timeout:g}s (SAFERAG_GUARD_TIMEOUT)"
+            return Verdict(safe=s.guard_fail_open, raw="", latency=time.perf_counter() - t0, role=role,
+                           guard=s.guard, error=reason)
 
     @cached_property
     def generator(self) -> Generator:
@@ -111,14 +159,34 @@ class SafeRag:
 
     def ask(self, question: str, *, k: int | None = None, mode: SearchMode | None = None, filter: str = "",
             on_token: Callable[[str], None] | None = None) -> Answer:
-        """Retrieve, then answer from the passages with numbered citations.
+        """Screen the question, retrieve, answer with numbered citations, screen the answer.
 
-        With ``on_token`` the answer is streamed to it piece by piece as it is generated.
+        The question's guard check runs alongside retrieval; an unsafe question gets a refusal and
+        nothing retrieved or generated. With ``on_token`` the answer is streamed to it piece by
+        piece; when answers are screened (``guard_answers``) it is held back until it passes.
         """
         t0 = time.perf_counter()
-        hits = self.search(question, k=k, mode=mode, filter=filter)
+        if not question.strip():
+            raise SafeRagError("the question is empty")
+        asked = self._pool.submit(self._verdict, [{"role": "user", "content": question}], "user")
+        try:
+            hits = self.search(question, k=k, mode=mode, filter=filter)
+        finally:
+            verdict = asked.result()
         retrieval = time.perf_counter() - t0
+        if not verdict.safe:
+            return self._refusal(verdict, t0, {"retrieval": retrieval})
         gen, s = self.generator, self.settings
+        quarantined: list[dict[str, Any]] = []
+        notes: list[str] = []
+        if self.injection_screen is not None and hits:
+            hits, flagged = self.injection_screen.split(hits)
+            if flagged:
+                verb = "dropped" if s.injection_screen == "drop" else "quarantined"
+                notes.append(f"{verb} {len(flagged)} retrieved passage(s) flagged as prompt injection: "
+                             + ", ".join(f"{f.source}#{f.chunk_index}" for f in flagged))
+                if s.injection_screen == "quarantine":
+                    quarantined = [asdict(f) for f in flagged]
         budget = gen.context_window - s.max_tokens
         dropped = 0
         while True:  # drop the least relevant passage until the prompt fits
@@ -131,11 +199,13 @@ class SafeRag:
             raise GeneratorError(f"the question does not fit the model's {gen.context_window}-token context "
                                  f"window with {s.max_tokens} tokens for the answer; shorten it or raise "
                                  "SAFERAG_LLM_CONTEXT_WINDOW")
-        notes = [f"dropped the {dropped} least relevant passages to fit the model's "
-                 f"{gen.context_window}-token context window"] if dropped else []
+        if dropped:
+            notes.append(f"dropped the {dropped} least relevant passages to fit the model's "
+                         f"{gen.context_window}-token context window")
         t1 = time.perf_counter()
         params = sampling_from(s)
-        if on_token is None:
+        screen_answer = s.guard != "off" and s.guard_answers
+        if on_token is None or screen_answer:  # a screened answer is shown only once it passed
             text = gen.generate(prompt.messages, params)
         else:
             pieces = []
@@ -144,16 +214,44 @@ class SafeRag:
                 on_token(piece)
             text = "".join(pieces)
         t2 = time.perf_counter()
+        timings = {"retrieval": retrieval, "generation": t2 - t1}
+        decided = verdict
+        if screen_answer:
+            decided = self._verdict([{"role": "user", "content": question},
+                                     {"role": "assistant", "content": text}], "agent")
+            timings["answer_guard"] = decided.latency
+            if not decided.safe:
+                return self._refusal(decided, t0, timings, question_verdict=verdict)
+            if on_token is not None:
+                on_token(text)
         sources = [{"citation": prompt.sources.index(h.source) + 1, "source": h.source, "text": h.text,
                     "score": h.score, "chunk_index": h.chunk_index} for h in hits]
-        return Answer(answer=text.strip(), sources=sources, notes=notes,
-                      timings={"retrieval": retrieval, "generation": t2 - t1, "total": t2 - t0})
+        timings["question_guard"] = verdict.latency
+        timings["total"] = time.perf_counter() - t0
+        return Answer(answer=text.strip(), sources=sources, notes=notes, timings=timings,
+                      guard=decided.to_dict(), question_guard=verdict.to_dict(), quarantined=quarantined)
+
+    def _refusal(self, verdict: Verdict, t0: float, timings: dict[str, float], *,
+                 question_verdict: Verdict | None = None) -> Answer:
+        """An answer that refuses: no sources, the verdict, and why in words."""
+        what = "answer" if verdict.role == "agent" else "question"
+        if verdict.error:
+            text = (f"I can't answer this: the safety check on the {what} could not run ({verdict.error}), and "
+                    "saferag refuses when it cannot check.")
+        else:
+            names = ", ".join(f"{c.code} {c.name}" for c in verdict.categories) or "unsafe content"
+            text = f"I can't help with that: the {what} was flagged as {names}."
+        timings = {**timings, "total": time.perf_counter() - t0}
+        return Answer(answer=text, sources=[], timings=timings, guard=verdict.to_dict(), refused=True,
+                      question_guard=(question_verdict or verdict).to_dict())
 
     def close(self) -> None:
         """Release the Milvus connection (a Milvus Lite file can then be opened elsewhere)."""
         if self._store is not None:
             self._store.close()
             self._store, self._store_checked = None, False
+        if "_pool" in self.__dict__:
+            self.__dict__.pop("_pool").shutdown(wait=False)
 
     def __enter__(self) -> SafeRag:
         return self

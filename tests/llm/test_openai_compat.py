@@ -6,53 +6,18 @@
 from __future__ import annotations
 
 import socket
-import subprocess
-import sys
 import time
 
-import httpx
 import pytest
 from conftest import free_port
 
 from saferag.config import load_settings
 from saferag.errors import GeneratorError
 from saferag.llm import SamplingParams, load_generator
-from saferag.llm.llamacpp import packaged_model_path
 from saferag.llm.openai_compat import OpenAIGenerator
 
 GREEDY = SamplingParams(temperature=0.0, max_tokens=24, seed=1)
 MESSAGES = [{"role": "user", "content": "Name the largest planet in the solar system."}]
-
-
-@pytest.fixture(scope="module")
-def llm_server(tmp_path_factory):
-    """llama.cpp's OpenAI-compatible server with the packaged model; stopped after the module."""
-    port = free_port()
-    log = (tmp_path_factory.mktemp("llm-server") / "server.log").open("w+b")  # a pipe would fill and block it
-    proc = subprocess.Popen([sys.executable, "-m", "llama_cpp.server", "--model", str(packaged_model_path()),
-                             "--model_alias", "smollm2", "--host", "127.0.0.1", "--port", str(port),
-                             "--n_ctx", "4096", "--n_threads", "2"],
-                            stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}/v1"
-    deadline = time.monotonic() + 90
-    while True:
-        try:
-            if httpx.get(f"{url}/models", timeout=1).status_code == 200:
-                break
-        except httpx.HTTPError:
-            pass
-        if proc.poll() is not None or time.monotonic() > deadline:
-            proc.kill()
-            log.seek(0)
-            raise RuntimeError(f"llama_cpp.server did not start: {log.read().decode(errors='replace')[-2000:]}")
-        time.sleep(0.3)
-    yield url
-    proc.terminate()
-    try:
-        proc.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-    log.close()
 
 
 def test_plain_and_streaming_agree(llm_server):

@@ -48,6 +48,10 @@ class Generator(Protocol):
 
     def count_tokens(self, messages: Sequence[Message]) -> int: ...
 
+    def complete(self, prompt: str, params: SamplingParams) -> str:
+        """A raw completion, no chat template: for prompts already built (e.g. Llama Guard's)."""
+        ...
+
 
 #: Backend name → "module:class". Add a backend here; nothing else names it.
 BACKENDS: dict[str, str] = {

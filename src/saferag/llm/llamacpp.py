@@ -67,6 +67,13 @@ class LlamaCppGenerator:
                 if piece:
                     yield piece
 
+    def complete(self, prompt: str, params: SamplingParams | None = None) -> str:
+        # llama.cpp adds the model's BOS token itself; a second one from the text would skew the model.
+        prompt = prompt.removeprefix("<|begin_of_text|>")
+        with self._lock, self._errors():
+            out = self._llm.create_completion(prompt=prompt, **self._kwargs(params))
+        return out["choices"][0]["text"] or ""
+
     def generate_many(self, prompts: Sequence[Sequence[Message]], params: SamplingParams | None = None) -> list[str]:
         """One after another: llama.cpp in process runs one sequence at a time."""
         return [self.generate(p, params) for p in prompts]

@@ -52,6 +52,13 @@ class OllamaGenerator:
                 if part.message.content:
                     yield part.message.content
 
+    def complete(self, prompt: str, params: SamplingParams | None = None) -> str:
+        """``/api/generate`` with ``raw``: Ollama applies no template to the prompt."""
+        with self._errors():
+            out = self._client.generate(model=self.model, prompt=prompt, raw=True, stream=False,
+                                        options=self._options(params), keep_alive=self.keep_alive)
+        return out.response or ""
+
     def generate_many(self, prompts: Sequence[Sequence[Message]], params: SamplingParams | None = None) -> list[str]:
         """All at once: Ollama batches concurrent requests up to its ``OLLAMA_NUM_PARALLEL``."""
         if not prompts:

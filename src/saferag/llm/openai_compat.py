@@ -51,6 +51,12 @@ class OpenAIGenerator:
                 if chunk.choices and chunk.choices[0].delta.content:
                     yield chunk.choices[0].delta.content
 
+    def complete(self, prompt: str, params: SamplingParams | None = None) -> str:
+        """``/v1/completions``: the prompt goes to the model as is (vLLM and llama.cpp serve it)."""
+        with self._errors():
+            out = self._client.completions.create(prompt=prompt, **self._kwargs(params))
+        return out.choices[0].text or ""
+
     def generate_many(self, prompts: Sequence[Sequence[Message]], params: SamplingParams | None = None) -> list[str]:
         """All at once: the server batches concurrent requests (vLLM, llama.cpp with parallel slots)."""
         if not prompts:

@@ -88,6 +88,10 @@ class VLLMGenerator:
                 from None
         return [o.outputs[0].text for o in outputs]
 
+    def complete(self, prompt: str, params: SamplingParams | None = None) -> str:
+        outputs = self._llm.generate([prompt], sampling_params=self._sampling(params), use_tqdm=False)
+        return outputs[0].outputs[0].text
+
     def count_tokens(self, messages: Sequence[Message]) -> int:
         """Exact: the model's own chat template and tokenizer."""
         return len(self._tokenizer.apply_chat_template(list(messages), tokenize=True, add_generation_prompt=True))

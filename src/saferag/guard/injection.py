@@ -1,0 +1,59 @@
+"""Retrieved chunks are data, never instructions: screen them for prompt injection.
+
+Uses the packaged NanoGuard classifier (``metatronnanoguard``, 16.8M parameters, on CPU). Alone it
+is not usable on documentation: at its 0.5 cut-off it flagged 35% of ordinary SQLite manual
+chunks (imperative, technical prose looks like instructions to it). So a chunk is flagged only
+when NanoGuard flags it *and* it addresses an AI model (``ADDRESSES_MODEL``): a hand-written
+precision gate, since no packaged classifier separates the two. Numbers in docs/benchmarks.md.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from saferag.store import Hit
+
+
+#: Text that speaks to the model rather than to a human reader.
+ADDRESSES_MODEL = re.compile(
+    r"\b(ignore|disregard|forget|override|bypass)\b[^.\n]{0,40}\b(instructions?|prompts?|rules|guidelines|"
+    r"directives|context)\b|\byou are now\b|\b(system|developer) (prompt|mode|message)\b|"
+    r"\b(AI|language model|LLM|chatbot|assistant)s?\b[^.\n]{0,30}\b(must|should|will|are to)\b|"
+    r"\bnew instructions?\b|\bdo not (tell|inform|mention)[^.\n]{0,20}\buser\b|\bjailbr(eak|oken)\b",
+    re.IGNORECASE)
+
+
+@dataclass
+class Flagged:
+    source: str
+    chunk_index: int
+    score: float
+    text: str
+
+
+class InjectionScreen:
+    """Split hits into those safe to put in a prompt and those flagged as injection attempts."""
+
+    def __init__(self, threshold: float = 0.5) -> None:
+        from nanoguard import NanoGuard
+
+        self.threshold = threshold
+        self._model = NanoGuard(device="cpu", threshold=threshold)
+        self._lock = threading.Lock()  # one torch module, called from request threads
+
+    def split(self, hits: Sequence[Hit]) -> tuple[list[Hit], list[Flagged]]:
+        kept, flagged = [], []
+        for hit in hits:
+            if not ADDRESSES_MODEL.search(hit.text):
+                kept.append(hit)
+                continue
+            with self._lock:
+                score = self._model.scan(hit.text).injection_score
+            if score >= self.threshold:
+                flagged.append(Flagged(hit.source, hit.chunk_index, round(float(score), 4), hit.text))
+            else:
+                kept.append(hit)
+        return kept, flagged
