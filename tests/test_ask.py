@@ -10,7 +10,7 @@ from test_cli import run
 
 @pytest.fixture
 def asker(make_rag, corpus, generator):
-    rag = make_rag(generator=generator, temperature=0.0, max_tokens=96, seed=1)
+    rag = make_rag(generator=generator, temperature=0.0, max_tokens=96, seed=1, guard_answers=False)  # streams token by token
     rag.ingest([str(corpus)])
     return rag
 
