@@ -10,7 +10,8 @@ from test_cli import run
 
 @pytest.fixture
 def asker(make_rag, corpus, generator):
-    rag = make_rag(generator=generator, temperature=0.0, max_tokens=96, seed=1, guard_answers=False)  # streams token by token
+    # answers unscreened, so they stream token by token (a screened answer arrives in one piece)
+    rag = make_rag(generator=generator, temperature=0.0, max_tokens=96, seed=1, guard_answers=False)
     rag.ingest([str(corpus)])
     return rag
 
@@ -53,6 +54,6 @@ def test_cli_ask_json_and_stream(corpus, tmp_path):
     res = json.loads(run("ask", QUESTIONS["garden/compost.md"], "-k", "2", *db, "--json", cwd=tmp_path).stdout)
     assert res["answer"] and res["sources"][0]["source"] == "garden/compost.md"
     assert {"source", "text", "score"} <= res["sources"][0].keys()
-    assert set(res["timings"]) == {"retrieval", "generation", "total"}
+    assert set(res["timings"]) == {"retrieval", "generation", "question_guard", "answer_guard", "total"}
     streamed = run("ask", QUESTIONS["garden/compost.md"], "-k", "2", "--stream", *db, cwd=tmp_path).stdout
     assert "Sources\n  [1] garden/compost.md" in streamed

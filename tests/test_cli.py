@@ -104,7 +104,7 @@ def test_demo_runs_offline_on_the_shipped_docs(tmp_path):
     assert first["ingest"]["documents"] >= 2 and not first["ingest"]["failed"]
     assert first["answer"] and first["sources"] and first["sources"][0]["source"].endswith(".md")
     assert any("interrupted" in r["text"] or "killed" in r["text"] for r in first["sources"])
-    assert set(first["timings"]) == {"retrieval", "generation", "total"}
+    assert set(first["timings"]) == {"retrieval", "generation", "question_guard", "answer_guard", "total"}
     again = json.loads(run("demo", "--uri", str(tmp_path / "demo.db"), "--json", cwd=tmp_path).stdout)
     assert again["ingest"]["chunks_written"] == 0
 

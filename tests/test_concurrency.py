@@ -18,7 +18,10 @@ N, DELAY = 8, 1.0
 
 def test_concurrent_asks_overlap(make_rag, corpus):
     with FakeOllama(free_port()) as server:
-        rag = make_rag(llm_backend="openai", llm_base_url=f"{server.url}/v1", llm_model="llama3.2:1b", guard="off",
+        rag = make_rag(llm_backend="openai", llm_base_url=f"{server.url}/v1", llm_model="llama3.2:1b",
+                       # the question guard stays on; the fake's quoted-prompt "answers" are not real ones
+                       # to screen (the embedded guard flags some of them)
+                       guard_answers=False,
                        user_prompt="{question}\n\n{context}\n\n{sources}")  # the fake quotes the question
         rag.ingest([corpus])
         rag.ask("warm up the embedder and the collection")

@@ -318,7 +318,7 @@ def demo(
     from saferag.demo import demo_docs
 
     def body():
-        rag = _rag(uri, "saferag_demo", guard_answers=False)  # TODO: embedded guard over-flags answers
+        rag = _rag(uri, "saferag_demo")
         report = rag.ingest([str(demo_docs())])
         if not as_json:
             out.print(f"Ingested {report.documents} documents of saferag's docs into collection "
