@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -51,6 +52,20 @@ class Generator(Protocol):
     def complete(self, prompt: str, params: SamplingParams) -> str:
         """A raw completion, no chat template: for prompts already built (e.g. Llama Guard's)."""
         ...
+
+
+def generate_concurrently(gen: Generator, prompts: Sequence[Sequence[Message]], params: SamplingParams | None,
+                          *, max_workers: int) -> list[str]:
+    """``gen.generate`` on every prompt at once, in order: for servers that batch concurrent requests."""
+    if not prompts:
+        return []
+    with ThreadPoolExecutor(max_workers=min(len(prompts), max_workers)) as pool:
+        return list(pool.map(lambda m: gen.generate(m, params), prompts))
+
+
+def estimate_tokens(messages: Sequence[Message]) -> int:
+    """About 4 characters a token, plus a few per message for template markers: for APIs with no tokenizer."""
+    return sum(len(m["content"]) // 4 + 4 for m in messages)
 
 
 #: Backend name → "module:class". Add a backend here; nothing else names it.

@@ -8,11 +8,10 @@ context window saferag budgets its prompt for.
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 
 from saferag.errors import GeneratorError
-from saferag.llm import Message, SamplingParams, sampling_from
+from saferag.llm import Message, SamplingParams, estimate_tokens, generate_concurrently, sampling_from
 
 DEFAULT_HOST = "http://127.0.0.1:11434"
 
@@ -61,14 +60,11 @@ class OllamaGenerator:
 
     def generate_many(self, prompts: Sequence[Sequence[Message]], params: SamplingParams | None = None) -> list[str]:
         """All at once: Ollama batches concurrent requests up to its ``OLLAMA_NUM_PARALLEL``."""
-        if not prompts:
-            return []
-        with ThreadPoolExecutor(max_workers=min(len(prompts), 16)) as pool:
-            return list(pool.map(lambda m: self.generate(m, params), prompts))
+        return generate_concurrently(self, prompts, params, max_workers=16)
 
     def count_tokens(self, messages: Sequence[Message]) -> int:
-        """An estimate (4 characters a token, plus template markers): the API has no tokenizer."""
-        return sum(len(m["content"]) // 4 + 4 for m in messages)
+        """An estimate: the API has no tokenizer."""
+        return estimate_tokens(messages)
 
     def _options(self, params: SamplingParams | None) -> dict:
         p = params or self.defaults

@@ -7,11 +7,10 @@ errors. Errors become ``GeneratorError`` messages that say which server and what
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 
 from saferag.errors import GeneratorError
-from saferag.llm import Message, SamplingParams, sampling_from
+from saferag.llm import Message, SamplingParams, estimate_tokens, generate_concurrently, sampling_from
 
 DEFAULT_BASE_URL = "http://127.0.0.1:8000/v1"  # where `vllm serve` listens by default
 
@@ -59,14 +58,11 @@ class OpenAIGenerator:
 
     def generate_many(self, prompts: Sequence[Sequence[Message]], params: SamplingParams | None = None) -> list[str]:
         """All at once: the server batches concurrent requests (vLLM, llama.cpp with parallel slots)."""
-        if not prompts:
-            return []
-        with ThreadPoolExecutor(max_workers=min(len(prompts), 32)) as pool:
-            return list(pool.map(lambda m: self.generate(m, params), prompts))
+        return generate_concurrently(self, prompts, params, max_workers=32)
 
     def count_tokens(self, messages: Sequence[Message]) -> int:
-        """An estimate (4 characters a token, plus template markers): the protocol has no tokenizer."""
-        return sum(len(m["content"]) // 4 + 4 for m in messages)
+        """An estimate: the protocol has no tokenizer."""
+        return estimate_tokens(messages)
 
     def _kwargs(self, params: SamplingParams | None) -> dict:
         p = params or self.defaults
