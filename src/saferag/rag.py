@@ -84,25 +84,42 @@ class SafeRag:
         A guard that errors or passes ``guard_timeout`` gives an unsafe verdict with ``error`` set,
         unless ``guard_fail_open`` is on: saferag refuses when it cannot check.
         """
+        return self._start_check(text, role, question)()
+
+    def _start_check(self, text: str, role: Role, question: str = "") -> Callable[[], Verdict]:
+        """Start the guard on ``text`` in the background; the returned function waits for the verdict.
+
+        The check runs in the pool and the caller waits (``guard_timeout`` counted from the start),
+        so ``ask`` can retrieve meanwhile without a pool thread ever waiting on another.
+        """
+        s = self.settings
+        if s.guard == "off":
+            off = Verdict(safe=True, raw="guard off", role=role, guard="off")
+            return lambda: off
         if role == "agent":
             messages = [{"role": "user", "content": question}, {"role": "assistant", "content": text}]
         else:
             messages = [{"role": "user", "content": text}]
-        return self._verdict(messages, role)
-
-    def _verdict(self, messages: list[dict[str, str]], role: Role) -> Verdict:
-        s = self.settings
-        if s.guard == "off":
-            return Verdict(safe=True, raw="guard off", role=role, guard="off")
         t0 = time.perf_counter()
-        try:
-            guard = self.guard
-            future = self._pool.submit(guard.check, messages, role)
-            return future.result(timeout=s.guard_timeout)
-        except (SafeRagError, FutureTimeout) as exc:
+
+        def failed(exc: Exception) -> Verdict:
             reason = str(exc) or f"no verdict within {s.guard_timeout:g}s (SAFERAG_GUARD_TIMEOUT)"
             return Verdict(safe=s.guard_fail_open, raw="", latency=time.perf_counter() - t0, role=role,
                            guard=s.guard, error=reason)
+
+        try:
+            future = self._pool.submit(self.guard.check, messages, role)
+        except SafeRagError as exc:  # the guard could not even be loaded
+            verdict = failed(exc)
+            return lambda: verdict
+
+        def wait() -> Verdict:
+            try:
+                return future.result(timeout=max(0.0, s.guard_timeout - (time.perf_counter() - t0)))
+            except (SafeRagError, FutureTimeout) as exc:
+                return failed(exc)
+
+        return wait
 
     @cached_property
     def generator(self) -> Generator:
@@ -168,11 +185,11 @@ class SafeRag:
         t0 = time.perf_counter()
         if not question.strip():
             raise SafeRagError("the question is empty")
-        asked = self._pool.submit(self._verdict, [{"role": "user", "content": question}], "user")
+        question_verdict = self._start_check(question, "user")
         try:
             hits = self.search(question, k=k, mode=mode, filter=filter)
         finally:
-            verdict = asked.result()
+            verdict = question_verdict()
         retrieval = time.perf_counter() - t0
         if not verdict.safe:
             return self._refusal(verdict, t0, {"retrieval": retrieval})
@@ -217,8 +234,7 @@ class SafeRag:
         timings = {"retrieval": retrieval, "generation": t2 - t1}
         decided = verdict
         if screen_answer:
-            decided = self._verdict([{"role": "user", "content": question},
-                                     {"role": "assistant", "content": text}], "agent")
+            decided = self.screen(text, role="agent", question=question)
             timings["answer_guard"] = decided.latency
             if not decided.safe:
                 return self._refusal(decided, t0, timings, question_verdict=verdict)
