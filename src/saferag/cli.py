@@ -268,11 +268,10 @@ def eval_guard(
         def fmt(x):
             return "-" if x is None else f"{x:.3f}"
 
+        metrics = ("precision", "recall", "f1", "false_positive_rate")
         table = Table("category", "n", "precision", "recall", "F1", "FPR")
-        table.add_row("[bold]all[/bold]", str(result["n"]), *(fmt(result[m]) for m in
-                      ("precision", "recall", "f1", "false_positive_rate")))
-        for name, r in result["per_category"].items():
-            table.add_row(name, str(r["n"]), *(fmt(r[m]) for m in ("precision", "recall", "f1", "false_positive_rate")))
+        for name, r in {"[bold]all[/bold]": result, **result["per_category"]}.items():
+            table.add_row(name, str(r["n"]), *(fmt(r[m]) for m in metrics))
         out.print(table)
         out.print(f"guard {result['guard']}; {result['errors']} guard errors; latency p50 "
                   f"{result['latency_ms']['p50']:.1f} ms, p95 {result['latency_ms']['p95']:.1f} ms", markup=False)
