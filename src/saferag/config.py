@@ -30,6 +30,8 @@ class Settings(BaseSettings):
     milvus_uri: str = Field("./saferag.db", description="Milvus Lite file (*.db) or server URI")
     milvus_token: str = Field("", description="token or user:password for a Milvus server")
     collection: str = "saferag"
+    tenant: str = Field("default", pattern=r"^[A-Za-z0-9_.-]{1,64}$",
+                        description="whose chunks ingest writes and search reads (the server sets it per API key)")
 
     # Embedder
     embed_model: str = Field("", description="sentence-transformers name or path; '' = packaged MiniLM")

@@ -20,7 +20,7 @@ from saferag.guard import Guard, Role, Verdict, load_guard
 from saferag.guard.injection import InjectionScreen
 from saferag.llm import Generator, load_generator, sampling_from
 from saferag.prompts import build_prompt
-from saferag.store import Hit, MilvusStore, SearchMode
+from saferag.store import Hit, MilvusStore, SearchMode, check_tenant
 
 
 @dataclass
@@ -59,6 +59,7 @@ class SafeRag:
             self.__dict__["generator"] = generator
         self._store: MilvusStore | None = None
         self._store_checked = False
+        self._view = False
 
     @cached_property
     def embedder(self) -> Embedder:
@@ -151,7 +152,22 @@ class SafeRag:
         s = self.settings
         return MilvusStore(s.milvus_uri, token=s.milvus_token, collection=s.collection,
                            rrf_k=s.rrf_k, bm25_stop_words=s.bm25_stop_words,
-                           hybrid_candidates=s.hybrid_candidates, **kwargs)
+                           hybrid_candidates=s.hybrid_candidates, tenant=s.tenant, **kwargs)
+
+    def for_tenant(self, tenant: str) -> SafeRag:
+        """This engine restricted to ``tenant``'s documents, sharing its models and connection.
+
+        Cheap enough to call per request: only the store view and the settings are new.
+        """
+        if tenant == self.settings.tenant:
+            return self
+        view = SafeRag(self.settings.model_copy(update={"tenant": check_tenant(tenant)}))
+        shared = ("embedder", "generator", "guard", "injection_screen", "_pool")
+        view.__dict__.update({k: v for k, v in self.__dict__.items() if k in shared})
+        view._view = True  # the connection and pool belong to this engine: the view never closes them
+        if self._store is not None:
+            view._store, view._store_checked = self._store.scoped(tenant), self._store_checked
+        return view
 
     def ingest(self, inputs: Sequence[str | os.PathLike[str]], *, glob: str | None = None, prune: bool = False,
                on_start: Callable[[int], None] | None = None,
@@ -263,6 +279,8 @@ class SafeRag:
 
     def close(self) -> None:
         """Release the Milvus connection (a Milvus Lite file can then be opened elsewhere)."""
+        if self._view:
+            return
         if self._store is not None:
             self._store.close()
             self._store, self._store_checked = None, False

@@ -2,12 +2,16 @@
 
 ``MilvusStore`` talks to Milvus only through ``pymilvus.MilvusClient``: a URI ending in ``.db`` is
 a Milvus Lite file (embedded, single process), ``http://host:19530`` a Milvus server or cluster.
-Each chunk row holds its text (BM25-analyzed), source, document hash, chunk index and count,
-a dense vector, a sparse BM25 vector that Milvus computes from the text, and JSON metadata.
+Each chunk row holds its tenant, text (BM25-analyzed), source, document hash, chunk index and
+count, a dense vector, a sparse BM25 vector that Milvus computes from the text, and JSON metadata.
+
+Tenancy is enforced here, not by callers: a store is scoped to one tenant (``scoped``), and every
+read, search and delete it runs carries ``tenant == ...`` ahead of the caller's filter.
 """
 
 from __future__ import annotations
 
+import copy
 import json
 import re
 from dataclasses import dataclass, field
@@ -25,7 +29,9 @@ MODES: tuple[str, ...] = ("hybrid", "dense", "bm25")
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,254}$")
 _PROP_EMBEDDER = "saferag.embedder"
 _PROP_VERSION = "saferag.schema"
-_SCHEMA_VERSION = "1"
+_SCHEMA_VERSION = "2"  # 2 added the tenant field (partition key)
+_TENANT = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
+DEFAULT_TENANT = "default"
 _OUTPUT = ["text", "source", "chunk_index", "doc_hash", "metadata"]
 _MAX_TEXT = 65535
 
@@ -103,6 +109,13 @@ def keyword_query(text: str) -> str:
     return " ".join(words) if words else text
 
 
+def check_tenant(tenant: str) -> str:
+    """``tenant`` if it is a valid tenant name, else a StoreError saying what is allowed."""
+    if not isinstance(tenant, str) or not _TENANT.match(tenant):
+        raise StoreError(f"invalid tenant {tenant!r}: use 1-64 letters, digits, '_', '.' or '-'")
+    return tenant
+
+
 def quote(value: str) -> str:
     """A Milvus filter-expression string literal (Milvus Lite has no ``filter_params``)."""
     return json.dumps(value, ensure_ascii=False)
@@ -113,12 +126,15 @@ class MilvusStore:
 
     def __init__(self, uri: str = "./saferag.db", *, token: str = "", collection: str = "saferag",
                  embedder_name: str | None = None, dim: int | None = None, create: bool = True,
-                 rrf_k: int = 60, bm25_stop_words: bool = True, hybrid_candidates: int = 20) -> None:
+                 rrf_k: int = 60, bm25_stop_words: bool = True, hybrid_candidates: int = 20,
+                 tenant: str = DEFAULT_TENANT) -> None:
         if not _NAME.match(collection):
             raise StoreError(f"invalid collection name {collection!r}: use letters, digits and "
                              "underscores, starting with a letter or underscore")
         self.uri, self.collection, self.rrf_k = uri, collection, rrf_k
         self.bm25_stop_words, self.hybrid_candidates = bm25_stop_words, hybrid_candidates
+        self.tenant = check_tenant(tenant)
+        self.has_tenants = True  # False for a collection made before tenants (schema 1)
         self.client = _connect(uri, token)
         self.embedder_name, self.dim = embedder_name, dim
         if self._call("check the collection", self.client.has_collection, collection):
@@ -139,6 +155,7 @@ class MilvusStore:
         c = self.client
         schema = c.create_schema(auto_id=True, enable_dynamic_field=False)
         schema.add_field("id", DataType.INT64, is_primary=True)
+        schema.add_field("tenant", DataType.VARCHAR, max_length=64, is_partition_key=True)
         schema.add_field("text", DataType.VARCHAR, max_length=_MAX_TEXT, enable_analyzer=True)
         schema.add_field("source", DataType.VARCHAR, max_length=4096)
         schema.add_field("doc_hash", DataType.VARCHAR, max_length=64)
@@ -167,6 +184,8 @@ class MilvusStore:
                 "pick another --collection")
         wanted = (self.embedder_name, self.dim)
         self.embedder_name, self.dim = props[_PROP_EMBEDDER], int(fields["dense"]["params"]["dim"])
+        self.has_tenants = "tenant" in fields
+        self._scope("")  # a tenant on a pre-tenant collection fails here, before any work
         if wanted[1] is not None:
             self.check_embedder(*wanted)
         self._call("load the collection", self.client.load_collection, self.collection)
@@ -179,12 +198,30 @@ class MilvusStore:
                 f"but the configured embedder is {name!r} ({dim}-dim). Use the same embedder "
                 "(SAFERAG_EMBED_MODEL), or ingest into a new --collection.")
 
+    def scoped(self, tenant: str) -> MilvusStore:
+        """The same collection and connection, restricted to ``tenant``'s chunks."""
+        view = copy.copy(self)
+        view.tenant = check_tenant(tenant)
+        view._scope("")
+        return view
+
+    def _scope(self, expr: str) -> str:
+        """``expr`` restricted to this store's tenant; the caller's expression cannot widen it."""
+        if not self.has_tenants:
+            if self.tenant != DEFAULT_TENANT:
+                raise StoreError(f"collection {self.collection!r} was created before tenants existed; "
+                                 "ingest into a new --collection to use tenants")
+            return expr
+        own = f"tenant == {quote(self.tenant)}"
+        return f"{own} and ({expr})" if expr.strip() else own
+
     # -- writes -------------------------------------------------------------------------------
 
     def insert(self, rows: Sequence[ChunkRow]) -> None:
         if not rows:
             return
-        data = [{"text": r.text[:_MAX_TEXT], "source": r.source, "doc_hash": r.doc_hash,
+        tenant = {"tenant": self.tenant} if self.has_tenants else {}
+        data = [{**tenant, "text": r.text[:_MAX_TEXT], "source": r.source, "doc_hash": r.doc_hash,
                  "chunk_index": r.chunk_index, "chunk_count": r.chunk_count,
                  "dense": r.vector.tolist(), "metadata": r.metadata} for r in rows]
         self._call("insert chunks", self.client.insert, self.collection, data)
@@ -200,7 +237,7 @@ class MilvusStore:
         return self._delete(expr)
 
     def _delete(self, expr: str) -> int:
-        res = self._call("delete chunks", self.client.delete, self.collection, filter=expr)
+        res = self._call("delete chunks", self.client.delete, self.collection, filter=self._scope(expr))
         if isinstance(res, dict):
             return int(res.get("delete_count", 0))
         return len(res) if isinstance(res, (list, tuple)) else int(getattr(res, "delete_count", 0))
@@ -240,13 +277,14 @@ class MilvusStore:
         return {row["source"] for row in self._iterate("", ["source"])}
 
     def count(self) -> int:
-        res = self._call("count chunks", self.client.query, self.collection, filter="",
+        """The tenant's chunks."""
+        res = self._call("count chunks", self.client.query, self.collection, filter=self._scope(""),
                          output_fields=["count(*)"])
         return int(res[0]["count(*)"])
 
     def _iterate(self, expr: str, fields: list[str]) -> Iterable[dict[str, Any]]:
         it = self._call("read chunks", self.client.query_iterator, self.collection,
-                        batch_size=2000, filter=expr, output_fields=fields)
+                        batch_size=2000, filter=self._scope(expr), output_fields=fields)
         try:
             while batch := self._call("read chunks", it.next):
                 yield from batch
@@ -263,6 +301,7 @@ class MilvusStore:
         if mode != "bm25" and vector is None:
             raise StoreError(f"{mode} search needs a query vector")
         what = f"search (filter {filter!r})" if filter else "search"
+        filter = self._scope(filter)
         if mode != "dense" and self.bm25_stop_words:
             text = keyword_query(text)
         if mode == "dense":
