@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import os
 import time
-from concurrent.futures import ThreadPoolExecutor
-from concurrent.futures import TimeoutError as FutureTimeout
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from functools import cached_property
@@ -18,6 +16,7 @@ from saferag.ingest.pipeline import IngestReport, ingest
 from saferag.ingest.sources import check_inputs
 from saferag.guard import Guard, Role, Verdict, load_guard
 from saferag.guard.injection import InjectionScreen
+from saferag.guard.screen import Screener, refusal_text
 from saferag.llm import Generator, load_generator, sampling_from
 from saferag.prompts import build_prompt
 from saferag.store import Hit, MilvusStore, SearchMode, check_tenant
@@ -76,8 +75,9 @@ class SafeRag:
         return InjectionScreen(self.settings.injection_threshold)
 
     @cached_property
-    def _pool(self) -> ThreadPoolExecutor:
-        return ThreadPoolExecutor(max_workers=8, thread_name_prefix="saferag-guard")
+    def screener(self) -> Screener:
+        s = self.settings
+        return Screener(lambda: self.guard, name=s.guard, timeout=s.guard_timeout, fail_open=s.guard_fail_open)
 
     def screen(self, text: str, *, role: Role = "user", question: str = "") -> Verdict:
         """The guard's verdict on a question (``user``) or an answer to ``question`` (``agent``).
@@ -85,42 +85,7 @@ class SafeRag:
         A guard that errors or passes ``guard_timeout`` gives an unsafe verdict with ``error`` set,
         unless ``guard_fail_open`` is on: saferag refuses when it cannot check.
         """
-        return self._start_check(text, role, question)()
-
-    def _start_check(self, text: str, role: Role, question: str = "") -> Callable[[], Verdict]:
-        """Start the guard on ``text`` in the background; the returned function waits for the verdict.
-
-        The check runs in the pool and the caller waits (``guard_timeout`` counted from the start),
-        so ``ask`` can retrieve meanwhile without a pool thread ever waiting on another.
-        """
-        s = self.settings
-        if s.guard == "off":
-            off = Verdict(safe=True, raw="guard off", role=role, guard="off")
-            return lambda: off
-        if role == "agent":
-            messages = [{"role": "user", "content": question}, {"role": "assistant", "content": text}]
-        else:
-            messages = [{"role": "user", "content": text}]
-        t0 = time.perf_counter()
-
-        def failed(exc: Exception) -> Verdict:
-            reason = str(exc) or f"no verdict within {s.guard_timeout:g}s (SAFERAG_GUARD_TIMEOUT)"
-            return Verdict(safe=s.guard_fail_open, raw="", latency=time.perf_counter() - t0, role=role,
-                           guard=s.guard, error=reason)
-
-        try:
-            future = self._pool.submit(self.guard.check, messages, role)
-        except SafeRagError as exc:  # the guard could not even be loaded
-            verdict = failed(exc)
-            return lambda: verdict
-
-        def wait() -> Verdict:
-            try:
-                return future.result(timeout=max(0.0, s.guard_timeout - (time.perf_counter() - t0)))
-            except (SafeRagError, FutureTimeout) as exc:
-                return failed(exc)
-
-        return wait
+        return self.screener.check(text, role, question)
 
     @cached_property
     def generator(self) -> Generator:
@@ -162,7 +127,7 @@ class SafeRag:
         if tenant == self.settings.tenant:
             return self
         view = SafeRag(self.settings.model_copy(update={"tenant": check_tenant(tenant)}))
-        shared = ("embedder", "generator", "guard", "injection_screen", "_pool")
+        shared = ("embedder", "generator", "guard", "injection_screen", "screener")
         view.__dict__.update({k: v for k, v in self.__dict__.items() if k in shared})
         view._view = True  # the connection and pool belong to this engine: the view never closes them
         if self._store is not None:
@@ -201,7 +166,7 @@ class SafeRag:
         t0 = time.perf_counter()
         if not question.strip():
             raise SafeRagError("the question is empty")
-        question_verdict = self._start_check(question, "user")
+        question_verdict = self.screener.start(question, "user")
         try:
             hits = self.search(question, k=k, mode=mode, filter=filter)
         finally:
@@ -266,13 +231,7 @@ class SafeRag:
     def _refusal(self, verdict: Verdict, t0: float, timings: dict[str, float], *,
                  question_verdict: Verdict | None = None) -> Answer:
         """An answer that refuses: no sources, the verdict, and why in words."""
-        what = "answer" if verdict.role == "agent" else "question"
-        if verdict.error:
-            text = (f"I can't answer this: the safety check on the {what} could not run ({verdict.error}), and "
-                    "saferag refuses when it cannot check.")
-        else:
-            names = ", ".join(f"{c.code} {c.name}" for c in verdict.categories) or "unsafe content"
-            text = f"I can't help with that: the {what} was flagged as {names}."
+        text = refusal_text(verdict)
         timings = {**timings, "total": time.perf_counter() - t0}
         return Answer(answer=text, sources=[], timings=timings, guard=verdict.to_dict(), refused=True,
                       question_guard=(question_verdict or verdict).to_dict())
@@ -284,8 +243,8 @@ class SafeRag:
         if self._store is not None:
             self._store.close()
             self._store, self._store_checked = None, False
-        if "_pool" in self.__dict__:
-            self.__dict__.pop("_pool").shutdown(wait=False)
+        if "screener" in self.__dict__:
+            self.__dict__.pop("screener").close()
 
     def __enter__(self) -> SafeRag:
         return self
