@@ -147,7 +147,12 @@ CRASH = textwrap.dedent("""
         if calls == kill_at:
             real_insert(self, rows[: len(rows) // 2])  # half of this batch lands, then we die
             print(f"crashing at insert {calls}", file=sys.stderr, flush=True)
-            os.kill(os.getpid(), signal.SIGKILL if how == "kill" else signal.SIGINT)
+            if how == "kill":
+                os.kill(os.getpid(), signal.SIGKILL)
+            # Ctrl-C: Python's SIGINT handler raises KeyboardInterrupt at the next bytecode. Raising it
+            # here pins it to the crash point: a real SIGINT was once lost in a clean-clone run under
+            # pymilvus 2.6 on a loaded machine (exit 0, no traceback), cause not found.
+            raise KeyboardInterrupt
         real_insert(self, rows)
 
     MilvusStore.insert = insert  # the crash point: everything else is the real pipeline
