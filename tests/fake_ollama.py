@@ -24,6 +24,10 @@ def fake_answer(messages: list[dict]) -> list[str]:
     return ["Fake ", "Ollama ", "answer ", "[1] ", "to: ", " ".join(last.split()[:6])]
 
 
+class _ClientGone(Exception):
+    """The client closed the connection while the fake was still writing."""
+
+
 class FakeOllama:
     """Run on 127.0.0.1:``port`` in a thread; ``requests`` holds (path, JSON body) of each call."""
 
@@ -32,6 +36,8 @@ class FakeOllama:
         self.delay = 0.0  # seconds to wait before answering (to test timeouts)
         self.fail_mid_stream = False  # send an {"error": ...} line after the first piece
         self.reply: str | None = None  # answer this text instead of the quoting reply
+        self.aborted = 0  # streams the client closed before the end
+        self.piece_delay = 0.0  # seconds between streamed pieces (to catch a stream mid-way)
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -58,10 +64,14 @@ class FakeOllama:
                         return self._json(404, {"error": {"message": msg, "type": "api_error"}})
                     return self._json(404, {"error": msg})
                 pieces = [fake.reply] if fake.reply is not None else fake_answer(body["messages"])
-                if self.path == "/api/chat":
-                    self._native(body, pieces)
-                else:
-                    self._openai(body, pieces)
+                try:
+                    if self.path == "/api/chat":
+                        self._native(body, pieces)
+                    else:
+                        self._openai(body, pieces)
+                except _ClientGone:
+                    fake.aborted += 1
+                    self.close_connection = True
 
             def _native(self, body: dict, pieces: list[str]) -> None:
                 def line(content: str, done: bool) -> dict:
@@ -92,6 +102,7 @@ class FakeOllama:
                         "usage": {"prompt_tokens": 10, "completion_tokens": len(pieces), "total_tokens": 10}})
                 self._start("text/event-stream")
                 for piece in pieces:
+                    time.sleep(fake.piece_delay)
                     self._chunk("data: " + json.dumps({**base, "object": "chat.completion.chunk", "choices": [
                         {"index": 0, "delta": {"role": "assistant", "content": piece}, "finish_reason": None}]})
                         + "\n\n")
@@ -116,8 +127,11 @@ class FakeOllama:
 
             def _chunk(self, text: str) -> None:
                 data = text.encode()
-                self.wfile.write(f"{len(data):x}\r\n".encode() + data + b"\r\n")
-                self.wfile.flush()
+                try:
+                    self.wfile.write(f"{len(data):x}\r\n".encode() + data + b"\r\n")
+                    self.wfile.flush()
+                except (BrokenPipeError, ConnectionResetError):  # the client left mid-stream
+                    raise _ClientGone from None
 
         self.server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
         self.url = f"http://127.0.0.1:{port}"

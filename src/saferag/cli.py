@@ -308,6 +308,29 @@ DEMO_QUESTION = "What happens if an ingest is killed halfway through?"
 
 
 @app.command()
+def serve(
+    host: Annotated[str, typer.Option("--host", help="address to bind")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", help="port")] = 8000,
+    workers: Annotated[int, typer.Option("--workers", help="worker processes (needs a Milvus server URI)")] = 1,
+    insecure: Annotated[bool, typer.Option("--insecure", help="bind a non-loopback address without API keys")] = False,
+    uri: Uri = None, collection: Collection = None, token: Token = None,
+) -> None:
+    """Serve the HTTP API (OpenAI-compatible chat, moderation, documents) and the web chat page."""
+
+    def body():
+        from saferag.config import load_settings
+        from saferag.server import serve as run
+
+        settings = load_settings(milvus_uri=uri, collection=collection, milvus_token=token)
+        if not settings.api_keys:
+            err.print(f"no API keys configured: serving one default tenant to anyone who reaches {host}:{port}"
+                      + ("" if not insecure else " (--insecure)"))
+        run(host, port, workers=workers, insecure=insecure, settings=settings)
+
+    _run(body)
+
+
+@app.command()
 def demo(
     question: Annotated[str, typer.Argument(help="what to ask saferag's own docs")] = DEMO_QUESTION,
     uri: Uri = None, as_json: Json = False,

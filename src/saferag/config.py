@@ -109,6 +109,25 @@ class Settings(BaseSettings):
                             "(kept out of the prompt, returned for review), or off")
     injection_threshold: float = Field(0.5, gt=0, lt=1)
 
+    # HTTP service (saferag serve)
+    api_keys: dict[str, str] = Field(
+        default_factory=dict, description="API key -> tenant ([api_keys] table in TOML, JSON in env); "
+                                          "none: one default tenant, loopback only")
+    serve_collections: Annotated[list[str], NoDecode] = Field(
+        default_factory=list, description="collections served as models ('' = just `collection`)")
+    max_concurrent_asks: int = Field(4, ge=1, description="asks generating at once (more wait in the queue)")
+    max_queued_asks: int = Field(32, ge=0, description="asks waiting beyond those; past it: 429 + Retry-After")
+    request_timeout: float = Field(120.0, gt=0, description="seconds an ask may take, queue wait included")
+    max_upload_mb: float = Field(50.0, gt=0, description="largest upload to POST /v1/documents")
+    max_request_kb: float = Field(256.0, gt=0, description="largest JSON request body")
+
+    @field_validator("serve_collections", mode="before")
+    @classmethod
+    def _names(cls, value: object) -> object:
+        if isinstance(value, str):
+            value = [v for v in value.replace(" ", ",").split(",") if v]
+        return value
+
     @field_validator("guard_excluded_categories", mode="before")
     @classmethod
     def _codes(cls, value: object) -> object:

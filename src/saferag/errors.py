@@ -44,3 +44,7 @@ class GeneratorError(SafeRagError):
 
 class GuardError(SafeRagError):
     """A guard could not give a verdict (unreachable, timed out, or an answer it cannot parse)."""
+
+
+class Cancelled(SafeRagError):
+    """The caller gave up (a client disconnected, a deadline passed): generation stopped early."""

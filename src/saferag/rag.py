@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
@@ -11,7 +12,7 @@ from typing import Any
 
 from saferag.config import Settings, load_settings
 from saferag.embed import Embedder, load_embedder
-from saferag.errors import GeneratorError, SafeRagError
+from saferag.errors import Cancelled, GeneratorError, SafeRagError
 from saferag.ingest.pipeline import IngestReport, ingest
 from saferag.ingest.sources import check_inputs
 from saferag.guard import Guard, Role, Verdict, load_guard
@@ -35,6 +36,7 @@ class Answer:
     refused: bool = False
     question_guard: dict[str, Any] | None = None
     quarantined: list[dict[str, Any]] = field(default_factory=list)  # chunks kept out as prompt injection
+    usage: dict[str, int] = field(default_factory=dict)  # prompt_tokens, completion_tokens (as the model counts)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -58,7 +60,9 @@ class SafeRag:
             self.__dict__["generator"] = generator
         self._store: MilvusStore | None = None
         self._store_checked = False
-        self._view = False
+        self._view = False  # a view shares the models and screener of the engine it came from
+        self._owns_store = True
+        self._parent: SafeRag | None = None
 
     @cached_property
     def embedder(self) -> Embedder:
@@ -101,6 +105,9 @@ class SafeRag:
         return self._collection(create=False, check_embedder=False)
 
     def _collection(self, *, create: bool, check_embedder: bool) -> MilvusStore:
+        if self._store is None and self._parent is not None:
+            parent = self._parent._collection(create=create, check_embedder=check_embedder)
+            self._store, self._store_checked = parent.scoped(self.settings.tenant), self._parent._store_checked
         if self._store is None:
             if create:
                 e = self.embedder
@@ -120,18 +127,26 @@ class SafeRag:
                            hybrid_candidates=s.hybrid_candidates, tenant=s.tenant, **kwargs)
 
     def for_tenant(self, tenant: str) -> SafeRag:
-        """This engine restricted to ``tenant``'s documents, sharing its models and connection.
+        """This engine restricted to ``tenant``'s documents, sharing its models and connection."""
+        return self.view(tenant=tenant)
 
-        Cheap enough to call per request: only the store view and the settings are new.
+    def view(self, *, tenant: str | None = None, collection: str | None = None) -> SafeRag:
+        """This engine on another tenant and/or collection, sharing its models and guard.
+
+        Cheap enough per request: a tenant view shares the connection too. Views never close
+        what they share; a view on another collection owns (and closes) only its own store.
         """
-        if tenant == self.settings.tenant:
+        update = {k: v for k, v in (("tenant", tenant), ("collection", collection)) if v is not None}
+        if all(getattr(self.settings, k) == v for k, v in update.items()):
             return self
-        view = SafeRag(self.settings.model_copy(update={"tenant": check_tenant(tenant)}))
+        if tenant is not None:
+            check_tenant(tenant)
+        view = SafeRag(self.settings.model_copy(update=update))
         shared = ("embedder", "generator", "guard", "injection_screen", "screener")
         view.__dict__.update({k: v for k, v in self.__dict__.items() if k in shared})
-        view._view = True  # the connection and pool belong to this engine: the view never closes them
-        if self._store is not None:
-            view._store, view._store_checked = self._store.scoped(tenant), self._store_checked
+        view._view = True
+        if collection is None or collection == self.settings.collection:
+            view._parent, view._owns_store = self, False  # its store: a tenant view of this one's
         return view
 
     def ingest(self, inputs: Sequence[str | os.PathLike[str]], *, glob: str | None = None, prune: bool = False,
@@ -156,12 +171,13 @@ class SafeRag:
         return store.search(vector, question, k=k or self.settings.top_k, mode=mode, filter=filter)
 
     def ask(self, question: str, *, k: int | None = None, mode: SearchMode | None = None, filter: str = "",
-            on_token: Callable[[str], None] | None = None) -> Answer:
+            on_token: Callable[[str], None] | None = None, cancel: threading.Event | None = None) -> Answer:
         """Screen the question, retrieve, answer with numbered citations, screen the answer.
 
         The question's guard check runs alongside retrieval; an unsafe question gets a refusal and
         nothing retrieved or generated. With ``on_token`` the answer is streamed to it piece by
         piece; when answers are screened (``guard_answers``) it is held back until it passes.
+        Setting ``cancel`` stops generation at the next token and raises ``Cancelled``.
         """
         t0 = time.perf_counter()
         if not question.strip():
@@ -203,13 +219,17 @@ class SafeRag:
         t1 = time.perf_counter()
         params = sampling_from(s)
         screen_answer = s.guard != "off" and s.guard_answers
-        if on_token is None or screen_answer:  # a screened answer is shown only once it passed
+        if cancel is None and (on_token is None or screen_answer):
             text = gen.generate(prompt.messages, params)
-        else:
+        else:  # streamed: to the caller, and/or to stop at the next token once ``cancel`` is set
+            show = None if screen_answer else on_token  # a screened answer is shown only once it passed
             pieces = []
             for piece in gen.stream(prompt.messages, params):
+                if cancel is not None and cancel.is_set():
+                    raise Cancelled("the request was cancelled during generation")
                 pieces.append(piece)
-                on_token(piece)
+                if show is not None:
+                    show(piece)
             text = "".join(pieces)
         t2 = time.perf_counter()
         timings = {"retrieval": retrieval, "generation": t2 - t1}
@@ -225,7 +245,8 @@ class SafeRag:
                     "score": h.score, "chunk_index": h.chunk_index} for h in hits]
         timings["question_guard"] = verdict.latency
         timings["total"] = time.perf_counter() - t0
-        return Answer(answer=text.strip(), sources=sources, notes=notes, timings=timings,
+        usage = {"prompt_tokens": size, "completion_tokens": gen.count_tokens([{"role": "assistant", "content": text}])}
+        return Answer(answer=text.strip(), sources=sources, notes=notes, timings=timings, usage=usage,
                       guard=decided.to_dict(), question_guard=verdict.to_dict(), quarantined=quarantined)
 
     def _refusal(self, verdict: Verdict, t0: float, timings: dict[str, float], *,
@@ -238,11 +259,11 @@ class SafeRag:
 
     def close(self) -> None:
         """Release the Milvus connection (a Milvus Lite file can then be opened elsewhere)."""
-        if self._view:
-            return
-        if self._store is not None:
+        if self._store is not None and self._owns_store:
             self._store.close()
             self._store, self._store_checked = None, False
+        if self._view:
+            return
         if "screener" in self.__dict__:
             self.__dict__.pop("screener").close()
 

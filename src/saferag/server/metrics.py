@@ -1,0 +1,39 @@
+"""Prometheus metrics for one app: requests, latency, guard refusals by category, tokens, queue."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+
+
+class Metrics:
+    """One registry per app, so several apps (tests, workers) never share counters."""
+
+    def __init__(self) -> None:
+        r = self.registry = CollectorRegistry()
+        self.requests = Counter("saferag_requests_total", "HTTP requests", ["endpoint", "method", "status"],
+                                registry=r)
+        self.latency = Histogram("saferag_request_seconds", "HTTP request latency (to the response headers)",
+                                 ["endpoint"], registry=r,
+                                 buckets=(0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120))
+        self.refusals = Counter("saferag_guard_refusals_total", "asks refused by the guard",
+                                ["role", "category"], registry=r)
+        self.tokens = Counter("saferag_tokens_total", "tokens through the generator", ["kind"], registry=r)
+        self.asks = Gauge("saferag_asks_pending", "asks generating or waiting in the queue", registry=r)
+        self.rejected = Counter("saferag_asks_rejected_total", "asks turned away with 429 (queue full)",
+                                registry=r)
+
+    def answered(self, answer: Any) -> None:
+        """Count an ask's tokens, or its refusal by role and category (``error`` when the guard failed)."""
+        if answer.refused:
+            verdict = answer.guard or {}
+            cats = [c["code"] for c in verdict.get("categories", [])] or ["error" if verdict.get("error") else "none"]
+            for code in cats:
+                self.refusals.labels(verdict.get("role", "user"), code).inc()
+        for kind in ("prompt_tokens", "completion_tokens"):
+            if answer.usage.get(kind):
+                self.tokens.labels(kind.removesuffix("_tokens")).inc(answer.usage[kind])
+
+    def render(self) -> tuple[bytes, str]:
+        return generate_latest(self.registry), CONTENT_TYPE_LATEST
