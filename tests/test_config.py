@@ -34,3 +34,18 @@ def test_none_overrides_mean_not_set(tmp_path):
     assert SafeRag(base, collection=None, milvus_uri=None).settings.collection == "from_settings"
     assert SafeRag(collection=None).settings.collection == "saferag"
     assert SafeRag(base, top_k=3).settings.top_k == 3
+
+
+def test_service_settings_from_env_and_toml(monkeypatch, tmp_path):
+    monkeypatch.setenv("SAFERAG_API_KEYS", '{"key-1": "team_a", "key-2": "team_b"}')
+    monkeypatch.setenv("SAFERAG_SERVE_COLLECTIONS", "docs, handbook")
+    s = load_settings()
+    assert s.api_keys == {"key-1": "team_a", "key-2": "team_b"} and s.serve_collections == ["docs", "handbook"]
+    monkeypatch.delenv("SAFERAG_API_KEYS")
+    toml = tmp_path / "saferag.toml"
+    toml.write_text('tenant = "team_a"\n[api_keys]\n"key-3" = "team_c"\n')
+    monkeypatch.setenv("SAFERAG_CONFIG", str(toml))
+    s = load_settings()
+    assert s.api_keys == {"key-3": "team_c"} and s.tenant == "team_a"
+    with pytest.raises(ConfigError, match="tenant"):
+        load_settings(tenant="no spaces allowed")

@@ -156,7 +156,10 @@ def create_app(settings: Settings | None = None, *, rag: SafeRag | None = None) 
     @app.middleware("http")
     async def measure(request: Request, call_next):
         t0 = time.perf_counter()
+        given = request.headers.get("x-request-id", "")
+        request_id = given if 0 < len(given) <= 128 and given.isprintable() else uuid.uuid4().hex
         response = await call_next(request)
+        response.headers["X-Request-Id"] = request_id  # lets a client match answers to its requests
         route = request.scope.get("route")
         endpoint = getattr(route, "path", "unmatched")
         metrics.requests.labels(endpoint, request.method, str(response.status_code)).inc()
