@@ -169,15 +169,13 @@ def ask(
 
 
 def _print_verdict(verdict: dict | None) -> None:
+    """The verdict line under an answer, worded as `saferag guard` words it."""
+    from saferag.guard import Verdict
+
     if not verdict or verdict["guard"] == "off":
         return
-    if verdict["error"]:
-        state = "failed: " + verdict["error"]
-    elif verdict["safe"]:
-        state = "safe"
-    else:
-        state = "unsafe: " + ", ".join(f"{c['code']} {c['name']}" for c in verdict["categories"])
-    out.print(f"  guard ({verdict['role']}, {verdict['guard']}): {state}", markup=False)
+    out.print(f"  guard ({verdict['role']}, {verdict['guard']}): {Verdict.from_dict(verdict).describe()}",
+              markup=False)
 
 
 def _print_sources(answer) -> None:

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import http.server
 import signal
 import subprocess
 import sys
 import textwrap
-import threading
 from pathlib import Path
 
 import pytest
@@ -100,21 +98,6 @@ def _is_root() -> bool:
     return os.geteuid() == 0
 
 
-class _Handler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *args):
-        pass
-
-
-@pytest.fixture
-def web_server(corpus):
-    """A real HTTP server on 127.0.0.1 serving the corpus folder."""
-    handler = lambda *a, **kw: _Handler(*a, directory=str(corpus), **kw)  # noqa: E731
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
 
 
 def test_urls_are_fetched_and_unreachable_ones_reported(make_rag, web_server):

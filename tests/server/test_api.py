@@ -144,6 +144,37 @@ def test_tenants_never_see_each_others_chunks(service):
     assert seen["a"] > 200 and seen["b"] > 60  # the queries did reach both tenants' chunks
 
 
+def test_urls_are_ingested_through_the_api(service, web_server):
+    url, _, _ = service
+    page = f"{web_server}/networking/tcp.html"
+    report = httpx.post(f"{url}/v1/documents", headers=B, data={"urls": [page]}, timeout=120).json()
+    assert report["documents"] == 1 and report["tenant"] == "team_b"
+    hits = httpx.post(f"{url}/v1/search", headers=B, json={"query": QUESTIONS["networking/tcp.html"], "k": 1})
+    assert hits.json()["data"][0]["source"] == page
+    assert httpx.delete(f"{url}/v1/documents/{page}", headers=B).status_code == 200
+
+
+def test_many_requests_share_the_embedded_model_safely(service):
+    url, _, _ = service
+    questions = [QUESTIONS[k] for k in sorted(QUESTIONS)][:4]
+    results: dict[int, httpx.Response] = {}
+
+    def call(i: int) -> None:
+        results[i] = httpx.post(f"{url}/v1/chat/completions", headers=A, timeout=120, json={
+            "model": "docs", "messages": [{"role": "user", "content": questions[i]}]})
+
+    threads = [threading.Thread(target=call, args=(i,)) for i in range(len(questions))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(results) == len(questions)
+    for res in results.values():
+        body = res.json()
+        assert res.status_code == 200 and body["choices"][0]["message"]["content"].strip(), body
+        assert body["sources"], body  # each answer came with its own retrieval
+
+
 def test_auth_errors(service):
     url, _, _ = service
     for headers in ({}, {"Authorization": "Bearer nope"}, {"Authorization": "key-a"}):
@@ -258,6 +289,18 @@ def test_a_client_that_disconnects_cancels_its_generation(slow_llm):
             for line in res.iter_lines():
                 if '"content": "Fake' in line:  # the first real token arrived: walk away
                     break
+        assert counting.abandoned.wait(timeout=5), "generation went on after the client left"
+
+
+def test_a_plain_request_whose_client_leaves_cancels_generation(slow_llm):
+    rag, fake = slow_llm
+    fake.piece_delay = 0.5
+    counting = CountingStream(load_generator(rag.settings))
+    rag.__dict__["generator"] = counting
+    with serving(rag) as (url, _):
+        body = {"model": "docs", "messages": [{"role": "user", "content": "How do starters rise?"}]}
+        with pytest.raises(httpx.ReadTimeout):
+            httpx.post(f"{url}/v1/chat/completions", json=body, timeout=1.5)
         assert counting.abandoned.wait(timeout=5), "generation went on after the client left"
 
 

@@ -52,6 +52,12 @@ class Verdict:
     def to_dict(self) -> dict:
         return asdict(self)
 
+    @classmethod
+    def from_dict(cls, data: dict) -> Verdict:
+        """The inverse of ``to_dict`` (e.g. for a verdict carried in an ``Answer``)."""
+        cats = {k: [Category(**c) for c in data.get(k, [])] for k in ("categories", "excluded")}
+        return cls(**{**data, **cats})
+
     def describe(self) -> str:
         if self.error:
             return f"guard failed ({self.error}); " + ("answered anyway (fail open)" if self.safe else "refused")
