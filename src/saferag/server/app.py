@@ -34,7 +34,7 @@ from saferag.guard import CATEGORIES
 from saferag.rag import Answer, SafeRag
 from saferag.server.auth import KeyRing
 from saferag.server.limits import ApiError, AskQueue, BodyLimit
-from saferag.server.metrics import Metrics
+from saferag.server.metrics import Metrics, Observe
 
 log = logging.getLogger("saferag.server")
 KEEPALIVE_SECONDS = 1.0  # while an answer is held back for screening, the stream still speaks this often
@@ -152,19 +152,6 @@ def create_app(settings: Settings | None = None, *, rag: SafeRag | None = None) 
     @app.exception_handler(SafeRagError)
     async def saferag_error(request: Request, exc: SafeRagError) -> JSONResponse:
         return JSONResponse(_as_api_error(exc).body(), status_code=_as_api_error(exc).status)
-
-    @app.middleware("http")
-    async def measure(request: Request, call_next):
-        t0 = time.perf_counter()
-        given = request.headers.get("x-request-id", "")
-        request_id = given if 0 < len(given) <= 128 and given.isprintable() else uuid.uuid4().hex
-        response = await call_next(request)
-        response.headers["X-Request-Id"] = request_id  # lets a client match answers to its requests
-        route = request.scope.get("route")
-        endpoint = getattr(route, "path", "unmatched")
-        metrics.requests.labels(endpoint, request.method, str(response.status_code)).inc()
-        metrics.latency.labels(endpoint).observe(time.perf_counter() - t0)
-        return response
 
     # -- dependencies -----------------------------------------------------------------------
 
@@ -374,6 +361,7 @@ def create_app(settings: Settings | None = None, *, rag: SafeRag | None = None) 
 
     app.add_middleware(BodyLimit, limit_for=lambda path: int(s.max_upload_mb * 2**20)
                        if path.startswith("/v1/documents") else int(s.max_request_kb * 1024))
+    app.add_middleware(Observe, metrics=metrics)  # outermost: sees every response, 413s included
     return app
 
 
