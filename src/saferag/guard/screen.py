@@ -49,7 +49,7 @@ class Screener:
             messages = [{"role": "user", "content": question}, {"role": "assistant", "content": text}]
         else:
             messages = [{"role": "user", "content": text}]
-        t0 = time.perf_counter()
+        t0 = time.perf_counter()  # reset once the guard is loaded: loading is not the check's time
 
         def failed(exc: Exception) -> Verdict:
             reason = str(exc) or f"no verdict within {self.timeout:g}s (SAFERAG_GUARD_TIMEOUT)"
@@ -61,6 +61,7 @@ class Screener:
             if guard is None:
                 off = Verdict(safe=True, raw="guard off", role=role, guard="off")
                 return lambda: off
+            t0 = time.perf_counter()
             future = self._pool.submit(guard.check, messages, role)
         except SafeRagError as exc:  # the guard could not even be loaded
             verdict = failed(exc)

@@ -1,0 +1,33 @@
+"""The Screener's policy with the real embedded guard: loading is not counted as the check's time."""
+
+from __future__ import annotations
+
+import time
+
+from saferag.guard.embedded import EmbeddingGuard
+from saferag.guard.screen import Screener
+
+
+def test_a_slow_guard_load_does_not_eat_the_first_checks_deadline(embedder):
+    guard = EmbeddingGuard(embedder)
+    guard.check([{"role": "user", "content": "warm up"}])
+
+    def slow_load():
+        time.sleep(1.5)  # e.g. a Llama Guard GGUF being read from disk
+        return guard
+
+    screener = Screener(slow_load, name="embedded", timeout=1.0)
+    verdict = screener.check("How do I enable write-ahead logging in SQLite?")
+    assert verdict.safe and not verdict.error and verdict.latency < 1.0
+    screener.close()
+
+
+def test_a_guard_that_cannot_load_refuses(embedder):
+    from saferag.errors import GuardError
+
+    def broken():
+        raise GuardError("Llama Guard GGUF not found")
+
+    verdict = Screener(broken, name="llama_guard", timeout=1.0).check("hello")
+    assert not verdict.safe and "not found" in verdict.error
+    assert Screener(broken, name="llama_guard", fail_open=True).check("hello").safe
