@@ -12,6 +12,7 @@ import tempfile
 import threading
 import time
 import uuid
+import weakref
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from functools import partial
@@ -33,7 +34,7 @@ from saferag.errors import (Cancelled, ConfigError, DocumentError, GeneratorErro
 from saferag.guard import CATEGORIES
 from saferag.rag import Answer, SafeRag
 from saferag.server.auth import KeyRing
-from saferag.server.limits import ApiError, AskQueue, BodyLimit
+from saferag.server.limits import ApiError, AskQueue, BodyLimit, Ticket
 from saferag.server.metrics import Metrics, Observe
 
 log = logging.getLogger("saferag.server")
@@ -172,15 +173,18 @@ def create_app(settings: Settings | None = None, *, rag: SafeRag | None = None) 
                            code="no_question")
         rag = engine_for(body.model, who)
         ask = partial(rag.ask, question, k=body.k, mode=body.mode, filter=body.filter)
-        asks.admit()
         if body.stream:
-            return StreamingResponse(_stream(ask, body.model, request), media_type="text/event-stream",
+            ticket = asks.admit()
+            events = _stream(ask, body.model, ticket)
+            weakref.finalize(events, ticket.release)  # released even if the stream never starts
+            return StreamingResponse(events, media_type="text/event-stream",
                                      headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
         answer = await _run(ask, request)
         return _completion(answer, body.model)
 
     async def _run(ask, request: Request) -> Answer:
         """The ask in a worker thread behind the queue; a timeout or a client gone cancels it."""
+        ticket = asks.admit()
         cancel, t0, answer = threading.Event(), time.perf_counter(), None
         try:
             with anyio.fail_after(s.request_timeout):
@@ -195,13 +199,13 @@ def create_app(settings: Settings | None = None, *, rag: SafeRag | None = None) 
                            type="timeout_error", code="timeout") from None
         finally:
             cancel.set()
-            asks.done(time.perf_counter() - t0 if answer is not None else None)
+            ticket.release(time.perf_counter() - t0 if answer is not None else None)
         if answer is None:  # the client went away: nobody to answer
             raise ApiError(499, "client closed the request", code="client_closed")
         metrics.answered(answer)
         return answer
 
-    async def _stream(ask, model: str, request: Request) -> AsyncIterator[str]:
+    async def _stream(ask, model: str, ticket: Ticket) -> AsyncIterator[str]:
         """OpenAI chat-completion chunks over SSE; sources and the verdict ride on the last chunk."""
         loop, queue = asyncio.get_running_loop(), asyncio.Queue()
         cancel, t0, done = threading.Event(), time.perf_counter(), False
@@ -250,7 +254,7 @@ def create_app(settings: Settings | None = None, *, rag: SafeRag | None = None) 
         finally:
             cancel.set()  # a client that disconnected stops the generation at its next token
             task.cancel()
-            asks.done(time.perf_counter() - t0 if done else None)
+            ticket.release(time.perf_counter() - t0 if done else None)
 
     @app.get("/v1/models")
     async def models(who: Tenant) -> dict:

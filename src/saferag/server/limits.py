@@ -86,15 +86,28 @@ class AskQueue:
         self.pending = 0
         self.mean_seconds = 5.0
 
-    def admit(self) -> None:
+    def admit(self) -> Ticket:
+        """A place in the queue, or ApiError 429 when it is full; release the ticket when done."""
         if self.pending >= self.capacity:
             wait = max(1, min(120, math.ceil(self.mean_seconds * (self.pending - self.slots + 1) / self.slots)))
             raise ApiError(429, f"too many requests: {self.pending} asks are generating or queued; retry in "
                                 f"{wait} s", type="rate_limit_error", code="queue_full",
                            headers={"Retry-After": str(wait)})
         self.pending += 1
+        return Ticket(self)
 
-    def done(self, seconds: float | None = None) -> None:
-        self.pending -= 1
+
+class Ticket:
+    """One admitted ask. ``release`` is idempotent, so a finalizer can back up the normal path
+    (a stream whose client left before its first chunk never runs its ``finally``)."""
+
+    def __init__(self, queue: AskQueue) -> None:
+        self._queue, self._released = queue, False
+
+    def release(self, seconds: float | None = None) -> None:
+        if self._released:
+            return
+        self._released = True
+        self._queue.pending -= 1
         if seconds is not None:
-            self.mean_seconds = 0.8 * self.mean_seconds + 0.2 * seconds
+            self._queue.mean_seconds = 0.8 * self._queue.mean_seconds + 0.2 * seconds
