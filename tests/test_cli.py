@@ -7,6 +7,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -142,3 +143,32 @@ def test_eval_guard_csv_and_jsonl(tmp_path):
     bad = tmp_path / "bad.csv"
     bad.write_text("prompt,label\nhello,maybe\n")
     _one_line_error(run("eval", "guard", str(bad), cwd=tmp_path, check=False), "a 'label' of safe or unsafe")
+
+
+@pytest.mark.slow
+def test_serve_starts_on_loopback_and_refuses_an_open_public_bind(tmp_path):
+    import httpx
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SAFERAG_")}
+    env["SAFERAG_GUARD"] = "off"
+    port = free_port()
+    proc = subprocess.Popen([SAFERAG, "serve", "--port", str(port), "--uri", str(tmp_path / "serve.db")],
+                            cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            assert proc.poll() is None and time.monotonic() < deadline, proc.stderr.read() if proc.stderr else ""
+            time.sleep(0.3)
+        assert httpx.get(f"http://127.0.0.1:{port}/v1/models", timeout=5).json()["data"][0]["id"] == "saferag"
+    finally:
+        proc.terminate()
+        _, err = proc.communicate(timeout=30)
+    assert "no API keys configured" in err
+
+    refused = run("serve", "--host", "0.0.0.0", "--port", str(free_port()), cwd=tmp_path, check=False)
+    assert refused.returncode == 1 and "--insecure" in refused.stderr
