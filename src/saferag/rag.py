@@ -18,7 +18,7 @@ from saferag.ingest.sources import check_inputs
 from saferag.guard import Guard, Role, Verdict, load_guard
 from saferag.guard.injection import InjectionScreen
 from saferag.guard.screen import Screener, refusal_text
-from saferag.llm import Generator, load_generator, sampling_from
+from saferag.llm import Generator, SamplingParams, load_generator, sampling_from
 from saferag.prompts import build_prompt
 from saferag.store import Hit, MilvusStore, SearchMode, check_tenant
 
@@ -171,13 +171,15 @@ class SafeRag:
         return store.search(vector, question, k=k or self.settings.top_k, mode=mode, filter=filter)
 
     def ask(self, question: str, *, k: int | None = None, mode: SearchMode | None = None, filter: str = "",
-            on_token: Callable[[str], None] | None = None, cancel: threading.Event | None = None) -> Answer:
+            on_token: Callable[[str], None] | None = None, cancel: threading.Event | None = None,
+            params: SamplingParams | None = None) -> Answer:
         """Screen the question, retrieve, answer with numbered citations, screen the answer.
 
         The question's guard check runs alongside retrieval; an unsafe question gets a refusal and
         nothing retrieved or generated. With ``on_token`` the answer is streamed to it piece by
         piece; when answers are screened (``guard_answers``) it is held back until it passes.
-        Setting ``cancel`` stops generation at the next token and raises ``Cancelled``.
+        Setting ``cancel`` stops generation at the next token and raises ``Cancelled``; ``params``
+        replaces the configured sampling for this ask.
         """
         t0 = time.perf_counter()
         if not question.strip():
@@ -201,7 +203,8 @@ class SafeRag:
                              + ", ".join(f"{f.source}#{f.chunk_index}" for f in flagged))
                 if s.injection_screen == "quarantine":
                     quarantined = [asdict(f) for f in flagged]
-        budget = gen.context_window - s.max_tokens
+        params = params or sampling_from(s)
+        budget = gen.context_window - params.max_tokens
         dropped = 0
         while True:  # drop the least relevant passage until the prompt fits
             prompt = build_prompt(question, hits, system=s.system_prompt, user=s.user_prompt)
@@ -211,13 +214,12 @@ class SafeRag:
             hits, dropped = hits[:-1], dropped + 1
         if size > budget:
             raise GeneratorError(f"the question does not fit the model's {gen.context_window}-token context "
-                                 f"window with {s.max_tokens} tokens for the answer; shorten it or raise "
+                                 f"window with {params.max_tokens} tokens for the answer; shorten it or raise "
                                  "SAFERAG_LLM_CONTEXT_WINDOW")
         if dropped:
             notes.append(f"dropped the {dropped} least relevant passages to fit the model's "
                          f"{gen.context_window}-token context window")
         t1 = time.perf_counter()
-        params = sampling_from(s)
         screen_answer = s.guard != "off" and s.guard_answers
         if cancel is None and (on_token is None or screen_answer):
             text = gen.generate(prompt.messages, params)

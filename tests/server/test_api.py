@@ -67,6 +67,20 @@ def test_openai_client_plain_and_streaming(service):
     assert last.model_extra["sources"][0]["source"] == "sourdough.md"
 
 
+def test_request_sampling_fields_apply(service):
+    url, _, _ = service
+    client = OpenAI(base_url=f"{url}/v1", api_key="key-a")
+    question = [{"role": "user", "content": QUESTIONS["space/jupiter.txt"]}]
+    short = client.chat.completions.create(model="docs", messages=question, max_tokens=4, temperature=0, seed=1)
+    assert short.choices[0].finish_reason == "stop" and short.model_extra["refused"] is False
+    assert short.usage.completion_tokens <= 4 + 4  # the answer's tokens plus the per-message allowance
+    again = client.chat.completions.create(model="docs", messages=question, max_completion_tokens=4, temperature=0)
+    assert again.choices[0].message.content == short.choices[0].message.content  # greedy: the same words
+    res = httpx.post(f"{url}/v1/chat/completions", headers=A, json={"model": "docs", "messages": question,
+                                                                    "temperature": 7})
+    assert res.status_code == 400 and "temperature" in res.json()["error"]["message"]
+
+
 def test_unsafe_question_is_refused_and_counted(service):
     url, _, _ = service
     client = OpenAI(base_url=f"{url}/v1", api_key="key-a")

@@ -6,6 +6,7 @@ the engine, so tenancy is enforced by the store whatever the request says.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 import logging
 import tempfile
@@ -32,6 +33,7 @@ from saferag.config import Settings, load_settings
 from saferag.errors import (Cancelled, ConfigError, DocumentError, GeneratorError, InputNotFoundError,
                             SafeRagError, StoreError)
 from saferag.guard import CATEGORIES
+from saferag.llm import SamplingParams, sampling_from
 from saferag.rag import Answer, SafeRag
 from saferag.server.auth import KeyRing
 from saferag.server.limits import ApiError, AskQueue, BodyLimit, Ticket
@@ -57,12 +59,23 @@ class ChatMessage(BaseModel):
 
 class ChatRequest(BaseModel):
     """OpenAI's chat request. The model names a collection; ``k``, ``mode``, ``filter`` are saferag's
-    extras (``extra_body`` in the openai client). Sampling follows the server's configuration."""
+    extras (``extra_body`` in the openai client). Sampling fields left out follow the configuration."""
 
     model_config = ConfigDict(extra="ignore")
     model: str
     messages: list[ChatMessage] = Field(min_length=1)
     stream: bool = False
+    temperature: float | None = Field(None, ge=0, le=2)
+    top_p: float | None = Field(None, gt=0, le=1)
+    max_tokens: int | None = Field(None, ge=1, le=32768)
+    max_completion_tokens: int | None = Field(None, ge=1, le=32768)  # the newer name for max_tokens
+    seed: int | None = None
+
+    def sampling(self, defaults: SamplingParams) -> SamplingParams:
+        """The configured sampling with this request's fields on top."""
+        given = {"temperature": self.temperature, "top_p": self.top_p, "seed": self.seed,
+                 "max_tokens": self.max_completion_tokens or self.max_tokens}
+        return dataclasses.replace(defaults, **{k: v for k, v in given.items() if v is not None})
     k: int | None = Field(None, ge=1, le=50)
     mode: Literal["hybrid", "dense", "bm25"] | None = None
     filter: str = ""
@@ -172,7 +185,8 @@ def create_app(settings: Settings | None = None, *, rag: SafeRag | None = None) 
             raise ApiError(400, "no user message with text: the last user message is the question",
                            code="no_question")
         rag = engine_for(body.model, who)
-        ask = partial(rag.ask, question, k=body.k, mode=body.mode, filter=body.filter)
+        ask = partial(rag.ask, question, k=body.k, mode=body.mode, filter=body.filter,
+                      params=body.sampling(sampling_from(rag.settings)))
         if body.stream:
             ticket = asks.admit()
             events = _stream(ask, body.model, ticket)
