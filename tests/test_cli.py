@@ -172,3 +172,42 @@ def test_serve_starts_on_loopback_and_refuses_an_open_public_bind(tmp_path):
 
     refused = run("serve", "--host", "0.0.0.0", "--port", str(free_port()), cwd=tmp_path, check=False)
     assert refused.returncode == 1 and "--insecure" in refused.stderr
+
+
+@pytest.mark.slow
+def test_serve_runs_several_workers_on_a_milvus_server(tmp_path, milvus_server):
+    import httpx
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SAFERAG_")}
+    env.update(SAFERAG_GUARD="off", SAFERAG_API_KEYS='{"k-1": "team_a"}')
+    port = free_port()
+    proc = subprocess.Popen([SAFERAG, "serve", "--port", str(port), "--workers", "2", "--uri", milvus_server,
+                             "--collection", "shared"], cwd=tmp_path, env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 180
+        while True:
+            try:
+                if httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            assert proc.poll() is None and time.monotonic() < deadline, proc.stderr.read() if proc.stderr else ""
+            time.sleep(0.5)
+        key = {"Authorization": "Bearer k-1"}
+        up = httpx.post(f"http://127.0.0.1:{port}/v1/documents", headers=key, timeout=120,
+                        files=[("files", ("kites.txt", b"Box kites fly best in steady winds of 15 to 25 km/h."))])
+        assert up.status_code == 200 and up.json()["documents"] == 1
+        for _ in range(6):  # whichever worker answers sees the same collection on the server
+            models = httpx.get(f"http://127.0.0.1:{port}/v1/models", headers=key, timeout=10).json()
+            assert [m["id"] for m in models["data"]] == ["shared"]
+            hits = httpx.post(f"http://127.0.0.1:{port}/v1/search", headers=key, timeout=30,
+                              json={"query": "kite wind speed"}).json()["data"]
+            assert hits and hits[0]["source"] == "kites.txt"
+    finally:
+        proc.terminate()
+        proc.communicate(timeout=60)
+
+    lite = run("serve", "--workers", "2", "--uri", str(tmp_path / "x.db"), "--port", str(free_port()),
+               cwd=tmp_path, check=False)
+    assert lite.returncode == 1 and "owned by one process" in lite.stderr

@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-import shutil
-import socket
 import subprocess
 import sys
-import time
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -95,32 +91,6 @@ def test_quote_makes_any_source_a_safe_literal(tmp_path):
         assert store.delete_source(s) == 1, s
     assert store.count() == 0
     assert quote('a"b') == '"a\\"b"'
-
-
-@pytest.fixture
-def milvus_server(tmp_path):
-    """A real Milvus-protocol gRPC server (`milvus-lite server`) on 127.0.0.1, stopped afterwards."""
-    exe = shutil.which("milvus-lite") or str(Path(sys.executable).parent / "milvus-lite")
-    port = free_port()
-    proc = subprocess.Popen([exe, "server", "--data-dir", str(tmp_path / "server-data"),
-                             "--host", "127.0.0.1", "--port", str(port)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            break
-        except OSError:
-            if proc.poll() is not None or time.monotonic() > deadline:
-                proc.kill()
-                raise RuntimeError(f"milvus-lite server did not start: {proc.stderr.read().decode()[-2000:]}") from None
-            time.sleep(0.2)
-    yield f"http://127.0.0.1:{port}"
-    proc.terminate()
-    try:
-        proc.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        proc.kill()
 
 
 @pytest.mark.slow

@@ -42,7 +42,9 @@ def serve(host: str = "127.0.0.1", port: int = 8000, *, workers: int = 1, insecu
         if s.milvus_uri.endswith(".db"):
             raise ConfigError("a Milvus Lite file is owned by one process: use --workers 1, or a Milvus server "
                               "URI (SAFERAG_MILVUS_URI=http://host:19530) for several workers")
-        os.environ.setdefault("SAFERAG_MILVUS_URI", s.milvus_uri)
+        # workers build their settings from the environment: pass on what the command line set
+        os.environ.update(SAFERAG_MILVUS_URI=s.milvus_uri, SAFERAG_COLLECTION=s.collection,
+                          SAFERAG_MILVUS_TOKEN=s.milvus_token)
         uvicorn.run("saferag.server:app_from_env", factory=True, host=host, port=port, workers=workers)
     else:
         uvicorn.run(create_app(s), host=host, port=port)
