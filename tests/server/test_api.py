@@ -282,7 +282,8 @@ def test_full_queue_answers_429_with_retry_after(slow_llm):
         assert codes == [200, 200, 429, 429], codes
         busy = next(r for r in results if r.status_code == 429)
         assert int(busy.headers["retry-after"]) >= 1 and busy.json()["error"]["code"] == "queue_full"
-        assert "saferag_asks_rejected_total" in httpx.get(f"{url}/metrics").text
+        metrics = httpx.get(f"{url}/metrics").text.splitlines()
+        assert "saferag_asks_rejected_total 2.0" in metrics
 
 
 def test_request_timeout_answers_504(slow_llm):

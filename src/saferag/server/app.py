@@ -178,6 +178,13 @@ def create_app(settings: Settings | None = None, *, rag: SafeRag | None = None) 
 
     # -- chat -------------------------------------------------------------------------------
 
+    def admit() -> Ticket:
+        try:
+            return asks.admit()
+        except ApiError:
+            metrics.rejected.inc()
+            raise
+
     @app.post("/v1/chat/completions")
     async def chat(body: ChatRequest, request: Request, who: Tenant):
         question = next((m.text() for m in reversed(body.messages) if m.role == "user"), "").strip()
@@ -188,7 +195,7 @@ def create_app(settings: Settings | None = None, *, rag: SafeRag | None = None) 
         ask = partial(rag.ask, question, k=body.k, mode=body.mode, filter=body.filter,
                       params=body.sampling(sampling_from(rag.settings)))
         if body.stream:
-            ticket = asks.admit()
+            ticket = admit()
             events = _stream(ask, body.model, ticket)
             weakref.finalize(events, ticket.release)  # released even if the stream never starts
             return StreamingResponse(events, media_type="text/event-stream",
@@ -198,7 +205,7 @@ def create_app(settings: Settings | None = None, *, rag: SafeRag | None = None) 
 
     async def _run(ask, request: Request) -> Answer:
         """The ask in a worker thread behind the queue; a timeout or a client gone cancels it."""
-        ticket = asks.admit()
+        ticket = admit()
         cancel, t0, answer = threading.Event(), time.perf_counter(), None
         try:
             with anyio.fail_after(s.request_timeout):
