@@ -40,21 +40,26 @@ QUESTIONS = [
 ]
 
 
+def wait_until_up(url: str, proc: subprocess.Popen, *, timeout: float, interval: float = 0.3) -> bool:
+    """True once ``url`` answers 200; False if ``proc`` exits or ``timeout`` seconds pass first."""
+    deadline = time.monotonic() + timeout
+    while proc.poll() is None and time.monotonic() < deadline:
+        try:
+            if httpx.get(url, timeout=2).status_code == 200:
+                return True
+        except httpx.HTTPError:
+            pass
+        time.sleep(interval)
+    return False
+
+
 def start_server(binary: str, port: int, parallel: int, ctx_per_slot: int, threads: int, log: Path):
     cmd = [binary, "-m", str(packaged_model_path()), "--host", "127.0.0.1", "--port", str(port),
            "--parallel", str(parallel), "--ctx-size", str(parallel * ctx_per_slot), "--threads", str(threads),
            "--alias", "smollm2", "--cache-ram", "0"]  # no cross-request prompt cache: each ask pays its prompt
     proc = subprocess.Popen(cmd, stdout=log.open("wb"), stderr=subprocess.STDOUT)
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/health", timeout=1).status_code == 200:
-                return proc
-        except httpx.HTTPError:
-            pass
-        if proc.poll() is not None:
-            break
-        time.sleep(0.3)
+    if wait_until_up(f"http://127.0.0.1:{port}/health", proc, timeout=120):
+        return proc
     proc.kill()
     raise SystemExit(f"llama-server did not start; see {log}")
 

@@ -30,7 +30,7 @@ from pathlib import Path
 import httpx
 
 sys.path.insert(0, str(Path(__file__).parent))
-from concurrent_asks import QUESTIONS, start_server  # noqa: E402
+from concurrent_asks import QUESTIONS, start_server, wait_until_up  # noqa: E402
 
 from saferag.demo import demo_docs  # noqa: E402
 
@@ -46,16 +46,8 @@ def free_port() -> int:
 def start_saferag(env: dict, port: int, log: Path) -> subprocess.Popen:
     proc = subprocess.Popen([sys.executable, "-m", "saferag.cli", "serve", "--port", str(port)], env=env,
                             stdout=log.open("wb"), stderr=subprocess.STDOUT)
-    deadline = time.monotonic() + 300
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=2).status_code == 200:
-                return proc
-        except httpx.HTTPError:
-            pass
-        if proc.poll() is not None:
-            break
-        time.sleep(0.5)
+    if wait_until_up(f"http://127.0.0.1:{port}/readyz", proc, timeout=300, interval=0.5):
+        return proc
     proc.kill()
     raise SystemExit(f"saferag serve did not become ready; see {log}")
 

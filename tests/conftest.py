@@ -80,6 +80,19 @@ def generator():
     return LlamaCppGenerator()
 
 
+def wait_until_up(url: str, proc: subprocess.Popen, *, timeout: float, interval: float = 0.3) -> bool:
+    """True once ``url`` answers 200; False if ``proc`` exits or ``timeout`` seconds pass first."""
+    deadline = time.monotonic() + timeout
+    while proc.poll() is None and time.monotonic() < deadline:
+        try:
+            if httpx.get(url, timeout=2).status_code == 200:
+                return True
+        except httpx.HTTPError:
+            pass
+        time.sleep(interval)
+    return False
+
+
 @pytest.fixture(scope="session")
 def llm_server(tmp_path_factory):
     """llama.cpp's OpenAI-compatible server with the packaged model; stopped after the session."""
@@ -92,18 +105,10 @@ def llm_server(tmp_path_factory):
                              "--n_ctx", "4096", "--n_threads", "2"],
                             stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}/v1"
-    deadline = time.monotonic() + 90
-    while True:
-        try:
-            if httpx.get(f"{url}/models", timeout=1).status_code == 200:
-                break
-        except httpx.HTTPError:
-            pass
-        if proc.poll() is not None or time.monotonic() > deadline:
-            proc.kill()
-            log.seek(0)
-            raise RuntimeError(f"llama_cpp.server did not start: {log.read().decode(errors='replace')[-2000:]}")
-        time.sleep(0.3)
+    if not wait_until_up(f"{url}/models", proc, timeout=90):
+        proc.kill()
+        log.seek(0)
+        raise RuntimeError(f"llama_cpp.server did not start: {log.read().decode(errors='replace')[-2000:]}")
     yield url
     proc.terminate()
     try:

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import json
+from contextlib import contextmanager
 import os
 import shutil
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
-from conftest import free_port
+from conftest import free_port, wait_until_up
 from corpus import QUESTIONS
 
 SAFERAG = shutil.which("saferag") or str(Path(sys.executable).parent / "saferag")
@@ -145,30 +145,35 @@ def test_eval_guard_csv_and_jsonl(tmp_path):
     _one_line_error(run("eval", "guard", str(bad), cwd=tmp_path, check=False), "a 'label' of safe or unsafe")
 
 
+@contextmanager
+def serve_process(tmp_path: Path, *args: str, env: dict[str, str], ready: str, timeout: float = 120):
+    """``saferag serve --port P ARGS`` as a user runs it; yields the base URL once ``ready`` answers 200,
+    and leaves the server's stderr in the yielded dict's ``"stderr"`` after it stopped."""
+    port = free_port()
+    base = {k: v for k, v in os.environ.items() if not k.startswith("SAFERAG_")}
+    proc = subprocess.Popen([SAFERAG, "serve", "--port", str(port), *args], cwd=tmp_path, env=base | env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    url, out = f"http://127.0.0.1:{port}", {}
+    try:
+        up = wait_until_up(url + ready, proc, timeout=timeout)
+        if not up:
+            proc.terminate()
+        assert up, proc.communicate(timeout=30)[1]
+        yield url, out
+    finally:
+        if proc.poll() is None:
+            proc.terminate()
+            out["stderr"] = proc.communicate(timeout=60)[1]
+
+
 @pytest.mark.slow
 def test_serve_starts_on_loopback_and_refuses_an_open_public_bind(tmp_path):
     import httpx
 
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SAFERAG_")}
-    env["SAFERAG_GUARD"] = "off"
-    port = free_port()
-    proc = subprocess.Popen([SAFERAG, "serve", "--port", str(port), "--uri", str(tmp_path / "serve.db")],
-                            cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    try:
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            assert proc.poll() is None and time.monotonic() < deadline, proc.stderr.read() if proc.stderr else ""
-            time.sleep(0.3)
-        assert httpx.get(f"http://127.0.0.1:{port}/v1/models", timeout=5).json()["data"][0]["id"] == "saferag"
-    finally:
-        proc.terminate()
-        _, err = proc.communicate(timeout=30)
-    assert "no API keys configured" in err
+    with serve_process(tmp_path, "--uri", str(tmp_path / "serve.db"), env={"SAFERAG_GUARD": "off"},
+                       ready="/healthz") as (url, out):
+        assert httpx.get(f"{url}/v1/models", timeout=5).json()["data"][0]["id"] == "saferag"
+    assert "no API keys configured" in out["stderr"]
 
     refused = run("serve", "--host", "0.0.0.0", "--port", str(free_port()), cwd=tmp_path, check=False)
     assert refused.returncode == 1 and "--insecure" in refused.stderr
@@ -178,35 +183,19 @@ def test_serve_starts_on_loopback_and_refuses_an_open_public_bind(tmp_path):
 def test_serve_runs_several_workers_on_a_milvus_server(tmp_path, milvus_server):
     import httpx
 
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SAFERAG_")}
-    env.update(SAFERAG_GUARD="off", SAFERAG_API_KEYS='{"k-1": "team_a"}')
-    port = free_port()
-    proc = subprocess.Popen([SAFERAG, "serve", "--port", str(port), "--workers", "2", "--uri", milvus_server,
-                             "--collection", "shared"], cwd=tmp_path, env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
-    try:
-        deadline = time.monotonic() + 180
-        while True:
-            try:
-                if httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            assert proc.poll() is None and time.monotonic() < deadline, proc.stderr.read() if proc.stderr else ""
-            time.sleep(0.5)
+    env = {"SAFERAG_GUARD": "off", "SAFERAG_API_KEYS": '{"k-1": "team_a"}'}
+    with serve_process(tmp_path, "--workers", "2", "--uri", milvus_server, "--collection", "shared", env=env,
+                       ready="/readyz", timeout=180) as (url, _):
         key = {"Authorization": "Bearer k-1"}
-        up = httpx.post(f"http://127.0.0.1:{port}/v1/documents", headers=key, timeout=120,
+        up = httpx.post(f"{url}/v1/documents", headers=key, timeout=120,
                         files=[("files", ("kites.txt", b"Box kites fly best in steady winds of 15 to 25 km/h."))])
         assert up.status_code == 200 and up.json()["documents"] == 1
         for _ in range(6):  # whichever worker answers sees the same collection on the server
-            models = httpx.get(f"http://127.0.0.1:{port}/v1/models", headers=key, timeout=10).json()
+            models = httpx.get(f"{url}/v1/models", headers=key, timeout=10).json()
             assert [m["id"] for m in models["data"]] == ["shared"]
-            hits = httpx.post(f"http://127.0.0.1:{port}/v1/search", headers=key, timeout=30,
+            hits = httpx.post(f"{url}/v1/search", headers=key, timeout=30,
                               json={"query": "kite wind speed"}).json()["data"]
             assert hits and hits[0]["source"] == "kites.txt"
-    finally:
-        proc.terminate()
-        proc.communicate(timeout=60)
 
     lite = run("serve", "--workers", "2", "--uri", str(tmp_path / "x.db"), "--port", str(free_port()),
                cwd=tmp_path, check=False)

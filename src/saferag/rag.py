@@ -61,8 +61,7 @@ class SafeRag:
         self._store: MilvusStore | None = None
         self._store_checked = False
         self._view = False  # a view shares the models and screener of the engine it came from
-        self._owns_store = True
-        self._parent: SafeRag | None = None
+        self._parent: SafeRag | None = None  # set: the store is a tenant view of the parent's (not ours to close)
 
     @cached_property
     def embedder(self) -> Embedder:
@@ -146,7 +145,7 @@ class SafeRag:
         view.__dict__.update({k: v for k, v in self.__dict__.items() if k in shared})
         view._view = True
         if collection is None or collection == self.settings.collection:
-            view._parent, view._owns_store = self, False  # its store: a tenant view of this one's
+            view._parent = self
         return view
 
     def ingest(self, inputs: Sequence[str | os.PathLike[str]], *, glob: str | None = None, prune: bool = False,
@@ -261,7 +260,7 @@ class SafeRag:
 
     def close(self) -> None:
         """Release the Milvus connection (a Milvus Lite file can then be opened elsewhere)."""
-        if self._store is not None and self._owns_store:
+        if self._store is not None and self._parent is None:
             self._store.close()
             self._store, self._store_checked = None, False
         if self._view:
