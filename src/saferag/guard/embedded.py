@@ -1,14 +1,21 @@
-"""The offline default guard: a small classifier over the packaged MiniLM's sentence vectors.
+"""The offline default guard: two small classifiers on the packaged MiniLM, one for questions, one for answers.
 
-For machines without Llama Guard weights. It is a real classifier, trained by
-``scripts/train_guard.py`` on HarmBench and StrongREJECT prompts against benign questions (see
-``data/embedded_guard.json`` for the data and its validation numbers), but it is far weaker than
-Llama Guard 3: docs/benchmarks.md has its XSTest report card. Use ``guard = "llama_guard"`` in
-production.
+For machines without Llama Guard weights. Real classifiers, trained by ``scripts/`` on HarmBench and
+StrongREJECT prompts and written contrast pairs against benign text (``data/*.json`` hold the data
+counts and validation numbers), but far weaker than Llama Guard 3: docs/benchmarks.md has the
+XSTest report card. Use ``guard = "llama_guard"`` in production.
+
+- Questions (``user`` role): the MiniLM with its top two layers fine-tuned
+  (``data/question_guard.npz``, ``scripts/train_question_guard.py``). It reads a question's object,
+  not only its verb ("kill a Python process" / "kill my landlord").
+- Answers (``agent`` role): an MLP over the MiniLM's sentence vector (``data/answer_guard.npz``,
+  ``scripts/train_answer_guard.py``). The fine-tuned model saw only questions and flags ordinary
+  prose, so it does not judge answers.
 """
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 from importlib import resources
 
@@ -17,54 +24,112 @@ import numpy as np
 from saferag.guard import Category, Role, Verdict, last_content, timed, with_exclusions
 from saferag.llm import Message
 
-WEIGHTS = "embedded_guard.npz"
+QUESTION_WEIGHTS, ANSWER_WEIGHTS = "question_guard.npz", "answer_guard.npz"
 SECOND_CATEGORY = 0.35  # also name a second category the head gives at least this probability
+MAX_TOKENS = 96  # the question model's training length
 
 
-class EmbeddingGuard:
-    """Unsafe-or-not from an MLP over the question's embedding; the S-code from a second head."""
+def _weights(name: str) -> dict[str, np.ndarray]:
+    with resources.as_file(resources.files("saferag.guard") / "data" / name) as path, np.load(path) as w:
+        return {k: w[k] for k in w.files}
 
-    name = "embedded (MiniLM classifier)"
 
-    def __init__(self, embedder=None, *, threshold: float | None = None, excluded: Sequence[str] = ()) -> None:
+def _softmax(logits: np.ndarray) -> np.ndarray:
+    e = np.exp(logits - logits.max(axis=1, keepdims=True))
+    return e / e.sum(axis=1, keepdims=True)
+
+
+class QuestionModel:
+    """The packaged MiniLM with its fine-tuned top layers, mean pooling, and two linear heads."""
+
+    def __init__(self) -> None:
+        import torch
+        from transformers import AutoModel, AutoTokenizer
+
+        from saferag.embed import packaged_model_path
+
+        path = str(packaged_model_path())
+        self._tok = AutoTokenizer.from_pretrained(path)
+        model = AutoModel.from_pretrained(path)
+        w = _weights(QUESTION_WEIGHTS)
+        # Only the fine-tuned top layers ship; the rest is the packaged encoder as it is.
+        for i in range(int(w["first_trained"]), len(model.encoder.layer)):
+            prefix = f"layer{i}."
+            model.encoder.layer[i].load_state_dict(
+                {k[len(prefix):]: torch.from_numpy(v.astype(np.float32)) for k, v in w.items() if k.startswith(prefix)})
+        self._model, self._torch = model.eval(), torch
+        self._bin_w, self._bin_b, self._cat_w, self._cat_b = w["bin_w"], w["bin_b"], w["cat_w"], w["cat_b"]
+        self.codes, self.threshold = [str(c) for c in w["cat_codes"]], float(w["threshold"])
+        self._lock = threading.Lock()  # a fast tokenizer must not be shared between threads
+
+    def score(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+        with self._lock:
+            enc = self._tok(list(texts), padding=True, truncation=True, max_length=MAX_TOKENS, return_tensors="pt")
+        with self._torch.inference_mode():
+            hidden = self._model(**enc).last_hidden_state
+            mask = enc["attention_mask"].unsqueeze(-1).to(hidden.dtype)
+            pooled = ((hidden * mask).sum(1) / mask.sum(1).clamp(min=1)).numpy()
+        p_unsafe = 1.0 / (1.0 + np.exp(-(pooled @ self._bin_w + self._bin_b)))
+        return p_unsafe, _softmax(pooled @ self._cat_w + self._cat_b)
+
+
+class AnswerModel:
+    """An MLP over the packaged MiniLM's normalized sentence vector, and a logistic category head."""
+
+    def __init__(self, embedder=None) -> None:
         from saferag.embed import PACKAGED_MODEL_NAME, SentenceTransformerEmbedder
 
         # The heads were trained on the packaged MiniLM's vectors: reuse the pipeline's embedder
         # only if it is that model, else load the packaged one next to it.
         if embedder is None or getattr(embedder, "name", "") != PACKAGED_MODEL_NAME:
             embedder = SentenceTransformerEmbedder()
-        self.embedder = embedder
-        with resources.as_file(resources.files("saferag.guard") / "data" / WEIGHTS) as path:
-            w = np.load(path)
-            self._w1, self._b1, self._w2, self._b2 = w["w1"], w["b1"], w["w2"], w["b2"]
-            self._cat_w, self._cat_b = w["cat_w"], w["cat_b"]
-            self._codes = [str(c) for c in w["cat_codes"]]
-            self.threshold = float(threshold if threshold is not None else w["threshold"])
+        self._embedder = embedder
+        w = _weights(ANSWER_WEIGHTS)
+        self._w1, self._b1, self._w2, self._b2 = w["w1"], w["b1"], w["w2"], w["b2"]
+        self._cat_w, self._cat_b = w["cat_w"], w["cat_b"]
+        self.codes, self.threshold = [str(c) for c in w["cat_codes"]], float(w["threshold"])
+
+    def score(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+        x = np.asarray(self._embedder.embed_documents(list(texts)), dtype=np.float32)
+        hidden = np.maximum(x @ self._w1 + self._b1, 0.0)
+        p_unsafe = 1.0 / (1.0 + np.exp(-(hidden @ self._w2 + self._b2)[:, 0]))
+        return p_unsafe, _softmax(x @ self._cat_w + self._cat_b)
+
+
+class EmbeddingGuard:
+    """Unsafe-or-not and the S-code: the question model for ``user``, the answer model for ``agent``."""
+
+    name = "embedded (MiniLM classifiers)"
+
+    def __init__(self, embedder=None, *, threshold: float | None = None, excluded: Sequence[str] = ()) -> None:
+        self.models = {"user": QuestionModel(), "agent": AnswerModel(embedder)}
+        self._threshold = threshold  # one cut-off for both roles, if set; else each model's own
         self.excluded = list(excluded)
 
     @classmethod
     def from_settings(cls, settings, *, embedder=None) -> EmbeddingGuard:
         return cls(embedder, threshold=settings.guard_threshold, excluded=settings.guard_excluded_categories)
 
-    def score(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
-        """P(unsafe) per text, and the category probabilities (columns in ``self._codes`` order)."""
-        x = np.asarray(self.embedder.embed_documents(list(texts)), dtype=np.float32)
-        hidden = np.maximum(x @ self._w1 + self._b1, 0.0)
-        p_unsafe = 1.0 / (1.0 + np.exp(-(hidden @ self._w2 + self._b2)[:, 0]))
-        logits = x @ self._cat_w + self._cat_b
-        probs = np.exp(logits - logits.max(axis=1, keepdims=True))
-        return p_unsafe, probs / probs.sum(axis=1, keepdims=True)
+    def threshold(self, role: Role = "user") -> float:
+        return self._threshold if self._threshold is not None else self.models[role].threshold
+
+    def score(self, texts: Sequence[str], role: Role = "user") -> tuple[np.ndarray, np.ndarray]:
+        """P(unsafe) per text, and the category probabilities (columns in ``codes(role)`` order)."""
+        return self.models[role].score(texts)
+
+    def codes(self, role: Role = "user") -> list[str]:
+        return self.models[role].codes
 
     def check(self, messages: Sequence[Message], role: Role = "user") -> Verdict:
         def run() -> Verdict:
-            p_unsafe, probs = self.score([last_content(messages, role)])
-            p, cats = float(p_unsafe[0]), probs[0]
-            raw = f"p_unsafe={p:.3f} threshold={self.threshold:.3f}"
-            if p <= self.threshold:
+            p_unsafe, probs = self.score([last_content(messages, role)], role)
+            p, cats, threshold, codes = float(p_unsafe[0]), probs[0], self.threshold(role), self.codes(role)
+            raw = f"p_unsafe={p:.3f} threshold={threshold:.3f}"
+            if p <= threshold:
                 return Verdict(safe=True, raw=raw)
             order = np.argsort(-cats)
-            codes = [self._codes[order[0]]] + [self._codes[i] for i in order[1:2] if cats[i] >= SECOND_CATEGORY]
-            return with_exclusions(Verdict(safe=False, categories=[Category.of(c) for c in codes], raw=raw),
+            named = [codes[order[0]]] + [codes[i] for i in order[1:2] if cats[i] >= SECOND_CATEGORY]
+            return with_exclusions(Verdict(safe=False, categories=[Category.of(c) for c in named], raw=raw),
                                    self.excluded)
 
         return timed(self.name, role, run)

