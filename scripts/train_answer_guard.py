@@ -33,7 +33,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).parent))
-from guard_data import load_rows  # noqa: E402
+from guard_data import load_rows, threshold_at  # noqa: E402
 
 
 def main() -> None:
@@ -69,8 +69,7 @@ def main() -> None:
 
     clf = fit_binary(tr)
     p_va = clf.predict_proba(X[va])[:, 1]
-    safe_scores = np.sort(p_va[~y[va]])
-    threshold = float(safe_scores[int(np.ceil(len(safe_scores) * (1 - args.max_fpr))) - 1])
+    threshold = threshold_at(p_va[~y[va]], args.max_fpr)
     val = {"n": int(len(va)), "threshold": threshold,
            "recall": float((p_va[y[va]] > threshold).mean()),
            "false_positive_rate": float((p_va[~y[va]] > threshold).mean()),

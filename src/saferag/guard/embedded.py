@@ -39,6 +39,12 @@ def _softmax(logits: np.ndarray) -> np.ndarray:
     return e / e.sum(axis=1, keepdims=True)
 
 
+def mean_pool(hidden, mask):
+    """Average the token vectors a (torch) attention mask keeps: the sentence vector the heads read."""
+    m = mask.unsqueeze(-1).to(hidden.dtype)
+    return (hidden * m).sum(1) / m.sum(1).clamp(min=1)
+
+
 class QuestionModel:
     """The packaged MiniLM with its fine-tuned top layers, mean pooling, and two linear heads."""
 
@@ -66,9 +72,7 @@ class QuestionModel:
         with self._lock:
             enc = self._tok(list(texts), padding=True, truncation=True, max_length=MAX_TOKENS, return_tensors="pt")
         with self._torch.inference_mode():
-            hidden = self._model(**enc).last_hidden_state
-            mask = enc["attention_mask"].unsqueeze(-1).to(hidden.dtype)
-            pooled = ((hidden * mask).sum(1) / mask.sum(1).clamp(min=1)).numpy()
+            pooled = mean_pool(self._model(**enc).last_hidden_state, enc["attention_mask"]).numpy()
         p_unsafe = 1.0 / (1.0 + np.exp(-(pooled @ self._bin_w + self._bin_b)))
         return p_unsafe, _softmax(pooled @ self._cat_w + self._cat_b)
 
