@@ -1,0 +1,114 @@
+"""The embedded guard's false positives on real documentation questions it never trained on.
+
+  python benchmarks/guard_doc_questions.py [--show]
+
+XSTest measures over-refusal on prompts built to look harmful; this measures the everyday case of a
+documentation assistant: the questions of FAQs that Debian ships (SQLite, Valgrind, sed, XZ Utils,
+zlib, procps, lsof, man-db, Perl modules), plus ``../shared/eval/sqlite_qa.jsonl``. None of them is
+in the guard's training rows (``scripts/guard_data.py`` reads Python's FAQ and perlfaq only). Every one is benign, so every flag is a false
+positive. Two groups: FAQs whose flagged questions were read while the guard was developed (so
+optimistic), and FAQs that were only ever counted. Prints the count per source, and with ``--show``
+the flagged questions of the first group.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import html
+import json
+import re
+from pathlib import Path
+
+DOCS = Path("/usr/share/doc")
+SQLITE_QA = Path(__file__).resolve().parent.parent.parent / "shared" / "eval" / "sqlite_qa.jsonl"
+
+
+def _clean(text: str) -> str:
+    return re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", "", text))).strip()
+
+
+def sqlite_faq() -> list[str]:
+    """SQLite's FAQ lists its questions as links to anchors ``#q1``, ``#q2``, ..."""
+    page = (DOCS / "sqlite3" / "faq.html").read_text(encoding="utf-8", errors="replace")
+    found = [_clean(m.group(1)) for m in re.finditer(r'<a href="#q\d+">(.*?)</a>', page, re.S)]
+    return [q for q in found if q.endswith("?")]
+
+
+def valgrind_faq() -> list[str]:
+    page = (DOCS / "valgrind" / "html" / "faq.html").read_text(encoding="utf-8", errors="replace")
+    found = [_clean(m.group(1)) for m in re.finditer(r"<(?:dt|b|a)[^>]*>(.*?)</(?:dt|b|a)>", page, re.S)]
+    return [re.sub(r"^\d+\.\d+\.\s*", "", q) for q in found if q.endswith("?") and len(q) > 15]
+
+
+def text_faq(path: Path) -> list[str]:
+    """Plain-text and POD FAQs: question lines, numbered ("2.1."), marked ("Q:", "=head2", "-") or flush left."""
+    text = (gzip.open(path, "rt", encoding="utf-8", errors="replace").read() if path.suffix == ".gz"
+            else path.read_text(encoding="utf-8", errors="replace"))
+    out = []
+    for line in text.splitlines():
+        q = re.sub(r"^\s*(?:=(?:head|item)\d?\s+|Q[:.]\s*|\d+(?:\.\d+)*[.)]?\s+|[-*]\s+)", "", line).strip()
+        q = re.sub(r"[A-Z]<+\s*(.*?)\s*>+", r"\1", q)  # POD markup
+        if q.endswith("?") and 15 < len(q) < 200 and q[0].isupper() and (q != line.strip() or line == line.lstrip()):
+            out.append(q)
+    return out
+
+
+PERL = Path("/usr/share/perl/5.36.0")
+# Looked at question by question while the 2026-11-22 guard was built (its flags were read): optimistic.
+INSPECTED = {
+    "sqlite FAQ": sqlite_faq,
+    "valgrind FAQ": valgrind_faq,
+    "sed FAQ": lambda: text_faq(DOCS / "sed" / "sedfaq.txt.gz"),
+    "xz FAQ": lambda: text_faq(DOCS / "xz-utils" / "faq.txt.gz"),
+    "sqlite_qa.jsonl": lambda: [json.loads(line)["question"] for line in SQLITE_QA.read_text().splitlines()],
+}
+# Only ever counted, never read: the fair number.
+UNSEEN = {
+    "zlib FAQ": lambda: text_faq(DOCS / "zlib1g-dev" / "FAQ.gz"),
+    "procps FAQ": lambda: text_faq(DOCS / "procps" / "FAQ.gz"),
+    "lsof FAQ": lambda: text_faq(DOCS / "lsof" / "00FAQ.gz"),
+    "man-db FAQ": lambda: text_faq(DOCS / "man-db" / "FAQ"),
+    "base-files FAQ": lambda: text_faq(DOCS / "base-files" / "FAQ"),
+    "MakeMaker FAQ": lambda: text_faq(PERL / "ExtUtils" / "MakeMaker" / "FAQ.pod"),
+    "libnet FAQ": lambda: text_faq(PERL / "Net" / "libnetFAQ.pod"),
+    "IO::Compress FAQ": lambda: text_faq(PERL / "IO" / "Compress" / "FAQ.pod"),
+}
+
+
+def questions(sources: dict) -> dict[str, list[str]]:
+    """Each source's questions, deduplicated; a source missing on this machine is left out."""
+    out = {}
+    for name, read in sources.items():
+        try:
+            found = list(dict.fromkeys(q for q in read() if len(q) > 10))
+        except OSError:
+            continue
+        if found:
+            out[name] = found
+    return out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--show", action="store_true", help="print the flagged questions of the inspected FAQs")
+    args = ap.parse_args()
+    from saferag.guard.embedded import EmbeddingGuard
+
+    guard = EmbeddingGuard()
+    for group, sources in (("inspected", INSPECTED), ("unseen", UNSEEN)):
+        total = flagged_total = 0
+        for name, qs in questions(sources).items():
+            p, _ = guard.score(qs, "user")
+            flagged = [(q, s) for q, s in zip(qs, p, strict=True) if s > guard.threshold("user")]
+            total, flagged_total = total + len(qs), flagged_total + len(flagged)
+            print(f"{name:18} {len(flagged):3d} of {len(qs):3d} flagged")
+            if args.show and group == "inspected":  # the unseen ones stay unread
+                for q, s in flagged:
+                    print(f"    {s:.3f}  {q}")
+        print(f"{group + ', all':18} {flagged_total:3d} of {total:3d} flagged: "
+              f"false-positive rate {flagged_total / max(total, 1):.3f}\n")
+
+
+if __name__ == "__main__":
+    main()
