@@ -22,11 +22,11 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-import httpx
 
 from saferag import SafeRag
 from saferag.demo import demo_docs
 from saferag.llm.llamacpp import packaged_model_path
+from saferag.testing import wait_until_up
 
 QUESTIONS = [
     "How do I install saferag?", "Which command runs the demo?", "How is HTML turned into text?",
@@ -38,19 +38,6 @@ QUESTIONS = [
     "What is the search latency at fourteen thousand chunks?", "How are sources cited in answers?",
     "Which settings control the context window?",
 ]
-
-
-def wait_until_up(url: str, proc: subprocess.Popen, *, timeout: float, interval: float = 0.3) -> bool:
-    """True once ``url`` answers 200; False if ``proc`` exits or ``timeout`` seconds pass first."""
-    deadline = time.monotonic() + timeout
-    while proc.poll() is None and time.monotonic() < deadline:
-        try:
-            if httpx.get(url, timeout=2).status_code == 200:
-                return True
-        except httpx.HTTPError:
-            pass
-        time.sleep(interval)
-    return False
 
 
 def start_server(binary: str, port: int, parallel: int, ctx_per_slot: int, threads: int, log: Path):

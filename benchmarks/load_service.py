@@ -30,17 +30,10 @@ from pathlib import Path
 import httpx
 
 sys.path.insert(0, str(Path(__file__).parent))
-from concurrent_asks import QUESTIONS, start_server, wait_until_up  # noqa: E402
+from concurrent_asks import QUESTIONS, start_server  # noqa: E402
 
 from saferag.demo import demo_docs  # noqa: E402
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from saferag.testing import free_port, wait_until_up  # noqa: E402
 
 
 def start_saferag(env: dict, port: int, log: Path) -> subprocess.Popen:

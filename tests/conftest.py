@@ -13,7 +13,6 @@ import threading
 import time
 from pathlib import Path
 
-import httpx
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
@@ -28,6 +27,7 @@ from corpus import write_corpus  # noqa: E402
 
 from saferag import SafeRag  # noqa: E402
 from saferag.embed import SentenceTransformerEmbedder  # noqa: E402
+from saferag.testing import free_port, wait_until_up  # noqa: E402,F401 - the tests import them from here
 
 
 @pytest.fixture(autouse=True)
@@ -66,31 +66,12 @@ def make_rag(tmp_path: Path, embedder):
         rag.close()
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="session")
 def generator():
     """The packaged SmolLM2-135M-Instruct in llama.cpp, loaded once per test session."""
     from saferag.llm.llamacpp import LlamaCppGenerator
 
     return LlamaCppGenerator()
-
-
-def wait_until_up(url: str, proc: subprocess.Popen, *, timeout: float, interval: float = 0.3) -> bool:
-    """True once ``url`` answers 200; False if ``proc`` exits or ``timeout`` seconds pass first."""
-    deadline = time.monotonic() + timeout
-    while proc.poll() is None and time.monotonic() < deadline:
-        try:
-            if httpx.get(url, timeout=2).status_code == 200:
-                return True
-        except httpx.HTTPError:
-            pass
-        time.sleep(interval)
-    return False
 
 
 @pytest.fixture(scope="session")
