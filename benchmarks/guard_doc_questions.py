@@ -5,10 +5,10 @@
 XSTest measures over-refusal on prompts built to look harmful; this measures the everyday case of a
 documentation assistant: the questions of FAQs that Debian ships (SQLite, Valgrind, sed, XZ Utils,
 zlib, procps, lsof, man-db, Perl modules), plus ``../shared/eval/sqlite_qa.jsonl``. None of them is
-in the guard's training rows (``scripts/guard_data.py`` reads Python's FAQ and perlfaq only). Every one is benign, so every flag is a false
-positive. Two groups: FAQs whose flagged questions were read while the guard was developed (so
-optimistic), and FAQs that were only ever counted. Prints the count per source, and with ``--show``
-the flagged questions of the first group.
+in the guard's training rows (``scripts/guard_data.py`` reads Python's FAQ and perlfaq only). Every
+one is benign, so every flag is a false positive. Two groups: FAQs whose flagged questions were read
+while the guard was developed (so optimistic), and FAQs that were only ever counted. Prints the
+count per source, and with ``--show`` the flagged questions of the first group.
 """
 
 from __future__ import annotations

@@ -75,8 +75,8 @@ class QuestionModel:
                     model.encoder.layer[i] = base.encoder.layer[i]
                     continue
                 prefix = f"m{j}.layer{i}."
-                model.encoder.layer[i].load_state_dict(
-                    {k[len(prefix):]: torch.from_numpy(v.astype(np.float32)) for k, v in w.items() if k.startswith(prefix)})
+                model.encoder.layer[i].load_state_dict({k[len(prefix):]: torch.from_numpy(v.astype(np.float32))
+                                                        for k, v in w.items() if k.startswith(prefix)})
             self._members.append(model)
         self._torch = torch
         self._bin_w, self._bin_b, self._cat_w, self._cat_b = w["bin_w"], w["bin_b"], w["cat_w"], w["cat_b"]
