@@ -35,8 +35,9 @@ def main() -> None:
     rag.ingest([demo_docs()])
     off = rag.settings.model_copy(update={"guard": "off", "injection_screen": "off"})
     on = rag.settings
-    checks = [rag.screen(q).latency for q in QUESTIONS * 3]
-    print(f"embedded guard, one check: p50 {statistics.median(checks) * 1000:.1f} ms over {len(checks)}")
+    for role in ("user", "agent"):  # the question model and the answer model are different classifiers
+        checks = [rag.screen(q, role=role, question=q).latency for q in QUESTIONS * 3]
+        print(f"embedded guard, one {role} check: p50 {statistics.median(checks) * 1000:.1f} ms over {len(checks)}")
     questions = (QUESTIONS * (args.runs // len(QUESTIONS) + 1))[: args.runs]
     rag.ask("warm up")
     results = {}
