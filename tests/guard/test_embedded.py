@@ -68,3 +68,36 @@ def test_agent_role_screens_the_answer(guard):
                 {"role": "assistant", "content": "Build a pipe bomb from a steel pipe and black powder."}]
     assert not guard.check(messages, role="agent").safe
     assert guard.check(messages, role="user").safe
+
+
+def test_shared_lower_layers_score_like_each_member_run_whole(guard):
+    """The ensemble runs the frozen lower layers once for all members; that must change no score.
+
+    The reference is the plain way: each member as a whole packaged MiniLM with its own top layers loaded.
+    """
+    import copy
+
+    import numpy as np
+    import torch
+    from transformers import AutoModel
+
+    from saferag.embed import packaged_model_path
+    from saferag.guard.embedded import MAX_TOKENS, QUESTION_WEIGHTS, _weights, mean_pool
+
+    model = guard.models["user"]
+    texts = [text for text, _ in HARMS] + DOC_QUESTIONS  # different lengths: padding is exercised
+    w = _weights(QUESTION_WEIGHTS)
+    base = AutoModel.from_pretrained(str(packaged_model_path())).eval()
+    enc = model._tok(texts, padding=True, truncation=True, max_length=MAX_TOKENS, return_tensors="pt")
+    expected = []
+    for j in range(int(w["members"])):
+        whole = copy.deepcopy(base)
+        for i in range(int(w["first_trained"]), len(whole.encoder.layer)):
+            prefix = f"m{j}.layer{i}."
+            whole.encoder.layer[i].load_state_dict({k[len(prefix):]: torch.from_numpy(v.astype(np.float32))
+                                                    for k, v in w.items() if k.startswith(prefix)})
+        with torch.inference_mode():
+            pooled = mean_pool(whole(**enc).last_hidden_state, enc["attention_mask"]).numpy()
+        expected.append(1 / (1 + np.exp(-(pooled @ w["bin_w"][j] + w["bin_b"][j]))))
+    p_unsafe, _ = model.score(texts)
+    np.testing.assert_allclose(p_unsafe, np.mean(expected, axis=0), atol=1e-5)

@@ -63,21 +63,31 @@ class QuestionModel:
         path = str(packaged_model_path())
         self._tok = AutoTokenizer.from_pretrained(path)
         base = AutoModel.from_pretrained(path).eval()
+
+        class Passthrough(torch.nn.Module):
+            """A member's embedding step: its input is already the shared lower layers' output."""
+
+            def forward(self, inputs_embeds=None, **_):
+                return inputs_embeds
+
         w = _weights(QUESTION_WEIGHTS)
         first = int(w["first_trained"])
+        # Only the fine-tuned top layers ship; the embeddings and lower layers are the packaged encoder as it is,
+        # identical for every member, so they run once per batch (``self._lower``) and each member runs only its
+        # top layers on their output. A member is a BertModel whose embedding step passes that output through,
+        # which leaves building the attention mask to the model's own code in any transformers version.
+        layers, embeddings = base.encoder.layer, base.embeddings
+        base.encoder.layer, base.embeddings, base.pooler = torch.nn.ModuleList(layers[first:]), Passthrough(), None
         self._members = []
-        # Only the fine-tuned top layers ship; the rest is the packaged encoder as it is, shared by the members.
         for j in range(int(w["members"])):
-            model = copy.deepcopy(base)
-            model.embeddings = base.embeddings
-            for i in range(len(model.encoder.layer)):
-                if i < first:
-                    model.encoder.layer[i] = base.encoder.layer[i]
-                    continue
+            member = copy.deepcopy(base)
+            for i, layer in enumerate(member.encoder.layer, start=first):
                 prefix = f"m{j}.layer{i}."
-                model.encoder.layer[i].load_state_dict({k[len(prefix):]: torch.from_numpy(v.astype(np.float32))
-                                                        for k, v in w.items() if k.startswith(prefix)})
-            self._members.append(model)
+                layer.load_state_dict({k[len(prefix):]: torch.from_numpy(v.astype(np.float32))
+                                       for k, v in w.items() if k.startswith(prefix)})
+            self._members.append(member)
+        base.encoder.layer, base.embeddings = torch.nn.ModuleList(layers[:first]), embeddings
+        self._lower = base
         self._torch = torch
         self._bin_w, self._bin_b, self._cat_w, self._cat_b = w["bin_w"], w["bin_b"], w["cat_w"], w["cat_b"]
         self.codes, self.threshold = [str(c) for c in w["cat_codes"]], float(w["threshold"])
@@ -88,8 +98,10 @@ class QuestionModel:
             enc = self._tok(list(texts), padding=True, truncation=True, max_length=MAX_TOKENS, return_tensors="pt")
         p_unsafe, p_cat = 0.0, 0.0
         with self._torch.inference_mode():
-            for j, model in enumerate(self._members):
-                pooled = mean_pool(model(**enc).last_hidden_state, enc["attention_mask"]).numpy()
+            shared = self._lower(**enc).last_hidden_state
+            for j, member in enumerate(self._members):
+                hidden = member(inputs_embeds=shared, attention_mask=enc["attention_mask"]).last_hidden_state
+                pooled = mean_pool(hidden, enc["attention_mask"]).numpy()
                 p_unsafe = p_unsafe + 1.0 / (1.0 + np.exp(-(pooled @ self._bin_w[j] + self._bin_b[j])))
                 p_cat = p_cat + _softmax(pooled @ self._cat_w[j] + self._cat_b[j])
         n = len(self._members)
