@@ -9,8 +9,9 @@ XSTest report card. Use ``guard = "llama_guard"`` in production.
   different seeds, averaged (``data/question_guard.npz``, ``scripts/train_question_guard.py``). It
   reads a question's object, not only its verb ("kill a Python process" / "kill my landlord").
 - Answers (``agent`` role): an MLP over the MiniLM's sentence vector (``data/answer_guard.npz``,
-  ``scripts/train_answer_guard.py``). The fine-tuned model saw only questions and flags ordinary
-  prose, so it does not judge answers.
+  ``scripts/train_answer_guard.py``), trained on the same rows, on each restated as the opening of an
+  answer that complies ("Sure, here are instructions for X:"), and on documentation prose as safe. The
+  fine-tuned question model saw only questions and flags ordinary prose, so it does not judge answers.
 """
 
 from __future__ import annotations
