@@ -22,7 +22,6 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-
 from saferag import SafeRag
 from saferag.demo import demo_docs
 from saferag.llm.llamacpp import packaged_model_path

@@ -82,7 +82,7 @@ def main() -> None:
                           len(rows) + np.arange(pcut, len(passages))])
     # The written rows carry the contrasts (kill a process / kill a person): weigh them up by repeating them,
     # since MLPClassifier takes no sample weights; then balance the classes the same way.
-    reps = np.where(np.char.startswith(origin.astype(str), "authored"), 2, 1)
+    reps = np.where(np.char.startswith(origin, "authored"), 2, 1)
     reps = np.where(y, reps * max(1, round((~y[train]).sum() / y[train].sum())), reps)
     idx = np.repeat(train, reps[train])
     clf = MLPClassifier(hidden_layer_sizes=(256,), alpha=1e-3, max_iter=300, early_stopping=True,
@@ -91,7 +91,7 @@ def main() -> None:
     v_safe = val[~y[val] & ~prose[val]]
     v_prose = val[prose[val]]
     threshold = max(threshold_at(p[v_safe], args.max_fpr), threshold_at(p[v_prose], args.max_fpr_prose))
-    answer_form = np.char.endswith(origin.astype(str), ":answer")
+    answer_form = np.char.endswith(origin, ":answer")
     v_unsafe = val[y[val]]
     report = {"n": int(len(val)), "threshold": threshold,
               "recall_questions": float((p[v_unsafe[~answer_form[v_unsafe]]] > threshold).mean()),

@@ -70,15 +70,15 @@ class ChatRequest(BaseModel):
     max_tokens: int | None = Field(None, ge=1, le=32768)
     max_completion_tokens: int | None = Field(None, ge=1, le=32768)  # the newer name for max_tokens
     seed: int | None = None
+    k: int | None = Field(None, ge=1, le=50)
+    mode: Literal["hybrid", "dense", "bm25"] | None = None
+    filter: str = ""
 
     def sampling(self, defaults: SamplingParams) -> SamplingParams:
         """The configured sampling with this request's fields on top."""
         given = {"temperature": self.temperature, "top_p": self.top_p, "seed": self.seed,
                  "max_tokens": self.max_completion_tokens or self.max_tokens}
         return dataclasses.replace(defaults, **{k: v for k, v in given.items() if v is not None})
-    k: int | None = Field(None, ge=1, le=50)
-    mode: Literal["hybrid", "dense", "bm25"] | None = None
-    filter: str = ""
 
 
 class ModerationRequest(BaseModel):
