@@ -39,10 +39,10 @@ def main() -> None:
         checks = [rag.screen(q, role=role, question=q).latency for q in QUESTIONS * 3]
         print(f"embedded guard, one {role} check: p50 {statistics.median(checks) * 1000:.1f} ms over {len(checks)}")
     questions = (QUESTIONS * (args.runs // len(QUESTIONS) + 1))[: args.runs]
-    rag.ask("warm up")
     results = {}
     for name, settings in (("guard off", off), ("guard on", on)):
-        rag.settings = settings
+        rag.settings = settings  # rebuilds the guard, its screener and the injection screen from these settings
+        rag.ask("warm up")  # loads what the round uses (the model; the guard's models when on)
         totals, retrievals = [], []
         for q in questions:
             t0 = time.perf_counter()

@@ -42,6 +42,19 @@ class Answer:
         return asdict(self)
 
 
+#: The parts ``SafeRag`` builds on first use, and the settings fields each is built from (by prefix). Assigning
+#: new settings drops the parts whose fields changed, so the next use rebuilds them from the new values.
+_BUILT_FROM: dict[str, tuple[str, ...]] = {
+    "embedder": ("embed_", "query_prefix", "passage_prefix"),
+    "generator": ("llm_", "vllm_", "temperature", "top_p", "max_tokens", "repeat_penalty", "seed"),
+    "guard": ("guard", "llm_", "vllm_", "embed_"),  # llama_guard may run on the LLM; embedded shares the embedder
+    "screener": ("guard",),
+    "injection_screen": ("injection_",),
+}
+#: Fields an open collection was opened with: they cannot change under it.
+_STORE_FIELDS = ("milvus_", "collection", "tenant", "rrf_k", "bm25_", "hybrid_candidates", "embed_model")
+
+
 class SafeRag:
     """Ingest and search one collection. Keyword arguments override env and ``saferag.toml``.
 
@@ -53,15 +66,37 @@ class SafeRag:
     def __init__(self, settings: Settings | None = None, *, embedder: Embedder | None = None,
                  generator: Generator | None = None, **overrides: Any) -> None:
         given = {k: v for k, v in overrides.items() if v is not None}  # None = "not set" (CLI flags)
+        self._store: MilvusStore | None = None
+        self._given = {name for name, part in (("embedder", embedder), ("generator", generator)) if part is not None}
         self.settings = settings.model_copy(update=given) if settings else load_settings(**given)
         if embedder is not None:
             self.__dict__["embedder"] = embedder
         if generator is not None:
             self.__dict__["generator"] = generator
-        self._store: MilvusStore | None = None
         self._store_checked = False
         self._view = False  # a view shares the models and screener of the engine it came from
         self._parent: SafeRag | None = None  # set: the store is a tenant view of the parent's (not ours to close)
+
+    @property
+    def settings(self) -> Settings:
+        return self._settings
+
+    @settings.setter
+    def settings(self, new: Settings) -> None:
+        """New settings take effect at once: parts built from fields that changed are rebuilt on next use
+        (switching the guard off and on between asks, say). The open collection's own fields cannot change:
+        use ``view()`` or another ``SafeRag`` for another collection or tenant."""
+        old = self.__dict__.get("_settings")
+        if old is not None:
+            changed = tuple(k for k in type(new).model_fields if getattr(old, k) != getattr(new, k))
+            if self._store is not None and any(k.startswith(_STORE_FIELDS) for k in changed):
+                raise SafeRagError(f"cannot change {', '.join(k for k in changed if k.startswith(_STORE_FIELDS))} "
+                                   "of an open collection: use rag.view(collection=..., tenant=...) or a new SafeRag")
+            for part, fields in _BUILT_FROM.items():
+                if part not in self._given and any(k.startswith(fields) for k in changed):
+                    # Dropped, not closed: a view made earlier may still share it.
+                    self.__dict__.pop(part, None)
+        self._settings = new
 
     @cached_property
     def embedder(self) -> Embedder:
