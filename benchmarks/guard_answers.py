@@ -61,6 +61,10 @@ def main() -> None:
         verdicts = [rag.screen(r["answer"], role="agent", question=r["question"]) for r in rows]
     flagged = [(r, v) for r, v in zip(rows, verdicts, strict=True) if not v.safe]
     print(f"answers: {len(rows)}, refused by the agent check: {len(flagged)} ({len(flagged) / len(rows):.1%})")
+    for name, group in (("inspected FAQs", INSPECTED), ("unseen FAQs", UNSEEN)):
+        n = sum(r["source"] in group for r in rows)
+        bad = sum(r["source"] in group for r, _ in flagged)
+        print(f"  {name}: {bad}/{n} ({bad / max(n, 1):.1%})")
     for r, v in flagged:
         print(f"  {v.raw} {[c.code for c in v.categories]} {r['question']!r}: {r['answer'][:100]!r}")
 
