@@ -22,7 +22,15 @@ ADDRESSES_MODEL = re.compile(
     r"\b(ignore|disregard|forget|override|bypass)\b[^.\n]{0,40}\b(instructions?|prompts?|rules|guidelines|"
     r"directives|context)\b|\byou are now\b|\b(system|developer) (prompt|mode|message)\b|"
     r"\b(AI|language model|LLM|chatbot|assistant)s?\b[^.\n]{0,30}\b(must|should|will|are to)\b|"
-    r"\bnew instructions?\b|\bdo not (tell|inform|mention)[^.\n]{0,20}\buser\b|\bjailbr(eak|oken)\b",
+    r"\bnew instructions?\b|\bdo not (tell|inform|mention)[^.\n]{0,20}\buser\b|\bjailbr(eak|oken)\b|"
+    # Added 2026-11-22 from the train and validation splits of neuralchemy's set (benchmarks/injection_screen.py):
+    r"\byour (original |initial |previous |prior |current )?(instructions|guidelines|system prompt|"
+    r"programming(?! language))\b|"
+    r"\b(no|without( any)?) (ethical|moral|safety) (guidelines|constraints|restrictions|limits|filters)\b|"
+    r"\b(unrestricted|unfiltered|uncensored) (mode|ai|assistant|model)\b|"
+    r"\b(reveal|print|show|repeat|output|display|leak)\b[^.\n]{0,30}\b(system prompt|(your|the) (hidden |secret )?"
+    r"(instructions|prompt|configuration|secret key|password))\b|"
+    r"\b(previous|prior|above|earlier|all) (instructions|prompts|directives)\b",
     re.IGNORECASE)
 
 
@@ -44,14 +52,18 @@ class InjectionScreen:
         self._model = NanoGuard(device="cpu", threshold=threshold)
         self._lock = threading.Lock()  # one torch module, called from request threads
 
+    def model_score(self, text: str) -> float:
+        """NanoGuard's injection score alone (0-1), without the gate: what ``split`` compares to the threshold."""
+        with self._lock:
+            return float(self._model.scan(text).injection_score)
+
     def split(self, hits: Sequence[Hit]) -> tuple[list[Hit], list[Flagged]]:
         kept, flagged = [], []
         for hit in hits:
             if not ADDRESSES_MODEL.search(hit.text):
                 kept.append(hit)
                 continue
-            with self._lock:
-                score = self._model.scan(hit.text).injection_score
+            score = self.model_score(hit.text)
             if score >= self.threshold:
                 flagged.append(Flagged(hit.source, hit.chunk_index, round(float(score), 4), hit.text))
             else:
