@@ -43,15 +43,17 @@ def main() -> None:
     for name, settings in (("guard off", off), ("guard on", on)):
         rag.settings = settings  # rebuilds the guard, its screener and the injection screen from these settings
         rag.ask("warm up")  # loads what the round uses (the model; the guard's models when on)
-        totals, retrievals = [], []
+        totals, retrievals, generations = [], [], []
         for q in questions:
             t0 = time.perf_counter()
             answer = rag.ask(q)
             totals.append(time.perf_counter() - t0)
             retrievals.append(answer.timings["retrieval"])
+            generations.append(answer.timings["generation"])
         results[name] = statistics.median(totals)
         print(f"{name:>9}: ask p50 {statistics.median(totals) * 1000:7.0f} ms, retrieval (with the question's "
-              f"check alongside) p50 {statistics.median(retrievals) * 1000:5.1f} ms")
+              f"check alongside) p50 {statistics.median(retrievals) * 1000:5.1f} ms, generation p50 "
+              f"{statistics.median(generations) * 1000:5.0f} ms")
     added = results["guard on"] / results["guard off"] - 1
     print(f"added by the guard: {added * 100:+.1f}% of the p50 ask")
 
