@@ -6,7 +6,7 @@ The questions of ``guard_doc_questions.py`` (Debian's FAQs and ``sqlite_qa.jsonl
 the SQLite manual (Debian ``sqlite3-doc``) with the embedded llama.cpp model and the guard off (answers to
 the other FAQs' questions are not grounded, but they are the ordinary text the model writes); each answer
 is then scored by the embedded guard in the ``agent`` role, as ``saferag ask`` screens it. Every flag is a
-false refusal the user would have seen. The answers are cached in ``--answers`` (about 5 s an answer on 2
+false refusal the user would have seen. The answers are cached in ``--answers`` (about 3 s an answer on 2
 cores), so that rerunning after a new guard is trained only rescores them, and a stopped run resumes.
 """
 
@@ -14,22 +14,14 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from pathlib import Path
 
-from guard_doc_questions import INSPECTED, UNSEEN, questions
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "scripts"))
+from guard_data import read_jsonl  # noqa: E402
+from guard_doc_questions import INSPECTED, UNSEEN, questions  # noqa: E402
 
-from saferag import SafeRag
-
-
-def _read(cache: Path) -> list[dict]:
-    """The cached answers; a line cut short by an interrupted run is left out (and asked again)."""
-    rows = []
-    for line in cache.read_text().splitlines() if cache.is_file() else []:
-        try:
-            rows.append(json.loads(line))
-        except json.JSONDecodeError:
-            continue
-    return rows
+from saferag import SafeRag  # noqa: E402
 
 
 def main() -> None:
@@ -46,7 +38,7 @@ def main() -> None:
     with SafeRag(milvus_uri=args.uri, collection="sqlite_docs", temperature=0.0, seed=1,
                  max_tokens=args.max_tokens, top_k=3) as rag:
         on = rag.settings
-        done = {r["question"] for r in _read(cache)}
+        done = {r["question"] for r in read_jsonl(cache)}
         todo = [(source, q) for group in (INSPECTED, UNSEEN) for source, qs in questions(group).items() for q in qs
                 if q not in done][: max(0, args.max_new)]
         if todo:  # generate what the cache lacks; an interrupted run resumes where it stopped
@@ -56,7 +48,7 @@ def main() -> None:
                 for source, q in todo:
                     out.write(json.dumps({"source": source, "question": q, "answer": rag.ask(q).answer}) + "\n")
                     out.flush()
-        rows = _read(cache)
+        rows = read_jsonl(cache)  # a line cut short by an interrupted run is left out (and asked again)
         rag.settings = on
         verdicts = [rag.screen(r["answer"], role="agent", question=r["question"]) for r in rows]
     flagged = [(r, v) for r, v in zip(rows, verdicts, strict=True) if not v.safe]

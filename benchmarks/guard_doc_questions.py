@@ -18,7 +18,11 @@ import gzip
 import html
 import json
 import re
+import sys
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "scripts"))
+from guard_data import pod_text  # noqa: E402
 
 DOCS = Path("/usr/share/doc")
 SQLITE_QA = Path(__file__).resolve().parent.parent.parent / "shared" / "eval" / "sqlite_qa.jsonl"
@@ -48,7 +52,7 @@ def text_faq(path: Path) -> list[str]:
     out = []
     for line in text.splitlines():
         q = re.sub(r"^\s*(?:=(?:head|item)\d?\s+|Q[:.]\s*|\d+(?:\.\d+)*[.)]?\s+|[-*]\s+)", "", line).strip()
-        q = re.sub(r"[A-Z]<+\s*(.*?)\s*>+", r"\1", q)  # POD markup
+        q = pod_text(q)
         if q.endswith("?") and 15 < len(q) < 200 and q[0].isupper() and (q != line.strip() or line == line.lstrip()):
             out.append(q)
     return out

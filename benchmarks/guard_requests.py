@@ -14,11 +14,14 @@ splits are read here; and, for context, its loosely labelled benign look-alikes 
 from __future__ import annotations
 
 import argparse
+import sys
 from collections import Counter
+from pathlib import Path
 
-from injection_screen import neuralchemy
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "scripts"))
+from guard_data import neuralchemy  # noqa: E402
 
-from saferag.guard.embedded import EmbeddingGuard
+from saferag.guard.embedded import EmbeddingGuard  # noqa: E402
 
 CLEAN = ("neuralchemy_v1", "original")
 

