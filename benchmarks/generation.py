@@ -17,7 +17,7 @@ import time
 from saferag.llm import SamplingParams
 from saferag.llm.llamacpp import LlamaCppGenerator
 from saferag.prompts import SYSTEM, build_prompt
-from saferag.store import Hit
+from saferag.types import Hit
 
 PASSAGE = ("Write-ahead logging lets readers continue reading the database while a writer appends "
            "changes to a separate log; a checkpoint later moves those pages back into the main file. "

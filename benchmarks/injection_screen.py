@@ -28,7 +28,7 @@ from saferag.guard.injection import ADDRESSES_MODEL, InjectionScreen  # noqa: E4
 from saferag.ingest.extract import to_text  # noqa: E402
 from saferag.ingest.sources import discover, read  # noqa: E402
 from saferag.ingest.splitter import split  # noqa: E402
-from saferag.store import Hit  # noqa: E402
+from saferag.types import Hit  # noqa: E402
 
 
 def doc_chunks(folders: list[str]) -> list[str]:

@@ -1,40 +1,76 @@
-"""Retrieval quality on the SQLite documentation: hit@1, hit@k and MRR for each search mode.
+"""Retrieval quality on every development set: hit@1, hit@k and MRR for each search mode.
 
-  python benchmarks/retrieval_quality.py [--docs /usr/share/doc/sqlite3] [--qa ../shared/eval/sqlite_qa.jsonl]
+  python benchmarks/retrieval_quality.py [--sets sqlite,postgres,git] [--option max_per_source=0 ...]
 
-Ingests the docs (Debian `sqlite3-doc`) into a Milvus Lite file (re-runs skip unchanged pages)
-and evaluates every mode over the same questions.
+Each set is a corpus from Debian's documentation packages and a question file:
+
+- ``sqlite``: ``sqlite3-doc``, ``../shared/eval/sqlite_qa.jsonl`` (25): fusion weights were tuned on it;
+- ``postgres``: ``postgresql-doc-15``, ``../shared/eval/postgres_qa.jsonl`` (50): fusion weights were tuned on it;
+- ``git``: ``git-doc`` (HTML pages only), ``benchmarks/data/git_qa.jsonl`` (91): written apart and never tuned on.
+
+Every corpus is ingested into its own collection of one Milvus Lite file (re-runs skip unchanged pages).
+``--option`` sets any saferag setting for the run (e.g. ``fusion=convex``, ``dense_weight=0.7``), so a setting
+can be compared against the defaults on every set at once.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 from pathlib import Path
 
 from saferag import SafeRag
 from saferag.evaluate import evaluate_retrieval, load_qa
 
+HERE = Path(__file__).resolve().parent
+EVAL = HERE.parent.parent / "shared" / "eval"
+#: name → (docs folder, glob, questions, role)
+SETS: dict[str, tuple[str, str | None, Path, str]] = {
+    "sqlite": ("/usr/share/doc/sqlite3", None, EVAL / "sqlite_qa.jsonl", "tuned on"),
+    "postgres": ("/usr/share/doc/postgresql-doc-15/html", None, EVAL / "postgres_qa.jsonl", "tuned on"),
+    "git": ("/usr/share/doc/git-doc", "*.html", HERE / "data" / "git_qa.jsonl", "never tuned on"),
+}
+
+
+def parse_options(pairs: list[str]) -> dict[str, object]:
+    """``key=value`` pairs as settings (values read as JSON where they parse, else as strings)."""
+    options: dict[str, object] = {}
+    for pair in pairs:
+        key, _, value = pair.partition("=")
+        try:
+            options[key] = json.loads(value)
+        except json.JSONDecodeError:
+            options[key] = value
+    return options
+
 
 def main() -> None:
-    here = Path(__file__).resolve().parent
     ap = argparse.ArgumentParser()
-    ap.add_argument("--docs", default="/usr/share/doc/sqlite3")
-    ap.add_argument("--qa", default=str(here.parent.parent / "shared" / "eval" / "sqlite_qa.jsonl"))
-    ap.add_argument("--uri", default=str(here / "sqlite_docs.db"))
+    ap.add_argument("--sets", default=",".join(SETS))
+    ap.add_argument("--uri", default=str(HERE / "eval_docs.db"))
+    ap.add_argument("--modes", default="hybrid,dense,bm25")
+    ap.add_argument("--option", action="append", default=[], help="a setting for this run, key=value")
     ap.add_argument("-k", type=int, default=5)
+    ap.add_argument("--misses", action="store_true", help="print the questions each mode missed")
     args = ap.parse_args()
+    options = parse_options(args.option)
 
-    with SafeRag(milvus_uri=args.uri, collection="sqlite_docs") as rag:
-        report = rag.ingest([args.docs])
-        print(f"ingested {report.documents} documents ({report.chunks_written} chunks written, "
-              f"{report.unchanged} unchanged) in {report.seconds:.0f}s")
-        items = load_qa(args.qa)
-        print(f"{'mode':7} {'n':>3} {'hit@1':>6} {f'hit@{args.k}':>6} {'MRR':>6}")
-        for mode in ("hybrid", "dense", "bm25"):
-            r = evaluate_retrieval(rag, items, k=args.k, mode=mode)
-            print(f"{mode:7} {r['n']:3d} {r['hit@1']:6.3f} {r[f'hit@{args.k}']:6.3f} {r['mrr']:6.3f}")
-            for q in r["misses"]:
-                print(f"        miss: {q}")
+    print(f"{'set':9} {'role':15} {'mode':7} {'n':>3} {'hit@1':>6} {f'hit@{args.k}':>6} {'MRR':>6}")
+    for name in args.sets.split(","):
+        folder, glob, qa, role = SETS[name]
+        with SafeRag(milvus_uri=args.uri, collection=f"{name}_docs", guard="off", **options) as rag:
+            report = rag.ingest([folder], glob=glob)
+            if report.chunks_written:
+                print(f"# ingested {name}: {report.documents} documents, {report.chunks_written} chunks written "
+                      f"in {report.seconds:.0f}s")
+            items = load_qa(qa)
+            for mode in args.modes.split(","):
+                r = evaluate_retrieval(rag, items, k=args.k, mode=mode)
+                print(f"{name:9} {role:15} {mode:7} {r['n']:3d} {r['hit@1']:6.3f} {r[f'hit@{args.k}']:6.3f} "
+                      f"{r['mrr']:6.3f}", flush=True)
+                if args.misses:
+                    for q in r["misses"]:
+                        print(f"    miss: {q}")
 
 
 if __name__ == "__main__":

@@ -1,18 +1,22 @@
-"""Retrieval evaluation: hit@1, hit@k and MRR over ``{"question", "source"}`` JSONL lines."""
+"""Evaluation: retrieval (hit@1, hit@k, MRR), answers (keys, citations, refusals, latency) and the guard."""
 
 from __future__ import annotations
 
 import json
+import re
+import statistics
+import time
 from pathlib import Path
 from typing import Any
 
 from saferag.errors import SafeRagError
 from saferag.rag import SafeRag
-from saferag.store import SearchMode
+from saferag.types import SearchMode
 
 
-def load_qa(path: str | Path) -> list[dict[str, str]]:
-    """Read the question/source pairs; a malformed line is an error naming its line number."""
+def load_qa(path: str | Path, *, keys: bool = False) -> list[dict[str, Any]]:
+    """Read the question/source pairs (and, with ``keys``, each line's ``key``: strings of which a correct
+    answer contains one); a malformed line is an error naming its line number."""
     try:
         lines = Path(path).read_text(encoding="utf-8").splitlines()
     except OSError as exc:
@@ -23,9 +27,16 @@ def load_qa(path: str | Path) -> list[dict[str, str]]:
             continue
         try:
             obj = json.loads(line)
-            items.append({"question": str(obj["question"]), "source": str(obj["source"])})
+            item: dict[str, Any] = {"question": str(obj["question"]), "source": str(obj["source"])}
+            if keys:
+                key = obj["key"]
+                item["key"] = [key] if isinstance(key, str) else [str(x) for x in key]
+                if not item["key"]:
+                    raise KeyError("key")
+            items.append(item)
         except (json.JSONDecodeError, KeyError, TypeError):
-            raise SafeRagError(f"{path}:{n}: expected a JSON object with 'question' and 'source'") from None
+            need = "'question', 'source' and a non-empty 'key'" if keys else "'question' and 'source'"
+            raise SafeRagError(f"{path}:{n}: expected a JSON object with {need}") from None
     if not items:
         raise SafeRagError(f"{path} holds no questions")
     return items
@@ -45,6 +56,53 @@ def evaluate_retrieval(rag: SafeRag, items: list[dict[str, str]], *, k: int = 5,
         f"hit@{k}": sum(r is not None for r in ranks) / n,
         "mrr": sum(1 / r for r in ranks if r) / n,
         "misses": [it["question"] for it, r in zip(items, ranks, strict=True) if r is None],
+    }
+
+
+_CITATION = re.compile(r"\[(\d+)\]")
+
+
+def _percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(len(ordered) * q))] if ordered else 0.0
+
+
+def evaluate_answers(rag: SafeRag, items: list[dict[str, Any]], *, k: int | None = None,
+                     on_answer: Any = None) -> dict[str, Any]:
+    """Ask every question and score the answers: is the expected source among those given, does the answer
+    contain one of its keys (case-insensitive), does every ``[n]`` it cites name a returned source, was it
+    refused; with latency percentiles. ``on_answer(item, answer)`` sees each answer as it comes."""
+    rows: list[dict[str, Any]] = []
+    for item in items:
+        t0 = time.perf_counter()
+        answer = rag.ask(item["question"], k=k)
+        seconds = time.perf_counter() - t0
+        text = answer.answer.lower()
+        cited = [int(n) for n in _CITATION.findall(answer.answer)]
+        numbers = {s["citation"] for s in answer.sources}
+        rows.append({
+            "question": item["question"], "source": item["source"], "answer": answer.answer,
+            "refused": answer.refused,
+            "source_hit": any(s["source"] == item["source"] for s in answer.sources),
+            "key_hit": not answer.refused and any(key.lower() in text for key in item["key"]),
+            "cites": bool(cited), "citations_valid": all(n in numbers for n in cited),
+            "seconds": seconds, "generation": answer.timings.get("generation", 0.0)})
+        if on_answer is not None:
+            on_answer(item, answer)
+    n = len(rows)
+    answered = [r for r in rows if not r["refused"]]
+    share = (lambda key, among: sum(r[key] for r in among) / len(among) if among else None)  # noqa: E731
+    generation = [r["generation"] for r in answered]
+    return {
+        "n": n, "k": k or rag.settings.top_k,
+        "source_hit": share("source_hit", rows), "key_rate": share("key_hit", rows),
+        "refused": sum(r["refused"] for r in rows),
+        "cites": share("cites", answered), "citations_valid": share("citations_valid", answered),
+        "latency_s": {"p50": _percentile([r["seconds"] for r in rows], 0.5),
+                      "p95": _percentile([r["seconds"] for r in rows], 0.95)},
+        "generation_s": {"p50": statistics.median(generation) if generation else 0.0,
+                         "p95": _percentile(generation, 0.95)},
+        "answers": rows,
     }
 
 

@@ -14,17 +14,18 @@ from __future__ import annotations
 import copy
 import json
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from collections.abc import Iterable, Sequence
-from typing import Any, Literal, Protocol
+from typing import Any, Protocol
 
 import numpy as np
 
 from saferag.errors import CollectionMismatchError, StoreError
+from saferag.retrieval import Fusion, fuse
+from saferag.types import MODES, Hit, SearchMode
 
-SearchMode = Literal["hybrid", "dense", "bm25"]
-MODES: tuple[str, ...] = ("hybrid", "dense", "bm25")
+__all__ = ["MODES", "ChunkRow", "Hit", "MilvusStore", "SearchMode", "Store", "StoredChunk"]
 
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,254}$")
 _PROP_EMBEDDER = "saferag.embedder"
@@ -34,22 +35,6 @@ _TENANT = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
 DEFAULT_TENANT = "default"
 _OUTPUT = ["text", "source", "chunk_index", "doc_hash", "metadata"]
 _MAX_TEXT = 65535
-
-
-@dataclass(frozen=True)
-class Hit:
-    """One search result; ``score`` is higher for better matches (its scale depends on the mode)."""
-
-    text: str
-    source: str
-    score: float
-    chunk_index: int
-    doc_hash: str = ""
-    metadata: dict[str, Any] = field(default_factory=dict)
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"text": self.text, "source": self.source, "score": self.score,
-                "chunk_index": self.chunk_index, "metadata": self.metadata}
 
 
 @dataclass(frozen=True)
@@ -83,7 +68,7 @@ class Store(Protocol):
     def sources(self) -> set[str]: ...
     def flush(self) -> None: ...
     def search(self, vector: np.ndarray | None, text: str, *, k: int = 5, mode: SearchMode = "hybrid",
-               filter: str = "") -> list[Hit]: ...
+               filter: str = "", fusion: Fusion | None = None) -> list[Hit]: ...
 
 
 _WORD = re.compile(r"\w+")
@@ -126,13 +111,11 @@ class MilvusStore:
 
     def __init__(self, uri: str = "./saferag.db", *, token: str = "", collection: str = "saferag",
                  embedder_name: str | None = None, dim: int | None = None, create: bool = True,
-                 rrf_k: int = 60, bm25_stop_words: bool = True, hybrid_candidates: int = 20,
-                 tenant: str = DEFAULT_TENANT) -> None:
+                 bm25_stop_words: bool = True, tenant: str = DEFAULT_TENANT) -> None:
         if not _NAME.match(collection):
             raise StoreError(f"invalid collection name {collection!r}: use letters, digits and "
                              "underscores, starting with a letter or underscore")
-        self.uri, self.collection, self.rrf_k = uri, collection, rrf_k
-        self.bm25_stop_words, self.hybrid_candidates = bm25_stop_words, hybrid_candidates
+        self.uri, self.collection, self.bm25_stop_words = uri, collection, bm25_stop_words
         self.tenant = check_tenant(tenant)
         self.has_tenants = True  # False for a collection made before tenants (schema 1)
         self.client = _connect(uri, token)
@@ -292,33 +275,30 @@ class MilvusStore:
             it.close()
 
     def search(self, vector: np.ndarray | None, text: str, *, k: int = 5, mode: SearchMode = "hybrid",
-               filter: str = "") -> list[Hit]:
-        """Top-``k`` chunks: ``dense`` (cosine), ``bm25`` (keywords) or ``hybrid`` (both, fused by RRF)."""
-        from pymilvus import AnnSearchRequest, RRFRanker
-
+               filter: str = "", fusion: Fusion | None = None) -> list[Hit]:
+        """Top-``k`` chunks: ``dense`` (cosine), ``bm25`` (keywords) or ``hybrid`` (both, fused as ``fusion`` says)."""
         if mode not in MODES:
             raise StoreError(f"unknown search mode {mode!r}: use one of {', '.join(MODES)}")
         if mode != "bm25" and vector is None:
             raise StoreError(f"{mode} search needs a query vector")
+        if mode != "hybrid":
+            return self._leg(mode, vector, text, k, filter)
+        # Each leg fetches a deeper list than k so fusion can promote chunks ranked well by both.
+        fusion = fusion or Fusion()
+        depth = max(fusion.candidates, k)
+        legs = self._leg("dense", vector, text, depth, filter), self._leg("bm25", vector, text, depth, filter)
+        return fuse(*legs, fusion)[:k]
+
+    def _leg(self, mode: SearchMode, vector: np.ndarray | None, text: str, k: int, filter: str) -> list[Hit]:
+        """One ranked list from the dense or the BM25 index."""
         what = f"search (filter {filter!r})" if filter else "search"
-        filter = self._scope(filter)
-        if mode != "dense" and self.bm25_stop_words:
-            text = keyword_query(text)
+        field, metric = ("dense", "IP") if mode == "dense" else ("sparse", "BM25")
         if mode == "dense":
-            res = self._call(what, self.client.search, self.collection, data=[vector.tolist()],
-                             anns_field="dense", limit=k, filter=filter, output_fields=_OUTPUT,
-                             search_params={"metric_type": "IP"})
-        elif mode == "bm25":
-            res = self._call(what, self.client.search, self.collection, data=[text], anns_field="sparse",
-                             limit=k, filter=filter, output_fields=_OUTPUT,
-                             search_params={"metric_type": "BM25"})
+            data = [vector.tolist()]
         else:
-            # Each side fetches a deeper list than k so fusion can promote chunks ranked well by both.
-            depth = max(self.hybrid_candidates, k)
-            reqs = [AnnSearchRequest([vector.tolist()], "dense", {"metric_type": "IP"}, depth, expr=filter or None),
-                    AnnSearchRequest([text], "sparse", {"metric_type": "BM25"}, depth, expr=filter or None)]
-            res = self._call(what, self.client.hybrid_search, self.collection, reqs,
-                             RRFRanker(self.rrf_k), limit=k, output_fields=_OUTPUT)
+            data = [keyword_query(text) if self.bm25_stop_words else text]
+        res = self._call(what, self.client.search, self.collection, data=data, anns_field=field, limit=k,
+                         filter=self._scope(filter), output_fields=_OUTPUT, search_params={"metric_type": metric})
         hits = []
         for h in res[0]:
             e = h["entity"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from saferag.guard.injection import InjectionScreen
-from saferag.store import Hit
+from saferag.types import Hit
 
 BENIGN = ["To reset your password, open Settings, choose Security and click Reset. You will get an email.",
           "Run `systemctl restart milvus` after changing the configuration, then check the logs.",

@@ -14,7 +14,7 @@ import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from saferag.store import Hit
+from saferag.types import Hit
 
 
 #: Text that speaks to the model rather than to a human reader.

@@ -35,7 +35,7 @@ from saferag.guard.llama_guard import LlamaGuard
 from saferag.guard.screen import Screener, refusal_text
 from saferag.llm import Message, SamplingParams, estimate_tokens
 from saferag.rag import SafeRag
-from saferag.store import SearchMode
+from saferag.types import SearchMode
 
 __all__ = ["LlamaIndexGenerator", "SafeQueryEngine", "SafeRagRetriever", "asafe_query", "guard_from_llm",
            "safe_query"]

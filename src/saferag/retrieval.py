@@ -1,0 +1,82 @@
+"""How hybrid search ranks: fusing the dense and BM25 lists, and keeping one source from crowding the top k.
+
+Fusion runs here rather than in Milvus (``RRFRanker``) so that its weights are ours to set and measure: plain
+RRF gave both legs the same say, and on questions worded away from a page's keywords the BM25 leg pushed the
+dense leg's right answer out of the top 5 (docs/benchmarks.md). Both fusions are standard: weighted reciprocal
+rank fusion (Cormack et al., 2009) and a convex combination of min-max normalized scores (Bruch et al., 2023).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+from saferag.types import Hit
+
+FusionKind = Literal["rrf", "convex"]
+
+
+@dataclass(frozen=True)
+class Fusion:
+    """How the two legs of a hybrid search are combined, and how deep each leg looks."""
+
+    kind: FusionKind = "rrf"
+    dense_weight: float = 0.5  # the dense leg's share; BM25 gets the rest
+    rrf_k: int = 60
+    candidates: int = 20  # hits each leg fetches
+
+
+def _key(hit: Hit) -> tuple[str, int, str]:
+    return hit.source, hit.chunk_index, hit.doc_hash
+
+
+def fuse(dense: Sequence[Hit], bm25: Sequence[Hit], fusion: Fusion) -> list[Hit]:
+    """One list, best first, from the two legs' lists (each best first); ``score`` is the fused score."""
+    w = (fusion.dense_weight, 1.0 - fusion.dense_weight)
+    scores: dict[tuple[str, int, str], float] = {}
+    hits: dict[tuple[str, int, str], Hit] = {}
+    for weight, leg in zip(w, (dense, bm25), strict=True):
+        if fusion.kind == "rrf":
+            parts = [weight / (fusion.rrf_k + rank) for rank in range(1, len(leg) + 1)]
+        else:
+            raw = [h.score for h in leg]
+            lo, hi = (min(raw), max(raw)) if raw else (0.0, 0.0)
+            parts = [weight * ((s - lo) / (hi - lo) if hi > lo else 1.0) for s in raw]
+        for hit, part in zip(leg, parts, strict=True):
+            key = _key(hit)
+            scores[key] = scores.get(key, 0.0) + part
+            hits.setdefault(key, hit)
+    order = sorted(scores, key=lambda key: -scores[key])
+    return [_with_score(hits[key], scores[key]) for key in order]
+
+
+def diversify(hits: Sequence[Hit], k: int, max_per_source: int) -> list[Hit]:
+    """The best ``k`` hits with at most ``max_per_source`` from any one source (0: no cap).
+
+    When the cap leaves fewer than ``k``, the best of the hits it passed over fill the rest, so a collection
+    of a single document still returns ``k`` chunks.
+    """
+    if max_per_source <= 0:
+        return list(hits[:k])
+    kept: list[Hit] = []
+    spare: list[Hit] = []
+    per_source: dict[str, int] = {}
+    for hit in hits:
+        n = per_source.get(hit.source, 0)
+        if n < max_per_source:
+            per_source[hit.source] = n + 1
+            kept.append(hit)
+            if len(kept) == k:
+                return kept
+        else:
+            spare.append(hit)
+    if len(kept) < k:  # refill in the original order, so the result stays best first
+        chosen = {id(h) for h in kept + spare[:k - len(kept)]}
+        kept = [h for h in hits if id(h) in chosen]
+    return kept
+
+
+def _with_score(hit: Hit, score: float) -> Hit:
+    return Hit(text=hit.text, source=hit.source, score=score, chunk_index=hit.chunk_index,
+               doc_hash=hit.doc_hash, metadata=hit.metadata)

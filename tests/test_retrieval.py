@@ -1,0 +1,81 @@
+"""Hybrid fusion and the per-source cap: the functions on known lists, and through SafeRag on Milvus Lite."""
+
+import pytest
+from corpus import QUESTIONS
+
+from saferag.retrieval import Fusion, diversify, fuse
+from saferag.types import Hit
+
+
+def hits(*names: str, scores: list[float] | None = None) -> list[Hit]:
+    scores = scores or [1.0 - i / 10 for i in range(len(names))]
+    return [Hit(text=n, source=n.split("#")[0], score=s, chunk_index=int(n.split("#")[1]) if "#" in n else 0)
+            for n, s in zip(names, scores, strict=True)]
+
+
+def order(result: list[Hit]) -> list[str]:
+    return [f"{h.source}#{h.chunk_index}" for h in result]
+
+
+@pytest.mark.parametrize("kind", ["rrf", "convex"])
+def test_a_leg_with_all_the_weight_decides_the_order(kind):
+    dense, bm25 = hits("a#0", "b#0", "c#0"), hits("c#0", "d#0", "a#0")
+    assert order(fuse(dense, bm25, Fusion(kind=kind, dense_weight=1.0)))[:3] == ["a#0", "b#0", "c#0"]
+    assert order(fuse(dense, bm25, Fusion(kind=kind, dense_weight=0.0)))[:3] == ["c#0", "d#0", "a#0"]
+
+
+def test_rrf_weights_shift_the_ranking_between_legs():
+    dense, bm25 = hits("a#0", "b#0", "c#0"), hits("b#0", "c#0", "a#0")
+    assert order(fuse(dense, bm25, Fusion(dense_weight=0.5)))[0] == "b#0"  # 1st + 1st-ish beats 1st + 3rd
+    assert order(fuse(dense, bm25, Fusion(dense_weight=0.9)))[0] == "a#0"
+
+
+def test_convex_fusion_uses_score_gaps_not_only_ranks():
+    # dense is nearly tied between a and b, BM25 strongly prefers b: the gap decides
+    dense = hits("a#0", "b#0", "c#0", scores=[0.80, 0.79, 0.10])
+    bm25 = hits("b#0", "a#0", "c#0", scores=[20.0, 2.0, 1.0])
+    fused = fuse(dense, bm25, Fusion(kind="convex", dense_weight=0.7))
+    assert order(fused)[0] == "b#0" and fused[0].score > fused[1].score
+
+
+def test_a_chunk_in_both_legs_is_listed_once():
+    fused = fuse(hits("a#0", "b#0"), hits("a#0", "c#0"), Fusion())
+    assert sorted(order(fused)) == ["a#0", "b#0", "c#0"]
+
+
+def test_diversify_caps_each_source_and_keeps_order():
+    ranked = hits("a#0", "a#1", "a#2", "b#0", "a#3", "c#0", "b#1")
+    assert order(diversify(ranked, 4, 2)) == ["a#0", "a#1", "b#0", "c#0"]
+    assert order(diversify(ranked, 4, 0)) == ["a#0", "a#1", "a#2", "b#0"]  # 0: no cap
+
+
+def test_diversify_refills_from_the_capped_when_too_few_sources():
+    ranked = hits("a#0", "a#1", "a#2", "b#0")
+    assert order(diversify(ranked, 4, 1)) == ["a#0", "a#1", "a#2", "b#0"]
+    assert order(diversify(ranked, 3, 1)) == ["a#0", "a#1", "b#0"]
+
+
+@pytest.fixture
+def loaded(make_rag, corpus):
+    rag = make_rag()
+    rag.ingest([str(corpus)])
+    return rag
+
+
+def test_fusion_and_cap_come_from_settings(loaded):
+    q = QUESTIONS["kitchen/sourdough.md"]
+    dense = loaded.search(q, k=4, mode="dense")
+    loaded.settings = loaded.settings.model_copy(update={"dense_weight": 1.0, "max_per_source": 0})
+    assert [(h.source, h.chunk_index) for h in loaded.search(q, k=4)] == \
+        [(h.source, h.chunk_index) for h in dense]
+    loaded.settings = loaded.settings.model_copy(update={"dense_weight": 0.0})
+    bm25 = loaded.search(q, k=4, mode="bm25")  # may match fewer than 4 chunks; the dense leg fills in after them
+    assert bm25 and [(h.source, h.chunk_index) for h in loaded.search(q, k=4)][:len(bm25)] == \
+        [(h.source, h.chunk_index) for h in bm25]
+    loaded.settings = loaded.settings.model_copy(update={"dense_weight": 0.5, "max_per_source": 1})
+    for mode in ("hybrid", "dense"):
+        capped = loaded.search(q, k=4, mode=mode)
+        assert len(capped) == 4 and len({h.source for h in capped}) == 4, mode
+    # a filter down to one source: the cap gives way rather than return fewer than k
+    one = loaded.search("sourdough starter", k=2, mode="dense", filter='source == "kitchen/sourdough.md"')
+    assert len(one) == 2 and {h.source for h in one} == {"kitchen/sourdough.md"}
