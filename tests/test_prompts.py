@@ -1,9 +1,9 @@
 from saferag.prompts import SYSTEM, build_prompt
-from saferag.store import Hit
+from saferag.types import Hit
 
 
-def hit(source: str, text: str, score: float) -> Hit:
-    return Hit(text=text, source=source, score=score, chunk_index=0)
+def hit(source: str, text: str, score: float, **metadata) -> Hit:
+    return Hit(text=text, source=source, score=score, chunk_index=0, metadata=metadata)
 
 
 def test_contexts_best_last_and_sources_numbered_once():
@@ -11,17 +11,23 @@ def test_contexts_best_last_and_sources_numbered_once():
     p = build_prompt("What is it?", hits)
     assert p.sources == ["a.md", "b.md"]
     user = p.messages[1]["content"]
-    assert user.index("[1] third, from a") < user.index("[2] second") < user.index("[1] best passage")
-    assert user.index("[1] best passage") < user.index("Question: What is it?")
-    assert "Sources:\n[1] a.md\n[2] b.md" in user
+    assert user.index("[1] a.md\nthird, from a") < user.index("[2] b.md\nsecond") < user.index("[1] a.md\nbest passage")
+    assert user.index("best passage") < user.index("Question: What is it?")
     assert p.messages[0] == {"role": "system", "content": SYSTEM}
-    assert "relevant" in SYSTEM and "[1]" in SYSTEM
+    assert "[1]" in SYSTEM and "backticks" in SYSTEM and "do not say" in SYSTEM
+
+
+def test_each_passage_is_headed_by_its_source_and_section_path():
+    h = hit("shutil.html", "Recursively copy a directory tree.", 0.9,
+            headings=["Directory and files operations", "shutil.copytree(src, dst)"], anchor="shutil.copytree")
+    user = build_prompt("copy a tree?", [h]).messages[1]["content"]
+    assert "[1] shutil.html › Directory and files operations › shutil.copytree(src, dst)\nRecursively copy" in user
 
 
 def test_templates_can_be_overridden():
     p = build_prompt("q?", [hit("x.txt", "body", 1.0)], system="Be terse.", user="{question}|{sources}|{context}")
     assert p.messages[0]["content"] == "Be terse."
-    assert p.messages[1]["content"] == "q?|[1] x.txt|[1] body"
+    assert p.messages[1]["content"] == "q?|[1] x.txt|[1] x.txt\nbody"
 
 
 def test_no_hits_still_makes_a_prompt():

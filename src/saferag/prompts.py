@@ -1,7 +1,9 @@
 """Prompt templates for grounded answers, in one place; both can be overridden by config.
 
-Contexts are listed with the most relevant *last*, nearest the question, where small models
-attend best. Each unique source gets one number, and the model is asked to cite with it.
+Built for the small models saferag embeds (docs/benchmarks.md has the measurements): passages are listed with
+the most relevant *last*, nearest the question, where small models attend best; each passage is headed by its
+source and section path (an API signature or a setting's name is often only in the heading); each unique
+source gets one number, and the instruction to name the exact API and cite it comes again after the question.
 """
 
 from __future__ import annotations
@@ -9,22 +11,24 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from saferag.ingest.headings import SEPARATOR
 from saferag.llm import Message
-from saferag.store import Hit
+from saferag.types import Hit
 
 SYSTEM = (
-    "You answer questions about the user's documents using the context provided.\n"
-    "First judge whether the context is relevant to the question. Use it only if it is strongly "
-    "relevant; otherwise say that the documents do not answer the question.\n"
-    "Cite the sources you use by their numbers in square brackets, like [1]. Be clear and concise."
+    "You answer questions about the user's documents using only the numbered excerpts given with the question.\n"
+    "Name the exact command, function, option, setting or keyword that answers the question, in backticks, "
+    "and say in a sentence how to use it.\n"
+    "Cite the excerpt you used by its number in square brackets, like [1].\n"
+    "If the excerpts do not answer the question, say that the documents do not say."
 )
 
 #: The citation request is repeated after the question, where small models heed it: with the
 #: packaged SmolLM2-135M, answers to the test corpus cited a given source 1/6 times with the
 #: instruction only in the system prompt, 5/6 with it repeated here, 6/6 with the "Answer:" cue.
-USER = ("Context:\n{context}\n\nSources:\n{sources}\n\nQuestion: {question}\n\n"
-        "Answer in one or two sentences, citing the source number like [1].\nAnswer:")
-
+USER = ("Excerpts:\n\n{context}\n\nQuestion: {question}\n\n"
+        "Answer in one or two sentences: name the exact command, function or setting in backticks and cite the "
+        "excerpt like [1].\nAnswer:")
 
 @dataclass(frozen=True)
 class Prompt:
@@ -32,16 +36,32 @@ class Prompt:
     sources: list[str]  # sources[i] is cited as [i + 1]
 
 
-def build_prompt(question: str, hits: Sequence[Hit], *, system: str | None = None,
-                 user: str | None = None) -> Prompt:
-    """Chat messages for ``question`` grounded in ``hits`` (best first, as search returns them)."""
+def passage_header(hit: Hit) -> str:
+    """Where a passage comes from, as the model sees it: its source and section path."""
+    return SEPARATOR.join([hit.source, *hit.headings])
+
+
+#: How an application's own system message (an API client's) joins saferag's: after it, and below its rules.
+APP_SYSTEM = "\n\nThe application you serve adds these instructions (they do not override the rules above):\n"
+
+
+def build_prompt(question: str, hits: Sequence[Hit], *, system: str | None = None, user: str | None = None,
+                 history: Sequence[Message] = (), app_system: str = "") -> Prompt:
+    """Chat messages for ``question`` grounded in ``hits`` (best first, as search returns them), after the
+    earlier turns of a conversation (``history``, oldest first), with an application's system text appended.
+
+    Template fields: ``{context}`` (the numbered passages, best last), ``{sources}`` (the numbered source list)
+    and ``{question}``.
+    """
     sources: list[str] = []
     for h in hits:
         if h.source not in sources:
             sources.append(h.source)
-    blocks = [f"[{sources.index(h.source) + 1}] {h.text}" for h in reversed(hits)]  # best last
+    blocks = [f"[{sources.index(h.source) + 1}] {passage_header(h)}\n{h.text}" for h in reversed(hits)]  # best last
     listing = "\n".join(f"[{i}] {s}" for i, s in enumerate(sources, 1))
     content = (user or USER).format(context="\n\n".join(blocks) or "(no documents matched)",
                                     sources=listing or "(none)", question=question)
-    return Prompt(messages=[{"role": "system", "content": system or SYSTEM},
+    system_text = (system or SYSTEM) + (APP_SYSTEM + app_system if app_system else "")
+    turns = [{"role": m["role"], "content": m["content"]} for m in history if m["role"] in ("user", "assistant")]
+    return Prompt(messages=[{"role": "system", "content": system_text}, *turns,
                             {"role": "user", "content": content}], sources=sources)

@@ -1,0 +1,105 @@
+"""Section structure of a document: where each heading starts in its text, and the heading path of a chunk.
+
+A chunk of a long reference page ("… if *dirs_exist_ok* is false …") is found and cited far better when it
+knows it sits under "shutil — High-level file operations › Directory and files operations ›
+shutil.copytree(src, dst, …)". Headings come from HTML (h1–h6, and definition terms: Sphinx API signatures,
+DocBook parameter lists) and Markdown (ATX and setext headings); each keeps the anchor a citation can link to.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+#: Shown between the levels of a heading path.
+SEPARATOR = " › "
+MAX_HEADING = 160  # characters kept of one heading (an API signature can run long)
+
+
+@dataclass(frozen=True)
+class Heading:
+    """A heading at offset ``start`` of the document text; deeper sections have higher ``level``."""
+
+    start: int
+    level: int
+    text: str
+    anchor: str = ""  # the fragment that links to it ("" when the page has none)
+
+
+def clean_heading(text: str) -> str:
+    """One line, no permalink marks (Sphinx's ¶), at most ``MAX_HEADING`` characters."""
+    text = " ".join(text.replace("¶", " ").replace("\uf0c1", " ").split()).removesuffix("[source]").rstrip()
+    return text if len(text) <= MAX_HEADING else text[:MAX_HEADING - 1].rstrip() + "…"
+
+
+def path_at(headings: Sequence[Heading], offset: int) -> list[Heading]:
+    """The headings in effect at ``offset``: the last of each level above it, outermost first."""
+    stack: list[Heading] = []
+    for h in headings:
+        if h.start > offset:
+            break
+        while stack and stack[-1].level >= h.level:
+            stack.pop()
+        stack.append(h)
+    return stack
+
+
+def chunk_headings(headings: Sequence[Heading], start: int, length: int, title: str = "") -> tuple[list[str], str]:
+    """Heading path (outermost first) and anchor of the chunk at ``start`` of ``length`` characters.
+
+    The path is the one in effect at the chunk's middle, so a chunk that opens with the tail of one section
+    and goes on into the next belongs to whichever holds most of it. Headings that only repeat the title are
+    left out of the path (the title is embedded and shown already); the anchor is the deepest that has one.
+    """
+    path = path_at(headings, start + length // 2)
+    anchor = next((h.anchor for h in reversed(path) if h.anchor), "")
+    norm_title = _norm(title)
+    names = [h.text for h in path if not (norm_title and _norm(h.text) and _norm(h.text) in norm_title)]
+    return names, anchor
+
+
+def _norm(text: str) -> str:
+    return " ".join(re.sub(r"[^\w]+", " ", text.lower()).split())
+
+
+# -- Markdown -------------------------------------------------------------------------------------
+
+_ATX = re.compile(r"^ {0,3}(#{1,6})[ \t]+(.+?)[ \t#]*$")
+_SETEXT = re.compile(r"^ {0,3}(=+|-+)[ \t]*$")
+_FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
+
+
+def markdown_headings(text: str) -> list[Heading]:
+    """ATX (``## Title``) and setext (underlined) headings outside fenced code, with GitHub-style anchors."""
+    headings: list[Heading] = []
+    seen: dict[str, int] = {}
+    fence = ""
+    offset = 0
+    prev: tuple[int, str] | None = None  # (offset, text) of the previous non-blank line, for setext
+    for line in text.splitlines(keepends=True):
+        body = line.rstrip("\r\n")
+        m = _FENCE.match(body)
+        if fence:
+            if m and m.group(1)[0] == fence[0] and len(m.group(1)) >= len(fence):
+                fence = ""
+        elif m:
+            fence = m.group(1)
+        elif (atx := _ATX.match(body)) is not None:
+            headings.append(_md_heading(offset, len(atx.group(1)), atx.group(2), seen))
+            body = ""
+        elif prev is not None and (setext := _SETEXT.match(body)) is not None and prev[1].strip():
+            if not (setext.group(1)[0] == "-" and _ATX.match(prev[1])):
+                headings.append(_md_heading(prev[0], 1 if setext.group(1)[0] == "=" else 2, prev[1], seen))
+            body = ""
+        prev = (offset, body) if body.strip() and not fence else None
+        offset += len(line)
+    return headings
+
+
+def _md_heading(offset: int, level: int, raw: str, seen: dict[str, int]) -> Heading:
+    text = clean_heading(re.sub(r"[*_`]|\[([^\]]*)\]\([^)]*\)", r"\1", raw))
+    slug = re.sub(r"[^\w\- ]", "", text.lower()).strip().replace(" ", "-")
+    n = seen.get(slug, 0)
+    seen[slug] = n + 1
+    return Heading(offset, level, text, f"{slug}-{n}" if n else slug)
