@@ -10,10 +10,12 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from saferag.errors import SafeRagError
+from saferag.ingest.headings import SEPARATOR
 
 app = typer.Typer(help="Self-hosted, safe RAG over your own documents.", no_args_is_help=True,
                   pretty_exceptions_enable=False, add_completion=False)
@@ -71,7 +73,7 @@ def _run(fn):
 
 
 def _mode(mode: str | None):
-    from saferag.store import MODES
+    from saferag.types import MODES
 
     if mode is not None and mode not in MODES:
         raise SafeRagError(f"unknown --mode {mode!r}: use one of {', '.join(MODES)}")
@@ -134,7 +136,9 @@ def search(
         if not hits:
             out.print("no results")
         for i, h in enumerate(hits, 1):
-            out.print(f"[bold]{i}. {h.source}[/bold] #{h.chunk_index}  score {h.score:.4f}")
+            out.print(f"[bold]{i}. {escape(h.link)}[/bold] #{h.chunk_index}  score {h.score:.4f}")
+            if h.headings:
+                out.print("   " + SEPARATOR.join(h.headings), markup=False)
             out.print("   " + " ".join(h.text.split())[:300], markup=False)
 
     _run(body)
@@ -179,12 +183,14 @@ def _print_verdict(verdict: dict | None) -> None:
 
 
 def _print_sources(answer) -> None:
-    seen: set[int] = set()
+    seen: set[tuple[int, str, str]] = set()
     out.print("\n[bold]Sources[/bold]")
-    for s in answer.sources:
-        if s["citation"] not in seen:
-            seen.add(s["citation"])
-            out.print(f"  [{s['citation']}] {s['source']}", markup=False)
+    for s in sorted(answer.sources, key=lambda s: s["citation"]):  # one line per source, section and place
+        place = ", ".join(f"{key} {s[key]}" for key in ("page", "slide", "sheet") if s.get(key) is not None)
+        if (s["citation"], s["link"], place) not in seen:
+            seen.add((s["citation"], s["link"], place))
+            where = f" ({SEPARATOR.join(s['headings'])})" if s["headings"] else ""
+            out.print(f"  [{s['citation']}] {s['link']}{where}{f' ({place})' if place else ''}", markup=False)
     for note in answer.notes:
         out.print(f"  note: {note}", markup=False)
 
@@ -298,6 +304,45 @@ def eval_retrieval(
                   f"hit@{k} {res[f'hit@{k}']:.3f}  MRR {res['mrr']:.3f}", markup=False)
         for q in res["misses"]:
             out.print(f"  miss: {q}", markup=False)
+
+    _run(body)
+
+
+@eval_app.command("answers")
+def eval_answers(
+    file: Annotated[str, typer.Argument(help='JSONL lines {"question", "source", "key": [strings]}')],
+    k: Annotated[int | None, typer.Option("-k", min=1, help="passages per answer (default: top_k)")] = None,
+    backend: Annotated[str | None, typer.Option("--backend", help="LLM backend (env SAFERAG_LLM_BACKEND)")] = None,
+    model: Annotated[str | None, typer.Option("--model", help="model for the backend (env SAFERAG_LLM_MODEL)")] = None,
+    uri: Uri = None, collection: Collection = None, token: Token = None, as_json: Json = False,
+) -> None:
+    """Ask every question and score the answers: source hit@k, key rate, valid citations, refusals, latency."""
+    from saferag.evaluate import evaluate_answers, load_qa
+
+    def body():
+        rag = _rag(uri, collection, token, llm_backend=backend, llm_model=model)
+        items = load_qa(file, keys=True)
+        show = not as_json and err.is_terminal
+        with Progress(TextColumn("asking"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                      console=err, disable=not show, transient=True) as bar:
+            task = bar.add_task("asking", total=len(items))
+            res = evaluate_answers(rag, items, k=k, on_answer=lambda *_: bar.advance(task))
+        if as_json:
+            out.print(json.dumps(res, ensure_ascii=False), markup=False)
+            return
+
+        def pct(x):
+            return "-" if x is None else f"{x:.3f}"
+
+        out.print(f"n {res['n']}  source hit@{res['k']} {pct(res['source_hit'])}  key rate {pct(res['key_rate'])}  "
+                  f"refused {res['refused']}  cites {pct(res['cites'])}  citations valid "
+                  f"{pct(res['citations_valid'])}  latency p50 {res['latency_s']['p50']:.2f}s "
+                  f"p95 {res['latency_s']['p95']:.2f}s  generation p50 {res['generation_s']['p50']:.2f}s",
+                  markup=False)
+        for r in res["answers"]:
+            if not r["key_hit"]:
+                why = "refused" if r["refused"] else "no key"
+                out.print(f"  {why}: {r['question']}", markup=False)
 
     _run(body)
 

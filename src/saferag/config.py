@@ -18,7 +18,7 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
-SearchMode = Literal["hybrid", "dense", "bm25"]
+from saferag.types import SearchMode
 
 
 class Settings(BaseSettings):
@@ -40,8 +40,13 @@ class Settings(BaseSettings):
         None, ge=1, description="None: the measured best on 2 CPU cores, 8 (float32) or 16 (bfloat16)")
     embed_precision: Literal["auto", "float32", "bfloat16"] = Field(
         "auto", description="auto: bfloat16 on CPUs with AMX (2.4x faster, cosine 0.99996), else float32")
+    embed_runtime: Literal["auto", "openvino", "torch"] = Field(
+        "auto", description="local embedding runtime: auto = OpenVINO on the CPU where installed (several times "
+                            "faster), else torch")
     query_prefix: str | None = None
     passage_prefix: str | None = None
+    cache_dir: str = Field("", description="derived model files (a joined GGUF, a converted embedder); "
+                                           "'' = $XDG_CACHE_HOME/saferag or ~/.cache/saferag")
 
     # Ingest
     chunk_size: int = Field(512, ge=32)
@@ -50,12 +55,18 @@ class Settings(BaseSettings):
     ingest_batch_size: int = Field(64, ge=1, description="chunks embedded and written per round")
     http_timeout: float = Field(30.0, gt=0)
     max_document_mb: float = Field(100.0, gt=0)
+    parse_timeout: float = Field(120.0, gt=0, description="seconds one file (PDF, Office, OpenDocument, EPUB, "
+                                                          "e-mail, OCR) may take to parse before it is abandoned")
 
     # Search
     search_mode: SearchMode = "hybrid"
     top_k: int = Field(5, ge=1)
+    fusion: Literal["rrf", "convex"] = Field(
+        "rrf", description="hybrid: weighted reciprocal-rank fusion, or a convex sum of min-max normalized scores")
+    dense_weight: float = Field(0.5, ge=0, le=1, description="hybrid: the dense leg's share of the fused score")
     rrf_k: int = Field(60, ge=1)
     hybrid_candidates: int = Field(20, ge=1, description="candidates each leg of hybrid search fuses")
+    max_per_source: int = Field(0, ge=0, description="at most this many chunks of one source in the top k (0: no cap)")
     bm25_stop_words: bool = Field(True, description="drop English stop words from BM25 queries")
 
     # Generation

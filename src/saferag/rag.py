@@ -4,42 +4,23 @@ from __future__ import annotations
 
 import os
 import threading
-import time
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, field
 from functools import cached_property
 from typing import Any
 
+from saferag.answering import Answer, AnswerFlow, Observer, Request
 from saferag.config import Settings, load_settings
 from saferag.embed import Embedder, load_embedder
-from saferag.errors import Cancelled, GeneratorError, SafeRagError
-from saferag.ingest.pipeline import IngestReport, ingest
-from saferag.ingest.sources import check_inputs
+from saferag.errors import SafeRagError
 from saferag.guard import Guard, Role, Verdict, load_guard
 from saferag.guard.injection import InjectionScreen
-from saferag.guard.screen import Screener, refusal_text
-from saferag.llm import Generator, SamplingParams, load_generator, sampling_from
-from saferag.prompts import build_prompt
-from saferag.store import Hit, MilvusStore, SearchMode, check_tenant
-
-
-@dataclass
-class Answer:
-    """A grounded answer: its text, the passages it was given (``citation`` n is cited as [n]),
-    timings in seconds, and notes such as passages dropped to fit the context window."""
-
-    answer: str
-    sources: list[dict[str, Any]]
-    timings: dict[str, float]
-    notes: list[str] = field(default_factory=list)
-    guard: dict[str, Any] | None = None  # the verdict that decided (the answer's, else the question's)
-    refused: bool = False
-    question_guard: dict[str, Any] | None = None
-    quarantined: list[dict[str, Any]] = field(default_factory=list)  # chunks kept out as prompt injection
-    usage: dict[str, int] = field(default_factory=dict)  # prompt_tokens, completion_tokens (as the model counts)
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+from saferag.guard.screen import Screener
+from saferag.ingest.pipeline import IngestReport, ingest
+from saferag.ingest.sources import check_inputs
+from saferag.llm import Generator, Message, SamplingParams, load_generator
+from saferag.retrieval import Fusion, diversify
+from saferag.store import MilvusStore, check_tenant
+from saferag.types import Hit, SearchMode
 
 
 #: The parts ``SafeRag`` builds on first use, and the settings fields each is built from (by prefix). Assigning
@@ -52,7 +33,7 @@ _BUILT_FROM: dict[str, tuple[str, ...]] = {
     "injection_screen": ("injection_",),
 }
 #: Fields an open collection was opened with: they cannot change under it.
-_STORE_FIELDS = ("milvus_", "collection", "tenant", "rrf_k", "bm25_", "hybrid_candidates", "embed_model")
+_STORE_FIELDS = ("milvus_", "collection", "tenant", "bm25_", "embed_model")
 
 
 class SafeRag:
@@ -64,8 +45,10 @@ class SafeRag:
     """
 
     def __init__(self, settings: Settings | None = None, *, embedder: Embedder | None = None,
-                 generator: Generator | None = None, **overrides: Any) -> None:
+                 generator: Generator | None = None, observers: Sequence[Observer] = (), **overrides: Any) -> None:
         given = {k: v for k, v in overrides.items() if v is not None}  # None = "not set" (CLI flags)
+        #: Called with every ``answering.Event`` of ``ask``/``chat`` (refusals, guard failures, held-back passages).
+        self.observers: list[Observer] = list(observers)
         self._store: MilvusStore | None = None
         self._given = {name for name, part in (("embedder", embedder), ("generator", generator)) if part is not None}
         self.settings = settings.model_copy(update=given) if settings else load_settings(**given)
@@ -157,8 +140,7 @@ class SafeRag:
     def _open(self, **kwargs: Any) -> MilvusStore:
         s = self.settings
         return MilvusStore(s.milvus_uri, token=s.milvus_token, collection=s.collection,
-                           rrf_k=s.rrf_k, bm25_stop_words=s.bm25_stop_words,
-                           hybrid_candidates=s.hybrid_candidates, tenant=s.tenant, **kwargs)
+                           bm25_stop_words=s.bm25_stop_words, tenant=s.tenant, **kwargs)
 
     def for_tenant(self, tenant: str) -> SafeRag:
         """This engine restricted to ``tenant``'s documents, sharing its models and connection."""
@@ -175,7 +157,7 @@ class SafeRag:
             return self
         if tenant is not None:
             check_tenant(tenant)
-        view = SafeRag(self.settings.model_copy(update=update))
+        view = SafeRag(self.settings.model_copy(update=update), observers=self.observers)
         shared = ("embedder", "generator", "guard", "injection_screen", "screener")
         view.__dict__.update({k: v for k, v in self.__dict__.items() if k in shared})
         view._view = True
@@ -192,106 +174,54 @@ class SafeRag:
         return ingest(inputs, store=self.store, embedder=self.embedder, chunk_size=s.chunk_size,
                       chunk_overlap=s.chunk_overlap, glob=glob, prune=prune, timeout=s.http_timeout,
                       max_bytes=int(s.max_document_mb * 2**20), batch_size=s.ingest_batch_size,
-                      embed_titles=s.embed_titles, on_start=on_start, on_document=on_document)
+                      embed_titles=s.embed_titles, parse_timeout=s.parse_timeout, on_start=on_start,
+                      on_document=on_document)
 
     def search(self, question: str, *, k: int | None = None, mode: SearchMode | None = None,
                filter: str = "") -> list[Hit]:
-        """Top-k chunks for ``question``, best first."""
+        """Top-k chunks for ``question``, best first, at most ``max_per_source`` of any one source."""
         if not question.strip():
             raise SafeRagError("the question is empty")
-        mode = mode or self.settings.search_mode
+        s = self.settings
+        mode, k = mode or s.search_mode, k or s.top_k
         store = self._collection(create=False, check_embedder=mode != "bm25")
         vector = None if mode == "bm25" else self.embedder.embed_query(question)
-        return store.search(vector, question, k=k or self.settings.top_k, mode=mode, filter=filter)
+        fusion = Fusion(kind=s.fusion, dense_weight=s.dense_weight, rrf_k=s.rrf_k, candidates=s.hybrid_candidates)
+        # With a cap, look deeper than k so that other sources can fill the places a crowding source gives up.
+        depth = max(k, s.hybrid_candidates) if s.max_per_source else k
+        hits = store.search(vector, question, k=depth, mode=mode, filter=filter, fusion=fusion)
+        return diversify(hits, k, s.max_per_source)
 
     def ask(self, question: str, *, k: int | None = None, mode: SearchMode | None = None, filter: str = "",
             on_token: Callable[[str], None] | None = None, cancel: threading.Event | None = None,
-            params: SamplingParams | None = None) -> Answer:
+            params: SamplingParams | None = None, history: Sequence[Message] = ()) -> Answer:
         """Screen the question, retrieve, answer with numbered citations, screen the answer.
 
         The question's guard check runs alongside retrieval; an unsafe question gets a refusal and
         nothing retrieved or generated. With ``on_token`` the answer is streamed to it piece by
         piece; when answers are screened (``guard_answers``) it is held back until it passes.
         Setting ``cancel`` stops generation at the next token and raises ``Cancelled``; ``params``
-        replaces the configured sampling for this ask.
+        replaces the configured sampling for this ask. ``history``: the conversation before the
+        question (see ``chat``).
         """
-        t0 = time.perf_counter()
         if not question.strip():
             raise SafeRagError("the question is empty")
-        question_verdict = self.screener.start(question, "user")
-        try:
-            hits = self.search(question, k=k, mode=mode, filter=filter)
-        finally:
-            verdict = question_verdict()
-        retrieval = time.perf_counter() - t0
-        if not verdict.safe:
-            return self._refusal(verdict, t0, {"retrieval": retrieval})
-        gen, s = self.generator, self.settings
-        quarantined: list[dict[str, Any]] = []
-        notes: list[str] = []
-        if self.injection_screen is not None and hits:
-            hits, flagged = self.injection_screen.split(hits)
-            if flagged:
-                verb = "dropped" if s.injection_screen == "drop" else "quarantined"
-                notes.append(f"{verb} {len(flagged)} retrieved passage(s) flagged as prompt injection: "
-                             + ", ".join(f"{f.source}#{f.chunk_index}" for f in flagged))
-                if s.injection_screen == "quarantine":
-                    quarantined = [asdict(f) for f in flagged]
-        params = params or sampling_from(s)
-        budget = gen.context_window - params.max_tokens
-        dropped = 0
-        while True:  # drop the least relevant passage until the prompt fits
-            prompt = build_prompt(question, hits, system=s.system_prompt, user=s.user_prompt)
-            size = gen.count_tokens(prompt.messages)
-            if size <= budget or not hits:
-                break
-            hits, dropped = hits[:-1], dropped + 1
-        if size > budget:
-            raise GeneratorError(f"the question does not fit the model's {gen.context_window}-token context "
-                                 f"window with {params.max_tokens} tokens for the answer; shorten it or raise "
-                                 "SAFERAG_LLM_CONTEXT_WINDOW")
-        if dropped:
-            notes.append(f"dropped the {dropped} least relevant passages to fit the model's "
-                         f"{gen.context_window}-token context window")
-        t1 = time.perf_counter()
-        screen_answer = s.guard != "off" and s.guard_answers
-        if cancel is None and (on_token is None or screen_answer):
-            text = gen.generate(prompt.messages, params)
-        else:  # streamed: to the caller, and/or to stop at the next token once ``cancel`` is set
-            show = None if screen_answer else on_token  # a screened answer is shown only once it passed
-            pieces = []
-            for piece in gen.stream(prompt.messages, params):
-                if cancel is not None and cancel.is_set():
-                    raise Cancelled("the request was cancelled during generation")
-                pieces.append(piece)
-                if show is not None:
-                    show(piece)
-            text = "".join(pieces)
-        t2 = time.perf_counter()
-        timings = {"retrieval": retrieval, "generation": t2 - t1}
-        decided = verdict
-        if screen_answer:
-            decided = self.screen(text, role="agent", question=question)
-            timings["answer_guard"] = decided.latency
-            if not decided.safe:
-                return self._refusal(decided, t0, timings, question_verdict=verdict)
-            if on_token is not None:
-                on_token(text)
-        sources = [{"citation": prompt.sources.index(h.source) + 1, "source": h.source, "text": h.text,
-                    "score": h.score, "chunk_index": h.chunk_index} for h in hits]
-        timings["question_guard"] = verdict.latency
-        timings["total"] = time.perf_counter() - t0
-        usage = {"prompt_tokens": size, "completion_tokens": gen.count_tokens([{"role": "assistant", "content": text}])}
-        return Answer(answer=text.strip(), sources=sources, notes=notes, timings=timings, usage=usage,
-                      guard=decided.to_dict(), question_guard=verdict.to_dict(), quarantined=quarantined)
+        return self.chat([*history, {"role": "user", "content": question}], k=k, mode=mode, filter=filter,
+                         on_token=on_token, cancel=cancel, params=params)
 
-    def _refusal(self, verdict: Verdict, t0: float, timings: dict[str, float], *,
-                 question_verdict: Verdict | None = None) -> Answer:
-        """An answer that refuses: no sources, the verdict, and why in words."""
-        text = refusal_text(verdict)
-        timings = {**timings, "total": time.perf_counter() - t0}
-        return Answer(answer=text, sources=[], timings=timings, guard=verdict.to_dict(), refused=True,
-                      question_guard=(question_verdict or verdict).to_dict())
+    def chat(self, messages: Sequence[Message], *, k: int | None = None, mode: SearchMode | None = None,
+             filter: str = "", on_token: Callable[[str], None] | None = None,
+             cancel: threading.Event | None = None, params: SamplingParams | None = None) -> Answer:
+        """Answer the last user message of a conversation (OpenAI-style ``{"role", "content"}`` messages).
+
+        A follow-up ("and which argument leaves some files out?") is condensed by the generator into a standalone
+        search query (``Answer.condensed_query``; a first turn costs no extra call), the guard sees the whole
+        conversation, and the answer is generated from the recent turns and the passages. System messages are
+        the application's instructions: they are added below saferag's grounding rules and never reach the guard.
+        """
+        request = Request(list(messages), k=k, mode=mode, filter=filter, on_token=on_token, cancel=cancel,
+                          params=params)
+        return AnswerFlow(self, request, self.observers).run()
 
     def close(self) -> None:
         """Release the Milvus connection (a Milvus Lite file can then be opened elsewhere)."""

@@ -1,99 +1,98 @@
-"""Bytes → text for each supported kind, with the checks that turn bad files into clear reasons."""
+"""Bytes → documents for each supported kind, with the checks that turn bad files into clear reasons.
+
+HTML, Markdown, CSV and plain text are read here; every other kind (PDF, Office, OpenDocument, EPUB, e-mail) in
+the parse worker (``formats/worker.py``), under a deadline and a memory limit.
+"""
 
 from __future__ import annotations
 
-import io
-import logging
 import re
-from dataclasses import dataclass, field
 
 from saferag.errors import DocumentError
+from saferag.ingest.document import Document
+from saferag.ingest.formats import WORKER_KINDS
+from saferag.ingest.formats.tables import read_csv
+from saferag.ingest.formats.worker import Parser
+from saferag.ingest.headings import markdown_headings
 from saferag.ingest.html import html_to_text
 from saferag.ingest.sources import RawDocument
+
+__all__ = ["Document", "Parser", "text_document", "to_documents", "to_text"]
 
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?([\w-]+)""", re.IGNORECASE)
 _MD_TITLE = re.compile(r"^#\s+(.+)$", re.MULTILINE)
 
 
-@dataclass
-class Document:
-    """A document as text, ready to split."""
+def to_documents(raw: RawDocument, *, parser: Parser | None = None, parse_timeout: float = 120.0,
+                 max_bytes: int = 100 << 20) -> list[Document]:
+    """The documents in a raw file: the file's own first, then those it carries (an e-mail's attachments, with
+    sources ``<source>/<file name>``; a mailbox's messages). Raises ``DocumentError`` when the file itself cannot
+    be used; an attachment that cannot be is in the list as a ``Document`` whose ``error`` says why.
 
-    source: str
-    kind: str
-    text: str
-    title: str
-    #: Start offset in ``text`` of each PDF page (page 1 first); empty for other kinds.
-    page_starts: list[int] = field(default_factory=list)
-
-
-def to_text(raw: RawDocument) -> Document:
-    """Turn a raw document into text; raise ``DocumentError`` saying why it cannot be used."""
+    Kinds in ``formats.WORKER_KINDS`` are parsed in a worker process (``parser``, or one started for this call)
+    that is killed after ``parse_timeout`` seconds.
+    """
     if not raw.data.strip():
         raise DocumentError("empty file")
-    if raw.kind == "pdf":
-        text, title, pages = _pdf_text(raw.data)
-        doc = Document(raw.ref.source, "pdf", text, title, pages)
+    if raw.kind not in WORKER_KINDS:
+        return [text_document(raw.kind, raw.data, raw.ref.source, raw.charset)]
+    if parser is not None:
+        docs = parser.parse(raw.kind, raw.data, raw.ref.source)
     else:
-        if b"\x00" in raw.data[:8192]:
-            raise DocumentError("binary file, not text (NUL bytes)")
-        decoded = _decode(raw)
-        if raw.kind == "html":
-            page = html_to_text(decoded)
-            if not page.text:
-                raise DocumentError("no text found in HTML (malformed or empty page)")
-            doc = Document(raw.ref.source, "html", page.text, page.title)
-        else:
-            m = _MD_TITLE.search(decoded) if raw.kind == "markdown" else None
-            doc = Document(raw.ref.source, raw.kind, decoded.strip(), m.group(1).strip() if m else "")
+        with Parser(timeout=parse_timeout, max_bytes=max_bytes) as own:
+            docs = own.parse(raw.kind, raw.data, raw.ref.source)
+    if not docs or not docs[0].text.strip():
+        raise DocumentError("no text in document")
+    for doc in docs[1:]:
+        if not doc.error and not doc.text.strip():
+            doc.error = "no text in document"
+    return docs
+
+
+def to_text(raw: RawDocument, *, parser: Parser | None = None) -> Document:
+    """Turn a raw file into its (first) document; raise ``DocumentError`` saying why it cannot be used."""
+    return to_documents(raw, parser=parser)[0]
+
+
+def text_document(kind: str, data: bytes, source: str, charset: str | None = None) -> Document:
+    """HTML, Markdown, CSV or plain text, parsed in this process."""
+    if not data.strip():
+        raise DocumentError("empty file")
+    if b"\x00" in data[:8192]:
+        raise DocumentError("binary file, not text (NUL bytes)")
+    decoded = _decode(data, kind, charset)
+    if kind == "html":
+        page = html_to_text(decoded)
+        if not page.text:
+            raise DocumentError("no text found in HTML (malformed or empty page)")
+        doc = Document(source, "html", page.text, page.title, headings=page.headings)
+    elif kind == "markdown":
+        text = decoded.strip()
+        m = _MD_TITLE.search(text)
+        doc = Document(source, "markdown", text, m.group(1).strip() if m else "", headings=markdown_headings(text))
+    elif kind == "csv":
+        doc = read_csv(decoded, source)
+    else:
+        doc = Document(source, kind, decoded.strip(), "")
     if not doc.text.strip():
         raise DocumentError("no text in document")
     return doc
 
 
-def _decode(raw: RawDocument) -> str:
+def _decode(data: bytes, kind: str, charset: str | None) -> str:
     """UTF-8 (BOM allowed), or the charset the document or its HTTP response declares."""
-    declared = raw.charset
-    if declared is None and raw.kind == "html":
-        m = _META_CHARSET.search(raw.data[:4096])
+    declared = charset
+    if declared is None and kind == "html":
+        m = _META_CHARSET.search(data[:4096])
         declared = m.group(1).decode("ascii").lower() if m else None
     if declared and declared.replace("-", "") not in ("utf8", "usascii", "ascii"):
         try:
-            return raw.data.decode(declared)
+            return data.decode(declared)
         except LookupError:
             raise DocumentError(f"unknown charset {declared!r}") from None
         except UnicodeDecodeError as exc:
             raise DocumentError(f"invalid {declared} at byte {exc.start}") from None
     try:
-        return raw.data.decode("utf-8-sig")
+        return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise DocumentError(f"invalid UTF-8 at byte {exc.start}") from None
-
-
-def _pdf_text(data: bytes) -> tuple[str, str, list[int]]:
-    from pypdf import PdfReader
-    from pypdf.errors import PyPdfError
-
-    if not data.lstrip()[:5] == b"%PDF-":
-        raise DocumentError("corrupt PDF: no %PDF header")
-    # pypdf logs every recoverable oddity of a damaged file; the reason we report is enough.
-    logging.getLogger("pypdf").setLevel(logging.ERROR)
-    try:
-        reader = PdfReader(io.BytesIO(data))
-        if reader.is_encrypted:
-            raise DocumentError("encrypted PDF")
-        parts, starts, offset = [], [], 0
-        for page in reader.pages:
-            starts.append(offset)
-            page_text = (page.extract_text() or "").strip()
-            parts.append(page_text)
-            offset += len(page_text) + 2
-        title = str((reader.metadata or {}).get("/Title") or "").strip()
-    except DocumentError:
-        raise
-    except (PyPdfError, ValueError, KeyError, TypeError, AttributeError, OSError, RecursionError) as exc:
-        raise DocumentError(f"corrupt PDF: {exc}") from None
-    text = "\n\n".join(parts)
-    if not text.strip():
-        raise DocumentError("PDF has no text layer (scanned images need OCR first)")
-    return text, title, starts

@@ -16,11 +16,21 @@ import httpx
 
 from saferag.errors import DocumentError, FetchError, InputNotFoundError
 
-#: File suffix → document kind. Anything else is not ingested from a directory walk.
+#: File suffix → document kind. Anything else is not ingested from a directory walk. Macro-enabled Office files
+#: are found so that they are reported ("contains macros; not ingested"), not passed over in silence.
 KINDS = {".html": "html", ".htm": "html", ".md": "markdown", ".markdown": "markdown",
-         ".txt": "text", ".pdf": "pdf"}
+         ".txt": "text", ".pdf": "pdf", ".csv": "csv",
+         ".docx": "docx", ".pptx": "pptx", ".xlsx": "xlsx", ".odt": "odt", ".odp": "odp", ".ods": "ods",
+         ".epub": "epub", ".eml": "eml", ".mbox": "mbox",
+         ".docm": "macro", ".dotm": "macro", ".xlsm": "macro", ".xltm": "macro", ".pptm": "macro", ".potm": "macro"}
+_OOXML = "application/vnd.openxmlformats-officedocument"
+_ODF = "application/vnd.oasis.opendocument"
 _CONTENT_TYPES = {"text/html": "html", "application/xhtml+xml": "html", "text/markdown": "markdown",
-                  "text/x-markdown": "markdown", "text/plain": "text", "application/pdf": "pdf"}
+                  "text/x-markdown": "markdown", "text/plain": "text", "application/pdf": "pdf", "text/csv": "csv",
+                  f"{_OOXML}.wordprocessingml.document": "docx", f"{_OOXML}.presentationml.presentation": "pptx",
+                  f"{_OOXML}.spreadsheetml.sheet": "xlsx", f"{_ODF}.text": "odt", f"{_ODF}.presentation": "odp",
+                  f"{_ODF}.spreadsheet": "ods", "application/epub+zip": "epub", "message/rfc822": "eml",
+                  "application/mbox": "mbox"}
 
 
 @dataclass(frozen=True)
@@ -29,7 +39,7 @@ class DocumentRef:
 
     source: str
     location: str  # file path or URL
-    kind: str | None  # html, markdown, text, pdf; None for a URL until its content type is known
+    kind: str | None  # a value of KINDS; None for a URL until its content type is known
 
     @property
     def is_url(self) -> bool:

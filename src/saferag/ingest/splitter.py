@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import pairwise
 
 from semantic_text_splitter import MarkdownSplitter, TextSplitter
 
@@ -45,4 +46,17 @@ def split(text: str, *, size: int = 512, overlap: int = 51, kind: str = "text") 
         prev_start = start
         piece = text[new_start:start + len(body)].strip()
         chunks.append(Chunk(index=i, start=new_start, text=piece))
+    return chunks
+
+
+def split_sections(text: str, starts: list[int], *, size: int = 512, overlap: int = 51,
+                   kind: str = "text") -> list[Chunk]:
+    """``split`` each section on its own (``starts``: where slides or sheets begin), so no chunk spans two and
+    each chunk's slide or sheet is the one it shows; chunk indexes run on across the sections."""
+    bounds = sorted({0, *(s for s in starts if 0 < s < len(text)), len(text)})
+    chunks: list[Chunk] = []
+    for lo, hi in pairwise(bounds):
+        for c in split(text[lo:hi], size=size, overlap=overlap, kind=kind):
+            if c.text:
+                chunks.append(Chunk(index=len(chunks), start=lo + c.start, text=c.text))
     return chunks

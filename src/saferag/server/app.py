@@ -33,6 +33,7 @@ from saferag.config import Settings, load_settings
 from saferag.errors import (Cancelled, ConfigError, DocumentError, GeneratorError, InputNotFoundError,
                             SafeRagError, StoreError)
 from saferag.guard import CATEGORIES
+from saferag.ingest.sources import KINDS
 from saferag.llm import SamplingParams, sampling_from
 from saferag.rag import Answer, SafeRag
 from saferag.server.auth import KeyRing
@@ -73,6 +74,18 @@ class ChatRequest(BaseModel):
     k: int | None = Field(None, ge=1, le=50)
     mode: Literal["hybrid", "dense", "bm25"] | None = None
     filter: str = ""
+
+    def conversation(self) -> list[dict[str, str]]:
+        """The messages as saferag's conversation: system, user and assistant turns with text (tool and other
+        roles left out), ending with the question; 400 when the last turn is not a user message with text."""
+        turns = [{"role": m.role, "content": m.text()} for m in self.messages
+                 if m.role in ("system", "developer", "user", "assistant") and m.text().strip()]
+        for t in turns:
+            t["role"] = "system" if t["role"] == "developer" else t["role"]  # OpenAI's newer name for system
+        if not turns or turns[-1]["role"] != "user":
+            raise ApiError(400, "the last message must be a user message with text: it is the question",
+                           code="no_question")
+        return turns
 
     def sampling(self, defaults: SamplingParams) -> SamplingParams:
         """The configured sampling with this request's fields on top."""
@@ -187,12 +200,9 @@ def create_app(settings: Settings | None = None, *, rag: SafeRag | None = None) 
 
     @app.post("/v1/chat/completions")
     async def chat(body: ChatRequest, request: Request, who: Tenant):
-        question = next((m.text() for m in reversed(body.messages) if m.role == "user"), "").strip()
-        if not question:
-            raise ApiError(400, "no user message with text: the last user message is the question",
-                           code="no_question")
+        messages = body.conversation()
         rag = engine_for(body.model, who)
-        ask = partial(rag.ask, question, k=body.k, mode=body.mode, filter=body.filter,
+        ask = partial(rag.chat, messages, k=body.k, mode=body.mode, filter=body.filter,
                       params=body.sampling(sampling_from(rag.settings)))
         if body.stream:
             ticket = admit()
@@ -327,16 +337,23 @@ def create_app(settings: Settings | None = None, *, rag: SafeRag | None = None) 
         bad = [u for u in urls if not u.startswith(("http://", "https://"))]
         if bad:
             raise ApiError(400, f"not http(s) URLs: {bad}", code="bad_url")
+        unsupported = []
         with tempfile.TemporaryDirectory(prefix="saferag-upload-") as tmp:
             inputs = list(urls)
             if files:
                 folder = Path(tmp) / "files"
                 folder.mkdir()
                 for f in files:
+                    name = Path(f.filename or "").name
+                    if name and not name.startswith(".") and Path(name).suffix.lower() not in KINDS:
+                        unsupported.append({"source": name, "reason": f"unsupported file type "
+                                            f"{Path(name).suffix or '(no suffix)'!r}: saferag reads {SUPPORTED}"})
+                        continue
                     await _save(f, folder, int(s.max_upload_mb * 2**20))
                 inputs.append(str(folder))
             async with ingest_lock:  # one ingest at a time: it writes and flushes the collection
                 report = await anyio.to_thread.run_sync(rag.ingest, inputs)
+        report.failed.extend(unsupported)  # the same formats as a folder ingest; anything else said, not dropped
         return {"object": "ingest.report", "tenant": who, **report.to_dict()}
 
     @app.get("/v1/documents")
@@ -391,6 +408,10 @@ def create_app(settings: Settings | None = None, *, rag: SafeRag | None = None) 
 
 
 # -- helpers ----------------------------------------------------------------------------------
+
+#: The suffixes an upload may have: those a folder ingest reads (macro-enabled Office files are reported).
+SUPPORTED = ", ".join(sorted(k for k, kind in KINDS.items() if kind != "macro"))
+
 
 async def _watch_disconnect(request: Request, cancel: threading.Event, scope: anyio.CancelScope) -> None:
     while not await request.is_disconnected():
@@ -459,7 +480,8 @@ def _as_api_error(exc: Exception) -> ApiError:
 def _extras(answer: Answer) -> dict[str, Any]:
     """saferag's additions to an OpenAI response: sources, the verdicts, notes, timings."""
     return {"sources": answer.sources, "guard": answer.guard, "question_guard": answer.question_guard,
-            "refused": answer.refused, "notes": answer.notes, "timings": answer.timings}
+            "refused": answer.refused, "notes": answer.notes, "timings": answer.timings,
+            "condensed_query": answer.condensed_query}
 
 
 def _completion(answer: Answer, model: str) -> dict[str, Any]:

@@ -1,0 +1,142 @@
+"""Word (.docx) and PowerPoint (.pptx) with python-docx and python-pptx (chosen in docs/formats.md).
+
+Word: paragraphs and tables in document order; ``Heading N`` / ``Title`` styles (or an outline level) become
+headings; each table row is one line that names its columns. PowerPoint: one section per slide, its title a
+level-1 heading with anchor ``slide-N`` and a ``slide`` mark; text boxes top to bottom, tables as rows, the
+speaker notes last.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+
+from saferag.errors import DocumentError
+from saferag.ingest.document import Document
+from saferag.ingest.formats.common import TextBuilder, need, one_line, open_package, table_lines
+
+_HEADING_STYLE = re.compile(r"^heading\s*(\d)$", re.IGNORECASE)
+
+
+def _load(module: str, what: str, data: bytes, max_bytes: int, opener: str):
+    open_package(data, what, max_bytes)
+    lib = need(module, what.split()[0])
+    from lxml.etree import XMLSyntaxError
+
+    try:
+        return getattr(lib, opener)(io.BytesIO(data))
+    except (KeyError, ValueError, TypeError, AttributeError, IndexError, zipfile.BadZipFile, XMLSyntaxError,
+            OSError, EOFError) as exc:
+        raise DocumentError(f"corrupt {what}: {type(exc).__name__}: {exc}") from None
+    except Exception as exc:  # the libraries' own PackageNotFoundError / InvalidXmlError
+        if type(exc).__module__.startswith(("docx", "pptx")):
+            raise DocumentError(f"corrupt {what}: {exc}") from None
+        raise
+
+
+# -- Word ---------------------------------------------------------------------------------------------------------
+
+def read_docx(data: bytes, source: str, max_bytes: int) -> Document:
+    doc = _load("docx", ".docx file", data, max_bytes, "Document")
+    from docx.table import Table
+
+    b = TextBuilder()
+    first_title = ""
+    levels: dict[str | None, int] = {}  # style id → heading level: python-docx looks a style up by a linear scan
+    for block in doc.iter_inner_content():
+        if isinstance(block, Table):
+            b.lines(table_lines(_docx_rows(block)))
+            continue
+        text = block.text
+        level = _outline_level(block._p)
+        if level is None:
+            style_id = block._p.style
+            if style_id not in levels:
+                levels[style_id] = _style_level(block.style)
+            level = levels[style_id]
+        if level:
+            if not first_title and text.strip():
+                first_title = one_line(text)
+            b.heading(text, level)
+        else:
+            b.add(text)
+    title = (doc.core_properties.title or "").strip() or first_title
+    return b.document(source, "docx", title)
+
+
+_W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+
+
+def _outline_level(element) -> int | None:
+    """1–9 from an outline level set on the paragraph or style element itself, 0 for body text, None if unset."""
+    ppr = element.find(f"{_W}pPr") if element is not None else None
+    lvl = ppr.find(f"{_W}outlineLvl") if ppr is not None else None
+    if lvl is None:
+        return None
+    value = lvl.get(f"{_W}val", "9")
+    return int(value) + 1 if value.isdigit() and int(value) < 9 else 0
+
+
+def _style_level(style) -> int:
+    """1–9 for a heading style (``Title``, ``Heading N``, or an outline level in the style), else 0."""
+    if style is None:
+        return 0
+    name = style.name or ""
+    if name.lower() == "title":
+        return 1
+    if m := _HEADING_STYLE.match(name):
+        return max(1, int(m.group(1)))
+    return _outline_level(style.element) or 0
+
+
+def _docx_rows(table):
+    for row in table.rows:
+        cells, last = [], None
+        for cell in row.cells:  # a merged cell is repeated once per grid column it spans
+            if cell._tc is not last:
+                cells.append(cell.text)
+                last = cell._tc
+        yield cells
+
+
+# -- PowerPoint ---------------------------------------------------------------------------------------------------
+
+def read_pptx(data: bytes, source: str, max_bytes: int) -> Document:
+    prs = _load("pptx", ".pptx file", data, max_bytes, "Presentation")
+    b = TextBuilder()
+    first_title = ""
+    for number, slide in enumerate(prs.slides, 1):
+        title_shape = slide.shapes.title
+        title = one_line(title_shape.text_frame.text) if title_shape is not None and title_shape.has_text_frame \
+            else ""
+        first_title = first_title or title
+        b.mark("slide", number)
+        b.heading(title or f"Slide {number}", 1, f"slide-{number}")
+        for shape in _ordered(slide.shapes):
+            if title_shape is not None and shape.shape_id == title_shape.shape_id:
+                continue
+            _shape_text(shape, b)
+        if slide.has_notes_slide:
+            notes = slide.notes_slide.notes_text_frame
+            if notes is not None and notes.text.strip():
+                b.add("Notes: " + notes.text.strip())
+    title = (prs.core_properties.title or "").strip() or first_title
+    return b.document(source, "pptx", title)
+
+
+def _ordered(shapes):
+    """Top to bottom, then left to right: the reading order of most slides."""
+    return sorted(shapes, key=lambda s: (s.top or 0, s.left or 0))
+
+
+def _shape_text(shape, b: TextBuilder) -> None:
+    from pptx.shapes.group import GroupShape
+
+    if isinstance(shape, GroupShape):
+        for inner in _ordered(shape.shapes):
+            _shape_text(inner, b)
+    elif getattr(shape, "has_table", False) and shape.has_table:
+        b.lines(table_lines([[c.text for c in row.cells] for row in shape.table.rows]))
+    elif getattr(shape, "has_text_frame", False) and shape.has_text_frame:
+        b.lines(one_line(para.text) for para in shape.text_frame.paragraphs)

@@ -1,0 +1,166 @@
+"""OpenDocument text (.odt) and presentations (.odp), read from the package's XML with lxml.
+
+odfpy, the OpenDocument library, parsed the benchmark's files about as fast (docs/formats.md), but its tree is
+walked the same way and it is one more package: lxml comes with python-docx anyway. The tests write their files
+with odfpy. Text: ``text:h`` with its outline level becomes a
+heading, paragraphs and lists in document order, tables as one line per row naming its columns. Presentations:
+one section per ``draw:page``, its title a level-1 heading with anchor ``slide-N`` and a ``slide`` mark.
+Spreadsheets (.ods) are read in ``tables.py`` with the helpers here.
+"""
+
+from __future__ import annotations
+
+import re
+import zipfile
+
+from saferag.errors import DocumentError
+from saferag.ingest.document import Document
+from saferag.ingest.formats.common import TextBuilder, need, one_line, open_package, read_part, table_lines
+
+NS = {
+    "office": "urn:oasis:names:tc:opendocument:xmlns:office:1.0",
+    "text": "urn:oasis:names:tc:opendocument:xmlns:text:1.0",
+    "table": "urn:oasis:names:tc:opendocument:xmlns:table:1.0",
+    "draw": "urn:oasis:names:tc:opendocument:xmlns:drawing:1.0",
+    "presentation": "urn:oasis:names:tc:opendocument:xmlns:presentation:1.0",
+    "dc": "http://purl.org/dc/elements/1.1/",
+    "manifest": "urn:oasis:names:tc:opendocument:xmlns:manifest:1.0",
+}
+
+
+def q(name: str) -> str:
+    """``text:p`` → ``{urn:…:text:1.0}p``."""
+    prefix, local = name.split(":")
+    return f"{{{NS[prefix]}}}{local}"
+
+
+_SPACE, _TAB, _BREAK, _FRAME = q("text:s"), q("text:tab"), q("text:line-break"), q("draw:frame")
+_SKIP = {q("office:annotation"), q("office:annotation-end"), q("text:tracked-changes"), q("text:bookmark-ref"),
+         q("draw:image"), q("presentation:notes")}
+_BLOCKS = {q("text:p"), q("text:h")}
+_CONTAINERS = {q("text:list"), q("text:list-item"), q("text:list-header"), q("text:section"), q("draw:frame"),
+               q("draw:text-box"), q("draw:custom-shape"), q("draw:g"), q("text:index-body"),
+               q("office:forms"), q("table:table-header-rows"), q("table:table-rows")}
+_TOC = {q("text:table-of-content"), q("text:alphabetical-index"), q("text:illustration-index")}
+
+
+def open_odf(data: bytes, label: str, max_bytes: int, body: str):
+    """The checked package, its ``office:body/<body>`` element and its title (``dc:title``)."""
+    etree = need("lxml.etree", label.split()[0])
+    archive = open_package(data, label, max_bytes)
+    manifest = archive.read("META-INF/manifest.xml") if "META-INF/manifest.xml" in archive.namelist() else b""
+    if b"encryption-data" in manifest:
+        raise DocumentError(f"password-protected {label} (encrypted): save a copy without a password")
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
+    try:
+        root = etree.fromstring(read_part(archive, "content.xml", label), parser)
+        meta = etree.fromstring(archive.read("meta.xml"), parser) if "meta.xml" in archive.namelist() else None
+    except (etree.XMLSyntaxError, zipfile.BadZipFile, ValueError, OSError, EOFError) as exc:
+        raise DocumentError(f"corrupt {label}: {exc}") from None
+    found = root.find(f"{q('office:body')}/{q(body)}")
+    if found is None:
+        raise DocumentError(f"not a {label}: no office:{body.split(':')[1]} body")
+    title = ""
+    if meta is not None and (el := meta.find(f".//{q('dc:title')}")) is not None:
+        title = one_line(el.text or "")
+    return archive, found, title
+
+
+def odf_text(el) -> str:
+    """An element's text as shown: ``text:s`` spaces, tabs and line breaks kept, comments left out."""
+    out: list[str] = []
+
+    def walk(node) -> None:
+        if node.text:
+            out.append(node.text)
+        for child in node:
+            tag = child.tag
+            if tag == _SPACE:
+                out.append(" " * int(child.get(q("text:c"), "1") or 1))
+            elif tag == _TAB:
+                out.append("\t")
+            elif tag == _BREAK:
+                out.append("\n")
+            elif tag == _FRAME:  # a text box anchored in the paragraph: its own lines
+                out.extend(("\n", odf_text(child), "\n"))
+            elif tag not in _SKIP:
+                walk(child)
+            if child.tail:
+                out.append(child.tail)
+
+    walk(el)
+    return "".join(out)
+
+
+def table_rows(table, max_repeat: int = 1000):
+    """A ``table:table``'s rows as lists of cell texts; repeated rows and cells expanded only when not empty."""
+    for row in table.iter(q("table:table-row")):
+        cells: list[str] = []
+        for cell in row:
+            if cell.tag not in (q("table:table-cell"), q("table:covered-table-cell")):
+                continue
+            text = "\n".join(odf_text(p) for p in cell.iter(q("text:p")))
+            repeat = int(cell.get(q("table:number-columns-repeated"), "1") or 1)
+            cells.extend([text] * (min(repeat, max_repeat) if text.strip() else min(repeat, 1)))
+        while cells and not cells[-1].strip():
+            cells.pop()
+        if not cells:
+            continue
+        repeat = int(row.get(q("table:number-rows-repeated"), "1") or 1)
+        for _ in range(min(repeat, max_repeat)):
+            yield cells
+
+
+def _walk_blocks(node, b: TextBuilder) -> None:
+    """Paragraphs, headings and tables under ``node`` in document order."""
+    for child in node:
+        tag = child.tag
+        if tag == q("text:h"):
+            level = child.get(q("text:outline-level"), "1")
+            b.heading(odf_text(child), int(level) if level.isdigit() else 1)
+        elif tag == q("text:p"):
+            b.add(odf_text(child))
+        elif tag == q("table:table"):
+            b.lines(table_lines(table_rows(child)))
+        elif tag in _CONTAINERS:
+            _walk_blocks(child, b)
+        elif tag in _TOC:
+            continue  # a table of contents repeats the headings
+
+
+def read_odt(data: bytes, source: str, max_bytes: int) -> Document:
+    _, body, title = open_odf(data, ".odt file", max_bytes, "office:text")
+    b = TextBuilder()
+    _walk_blocks(body, b)
+    if not title and b.headings:
+        title = b.headings[0].text
+    return b.document(source, "odt", title)
+
+
+_PAGE_NAME = re.compile(r"^(page|slide)\s*\d+$", re.IGNORECASE)
+
+
+def read_odp(data: bytes, source: str, max_bytes: int) -> Document:
+    _, body, title = open_odf(data, ".odp file", max_bytes, "office:presentation")
+    b = TextBuilder()
+    first_title = ""
+    for number, page in enumerate(body.iter(q("draw:page")), 1):
+        heading, rest, notes = "", [], []
+        for frame in page:
+            cls = frame.get(q("presentation:class"), "")
+            if frame.tag == q("presentation:notes"):
+                notes = [one_line(odf_text(p)) for p in frame.iter(q("text:p"))]
+            elif cls == "title" and not heading:
+                heading = one_line(odf_text(frame))
+            else:
+                rest.append(frame)
+        name = page.get(q("draw:name"), "")
+        heading = heading or ("" if _PAGE_NAME.match(name) else one_line(name)) or f"Slide {number}"
+        first_title = first_title or heading
+        b.mark("slide", number)
+        b.heading(heading, 1, f"slide-{number}")
+        for frame in rest:
+            _walk_blocks([frame], b)
+        if any(notes):
+            b.add("Notes: " + " ".join(n for n in notes if n))
+    return b.document(source, "odp", title or first_title)

@@ -1,0 +1,52 @@
+"""PDF: the text layer page by page with pypdf; pages without one read by OCR (``ocr.py``) where Tesseract is
+installed. Each page starts a ``page`` mark."""
+
+from __future__ import annotations
+
+import io
+import logging
+
+from saferag.errors import DocumentError
+from saferag.ingest.document import Document
+from saferag.ingest.formats import ocr
+
+NO_TEXT = "PDF has no text layer (scanned images need OCR first)"
+
+
+def read_pdf(data: bytes, source: str, max_bytes: int = 0, *, use_ocr: bool = True) -> Document:
+    from pypdf import PdfReader
+    from pypdf.errors import PyPdfError
+
+    if not data.lstrip()[:5] == b"%PDF-":
+        raise DocumentError("corrupt PDF: no %PDF header")
+    # pypdf logs every recoverable oddity of a damaged file; the reason we report is enough.
+    logging.getLogger("pypdf").setLevel(logging.ERROR)
+    try:
+        reader = PdfReader(io.BytesIO(data))
+        if reader.is_encrypted:
+            raise DocumentError("encrypted PDF")
+        texts = [(page.extract_text() or "").strip() for page in reader.pages]
+        title = str((reader.metadata or {}).get("/Title") or "").strip()
+    except DocumentError:
+        raise
+    except (PyPdfError, ValueError, KeyError, TypeError, AttributeError, OSError, RecursionError) as exc:
+        raise DocumentError(f"corrupt PDF: {exc}") from None
+    blank = [i for i, text in enumerate(texts) if not text]
+    ocr_used = False
+    if blank and use_ocr:
+        why = ocr.unavailable()
+        if why and len(blank) == len(texts):
+            raise DocumentError(f"{NO_TEXT}: {why}")
+        if not why:
+            for i, text in ocr.ocr_pages(data, blank).items():
+                texts[i] = text
+            ocr_used = True
+    parts, marks, offset = [], [], 0
+    for number, text in enumerate(texts, 1):
+        marks.append((offset, "page", number))
+        parts.append(text)
+        offset += len(text) + 2
+    text = "\n\n".join(parts)
+    if not text.strip():
+        raise DocumentError(f"{NO_TEXT}; OCR found no text either" if ocr_used else NO_TEXT)
+    return Document(source, "pdf", text, title, marks=marks, metadata={"ocr": True} if ocr_used else {})

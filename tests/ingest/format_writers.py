@@ -1,0 +1,235 @@
+"""Real files for the format tests, each written by its format's own writer library (python-docx, python-pptx,
+openpyxl, odfpy, ebooklib, the standard library's email, mailbox and csv, Pillow for a scanned page).
+
+Every file carries sentences no other file has, so a search for one finds exactly its file.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import mailbox
+from email.message import EmailMessage
+from pathlib import Path
+
+DOCX = "Economy class is required for every flight shorter than six hours."
+PPTX = ("Revenue from the harbour ferries grew by twelve percent in the third quarter.",
+        "The southern warehouse fire delayed forty container shipments.")
+XLSX_ROW = ("Treasurer", "Alice Moreau")
+ODT = "New staff collect their parking badge from the reception desk on Monday morning."
+ODP = ("Hard hats are mandatory on the loading dock at all times.", "Fire exits are at both ends of the assembly hall.")
+ODS_ROW = ("Brass hinge", "730")
+EPUB = ("Clay soil drains slowly and needs leaf compost every spring.", "Prune the pear trees in late winter while "
+        "they are dormant.")
+EML = "The database servers go offline on Saturday between two and four in the morning for maintenance."
+ATTACHED = "The diesel backup generator is load-tested on the first Thursday of each month."
+MBOX = ("The staff canteen closes early on Friday for the deep clean.", "Bicycle parking permits renew every April.")
+CSV_ROW = ("Bob Lindqvist", "Stockholm", "+46 8 555 0199")
+SCAN = ["Scanned memo: the warehouse inventory audit starts", "on the first Monday of October. Every team lead",
+        "counts pallets in their own aisle and reports any", "discrepancies to the logistics office by Friday."]
+
+
+def docx_bytes(paragraphs: list[str] | None = None, *, pages: int = 0) -> bytes:
+    import docx
+    from docx.enum.text import WD_BREAK
+
+    d = docx.Document()
+    d.core_properties.title = "Travel policy"
+    d.add_heading("Travel policy", 0)
+    d.add_heading("Flights", 1)
+    for text in paragraphs or [DOCX]:
+        d.add_paragraph(text)
+    d.add_heading("Hotel rates", 2)
+    table = d.add_table(rows=3, cols=3)
+    for r, row in enumerate([["City", "Nightly cap", "Currency"], ["Paris", "180", "EUR"], ["Oslo", "2100", "NOK"]]):
+        for c, value in enumerate(row):
+            table.cell(r, c).text = value
+    for page in range(pages):  # a long document: one section of ~300 words a page
+        d.add_heading(f"Appendix section {page + 1}", 2)
+        d.add_paragraph(f"Appendix page {page + 1}. " + "Receipts are filed with the finance portal. " * 40)
+        d.paragraphs[-1].add_run().add_break(WD_BREAK.PAGE)
+    return _save(d)
+
+
+def pptx_bytes() -> bytes:
+    import pptx
+    from pptx.util import Inches
+
+    prs = pptx.Presentation()
+    one = prs.slides.add_slide(prs.slide_layouts[1])
+    one.shapes.title.text = "Quarterly results"
+    one.placeholders[1].text = PPTX[0]
+    two = prs.slides.add_slide(prs.slide_layouts[5])
+    two.shapes.title.text = "Logistics incidents"
+    table = two.shapes.add_table(3, 2, Inches(1), Inches(2), Inches(6), Inches(1.5)).table
+    for r, row in enumerate([["Region", "Delayed shipments"], ["South", "40"], ["North", "3"]]):
+        for c, value in enumerate(row):
+            table.cell(r, c).text = value
+    two.notes_slide.notes_text_frame.text = PPTX[1]
+    return _save(prs)
+
+
+def xlsx_bytes() -> bytes:
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    budget = book.active
+    budget.title = "Budget"
+    budget.append(["Team", "Quarter", "Budget", "Starts"])
+    budget.append(["Finance", "Q1", 1200.0, dt.date(2024, 1, 1)])
+    budget.append(["Research", "Q2", 3400.5, dt.date(2024, 4, 1)])
+    staff = book.create_sheet("Staff")
+    staff.append(["Role", "Name"])
+    staff.append(list(XLSX_ROW))
+    return _save(book)
+
+
+def ledger_xlsx_bytes(rows: int) -> bytes:
+    """A long sheet of numbers: openpyxl reads 12,000 rows in about a second on 2 cores."""
+    import openpyxl
+
+    book = openpyxl.Workbook(write_only=True)
+    sheet = book.create_sheet("Ledger")
+    sheet.append(["Entry", "Debit", "Credit", "Balance"])
+    for i in range(rows):
+        sheet.append([i, i * 3, i * 7, i * 11])
+    return _save(book)
+
+
+def _odf_table(rows: list[list[str]], name: str):
+    from odf.table import Table, TableCell, TableRow
+    from odf.text import P
+
+    table = Table(name=name)
+    for row in rows:
+        tr = TableRow()
+        for value in row:
+            cell = TableCell()
+            cell.addElement(P(text=value))
+            tr.addElement(cell)
+        table.addElement(tr)
+    return table
+
+
+def odt_bytes() -> bytes:
+    from odf import dc
+    from odf.opendocument import OpenDocumentText
+    from odf.text import H, P
+
+    doc = OpenDocumentText()
+    doc.meta.addElement(dc.Title(text="Onboarding guide"))
+    doc.text.addElement(H(outlinelevel=1, text="First week"))
+    doc.text.addElement(P(text=ODT))
+    doc.text.addElement(H(outlinelevel=2, text="Equipment"))
+    doc.text.addElement(_odf_table([["Item", "Owner"], ["Laptop", "IT service desk"]], "Equipment"))
+    return _save(doc)
+
+
+def odp_bytes() -> bytes:
+    from odf.draw import Frame, Page, TextBox
+    from odf.namespaces import PRESENTATIONNS
+    from odf.opendocument import OpenDocumentPresentation
+    from odf.style import MasterPage, PageLayout
+    from odf.text import P
+
+    doc = OpenDocumentPresentation()
+    layout = PageLayout(name="layout")
+    doc.automaticstyles.addElement(layout)
+    master = MasterPage(name="master", pagelayoutname=layout)
+    doc.masterstyles.addElement(master)
+    for number, (title, body) in enumerate([("Safety briefing", ODP[0]), ("Evacuation", ODP[1])], 1):
+        page = Page(masterpagename=master, name=f"page{number}")
+        for text, y, cls in ((title, "1cm", "title"), (body, "5cm", "")):
+            frame = Frame(width="20cm", height="3cm", x="1cm", y=y)
+            if cls:
+                frame.setAttrNS(PRESENTATIONNS, "class", cls)
+            box = TextBox()
+            box.addElement(P(text=text))
+            frame.addElement(box)
+            page.addElement(frame)
+        doc.presentation.addElement(page)
+    return _save(doc)
+
+
+def ods_bytes() -> bytes:
+    from odf.opendocument import OpenDocumentSpreadsheet
+
+    doc = OpenDocumentSpreadsheet()
+    doc.spreadsheet.addElement(_odf_table([["Part", "Count"], ["Steel bolt", "500"], list(ODS_ROW)], "Inventory"))
+    return _save(doc)
+
+
+def epub_bytes() -> bytes:
+    from ebooklib import epub
+
+    book = epub.EpubBook()
+    book.set_identifier("saferag-test-garden")
+    book.set_title("Garden handbook")
+    book.set_language("en")
+    soil = epub.EpubHtml(title="Soil", file_name="soil.xhtml")
+    soil.content = f"<html><body><h1>Soil</h1><p>{EPUB[0]}</p><h2>Testing</h2><p>A kit reads the pH.</p></body></html>"
+    trees = epub.EpubHtml(title="Fruit trees", file_name="trees.xhtml")
+    trees.content = f"<html><body><h1>Fruit trees</h1><p>{EPUB[1]}</p></body></html>"
+    for chapter in (soil, trees):
+        book.add_item(chapter)
+    book.toc = (soil, trees)
+    book.spine = ["nav", soil, trees]
+    book.add_item(epub.EpubNcx())
+    book.add_item(epub.EpubNav())
+    out = io.BytesIO()
+    epub.write_epub(out, book)
+    return out.getvalue()
+
+
+def eml_bytes(attachments: dict[str, bytes] | None = None) -> bytes:
+    msg = EmailMessage()
+    msg["Subject"] = "Server maintenance window"
+    msg["From"] = "Ops Team <ops@example.org>"
+    msg["To"] = "staff@example.org"
+    msg["Date"] = "Tue, 05 Mar 2024 10:00:00 +0000"
+    msg.set_content(EML)
+    for name, data in (attachments or {}).items():
+        maintype, subtype = ("text", "plain") if name.endswith(".txt") else ("application", "octet-stream")
+        msg.add_attachment(data, maintype=maintype, subtype=subtype, filename=name)
+    return bytes(msg)
+
+
+def mbox_file(path: Path) -> None:
+    box = mailbox.mbox(str(path))
+    for number, body in enumerate(MBOX, 1):
+        msg = EmailMessage()
+        msg["Subject"] = f"Facilities notice {number}"
+        msg["From"] = "facilities@example.org"
+        msg["Date"] = f"Wed, 0{number} May 2024 09:00:00 +0000"
+        msg.set_content(body)
+        box.add(msg)
+    box.flush()
+    box.close()
+
+
+def csv_bytes() -> bytes:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerows([["Name", "Office", "Phone"], ["Carla Ruiz", "Madrid", "+34 91 555 0142"], list(CSV_ROW)])
+    return out.getvalue().encode()
+
+
+def scanned_pdf_bytes(lines: list[str] = SCAN) -> bytes:
+    """A page with no text layer: the lines drawn into an A4 image at 300 dpi, saved as a PDF by Pillow."""
+    from PIL import Image, ImageDraw, ImageFont
+
+    font = ImageFont.load_default(size=40)
+    page = Image.new("L", (2480, 3508), 255)
+    draw = ImageDraw.Draw(page)
+    for i, line in enumerate(lines):
+        draw.text((200, 300 + 80 * i), line, fill=0, font=font)
+    out = io.BytesIO()
+    page.save(out, format="PDF", resolution=300)
+    return out.getvalue()
+
+
+def _save(obj) -> bytes:
+    out = io.BytesIO()
+    obj.save(out)
+    return out.getvalue()

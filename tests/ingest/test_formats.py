@@ -1,0 +1,254 @@
+"""Office, OpenDocument, EPUB, e-mail, CSV and scanned PDFs, ingested into real Milvus Lite with the real embedder.
+
+Every file is written by its format's own library (``format_writers.py``) and found again by a sentence only it
+holds; bad files (encrypted, corrupt, zip bombs, macros, too slow) are reported while the rest is ingested.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import io
+import re
+import shutil
+import sys
+import zipfile
+from pathlib import Path
+
+import format_writers as w
+import httpx
+import pytest
+
+from saferag.errors import DocumentError
+from saferag.ingest.extract import Parser, to_documents
+from saferag.ingest.sources import DocumentRef, RawDocument
+
+sys.path.insert(0, str(Path(__file__).parents[1] / "server"))
+from server_helpers import serving  # noqa: E402
+
+EXTRA = "the formats extra is not installed: pip install 'saferag[formats]'"
+HAVE = {m: importlib.util.find_spec(m) is not None for m in ("docx", "pptx", "openpyxl", "odf", "ebooklib", "lxml",
+                                                             "pypdfium2", "msoffcrypto")}
+OCR = shutil.which("tesseract") is not None and HAVE["pypdfium2"]
+NO_OCR = "tesseract (Debian tesseract-ocr) or pypdfium2 (the formats extra) is not installed"
+
+
+def need(*modules: str) -> None:
+    missing = [m for m in modules if not HAVE[m]]
+    if missing:
+        pytest.skip(f"{EXTRA} (missing {', '.join(missing)})")
+
+
+def raw(data: bytes, kind: str, source: str = "doc") -> RawDocument:
+    return RawDocument(ref=DocumentRef(source, source, kind), data=data, kind=kind)
+
+
+def write_all(folder: Path) -> dict[str, str]:
+    """One file of every format the installed libraries can write; returns sentence → the source holding it."""
+    folder.mkdir(parents=True, exist_ok=True)
+    found: dict[str, str] = {}
+
+    def put(name: str, data: bytes, *sentences: str) -> None:
+        (folder / name).write_bytes(data)
+        found.update({s: name for s in sentences})
+
+    put("people.csv", w.csv_bytes(), "Bob Lindqvist works in the Stockholm office")
+    put("maintenance.eml", w.eml_bytes({"generator.txt": w.ATTACHED.encode()}), w.EML)
+    found[w.ATTACHED] = "maintenance.eml/generator.txt"
+    w.mbox_file(folder / "facilities.mbox")
+    found.update({w.MBOX[0]: "facilities.mbox/1", w.MBOX[1]: "facilities.mbox/2"})
+    if HAVE["docx"]:
+        put("policy.docx", w.docx_bytes(), w.DOCX)
+    if HAVE["pptx"]:
+        put("results.pptx", w.pptx_bytes(), *w.PPTX)
+    if HAVE["openpyxl"]:
+        put("budget.xlsx", w.xlsx_bytes(), "Who is the treasurer? Alice Moreau")
+    if HAVE["odf"] and HAVE["lxml"]:
+        put("onboarding.odt", w.odt_bytes(), w.ODT)
+        put("briefing.odp", w.odp_bytes(), *w.ODP)
+        put("stock.ods", w.ods_bytes(), "how many brass hinges are in the inventory")
+    if HAVE["ebooklib"]:
+        put("garden.epub", w.epub_bytes(), *w.EPUB)
+    if OCR:
+        put("scanned-memo.pdf", w.scanned_pdf_bytes(), "when does the warehouse inventory audit start")
+    return found
+
+
+def test_every_format_is_found_by_its_own_sentence(make_rag, tmp_path):
+    found = write_all(tmp_path / "docs")
+    rag = make_rag()
+    report = rag.ingest([str(tmp_path / "docs")])
+    assert report.failed == [] and report.skipped == 0
+    assert report.documents == len(set(found.values()))
+    wrong = {s: hit.source for s, src in found.items() if (hit := rag.search(s, k=1)[0]).source != src}
+    assert wrong == {}, wrong
+    again = rag.ingest([str(tmp_path / "docs")], prune=True)
+    assert (again.chunks_written, again.unchanged, again.pruned) == (0, report.documents, [])
+
+
+def test_rows_read_with_their_headers_and_headings_kept(tmp_path):
+    need("docx", "openpyxl")
+    with Parser() as parser:
+        sheet = to_documents(raw(w.xlsx_bytes(), "xlsx", "budget.xlsx"), parser=parser)[0]
+        policy = to_documents(raw(w.docx_bytes(), "docx", "policy.docx"), parser=parser)[0]
+    assert "Team: Research; Quarter: Q2; Budget: 3400.5; Starts: 2024-04-01" in sheet.text.splitlines()
+    assert [h.text for h in sheet.headings] == ["Budget", "Staff"]
+    assert "City: Oslo; Nightly cap: 2100; Currency: NOK" in policy.text.splitlines()
+    assert [(h.level, h.text) for h in policy.headings] == [(1, "Travel policy"), (1, "Flights"), (2, "Hotel rates")]
+    assert policy.title == "Travel policy"
+    rows = to_documents(raw(w.csv_bytes(), "csv", "people.csv"))[0].text.splitlines()
+    assert rows == ["Name: Carla Ruiz; Office: Madrid; Phone: +34 91 555 0142",
+                    "Name: Bob Lindqvist; Office: Stockholm; Phone: +46 8 555 0199"]
+
+
+def test_slides_and_sheets_in_hits_and_citations(make_rag, tmp_path, generator):
+    need("pptx", "openpyxl", "odf", "lxml")
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    for name, data in {"results.pptx": w.pptx_bytes(), "budget.xlsx": w.xlsx_bytes(),
+                       "briefing.odp": w.odp_bytes(), "stock.ods": w.ods_bytes()}.items():
+        (docs / name).write_bytes(data)
+    rag = make_rag(generator=generator, max_tokens=16, guard_answers=False)
+    assert not rag.ingest([str(docs)]).failed
+    fire = rag.search(w.PPTX[1], k=1)[0]
+    assert (fire.source, fire.metadata["slide"], fire.headings, fire.link) == \
+        ("results.pptx", 2, ["Logistics incidents"], "results.pptx#slide-2")
+    assert rag.search(w.PPTX[0], k=1)[0].metadata["slide"] == 1
+    assert rag.search(w.ODP[1], k=1)[0].metadata["slide"] == 2
+    treasurer = rag.search("Who is the treasurer? Alice Moreau", k=1)[0]
+    assert (treasurer.source, treasurer.metadata["sheet"]) == ("budget.xlsx", "Staff")
+    assert rag.search("Brass hinge count", k=1)[0].metadata["sheet"] == "Inventory"
+    assert rag.search("research budget", k=5, filter='metadata["sheet"] == "Budget"')[0].source == "budget.xlsx"
+    answer = rag.ask("How many container shipments did the southern warehouse fire delay?", k=1)
+    assert answer.sources and answer.sources[0]["source"] == "results.pptx" and answer.sources[0]["slide"] == 2
+
+
+def test_email_metadata_and_attachments_as_their_own_sources(make_rag, tmp_path):
+    need("docx")
+    docs = tmp_path / "mail"
+    docs.mkdir()
+    broken = w.docx_bytes()[:500]
+    mail = docs / "maintenance.eml"
+    mail.write_bytes(w.eml_bytes({"policy.docx": w.docx_bytes(), "generator.txt": w.ATTACHED.encode(),
+                                  "broken.docx": broken, "logo.png": b"\x89PNG\r\n\x1a\nnot read"}))
+    rag = make_rag()
+    report = rag.ingest([str(docs)])
+    assert [f["source"] for f in report.failed] == ["maintenance.eml/broken.docx"]
+    assert "corrupt .docx file" in report.failed[0]["reason"]
+    assert report.documents == 3  # the message, policy.docx and generator.txt; the image is not a document
+    hit = rag.search("When are the database servers offline?", k=1)[0]
+    assert hit.source == "maintenance.eml"
+    assert {k: hit.metadata[k] for k in ("subject", "sender", "date", "title")} == {
+        "subject": "Server maintenance window", "sender": "Ops Team <ops@example.org>",
+        "date": "2024-03-05T10:00:00+00:00", "title": "Server maintenance window"}
+    assert rag.search(w.DOCX, k=1)[0].source == "maintenance.eml/policy.docx"
+    assert rag.search(w.ATTACHED, k=1)[0].source == "maintenance.eml/generator.txt"
+    # The same message again: nothing rewritten; without the policy attachment and with --prune: it goes.
+    assert rag.ingest([str(docs)], prune=True).unchanged == 3
+    mail.write_bytes(w.eml_bytes({"generator.txt": w.ATTACHED.encode()}))
+    again = rag.ingest([str(docs)], prune=True)
+    assert again.pruned == ["maintenance.eml/policy.docx"] and again.replaced == 1 and again.unchanged == 1
+    assert rag.store.sources() == {"maintenance.eml", "maintenance.eml/generator.txt"}
+
+
+def test_bad_files_are_reported_and_the_rest_ingested(make_rag, tmp_path):
+    need("docx", "openpyxl", "ebooklib", "odf", "lxml")
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    good = w.docx_bytes()
+    (docs / "z-good.odt").write_bytes(w.odt_bytes())  # parsed in milliseconds, right after the slow one
+    (docs / "truncated.docx").write_bytes(good[: len(good) // 2])
+    (docs / "not-a-sheet.xlsx").write_bytes(b"just some text, not a spreadsheet\n" * 20)
+    (docs / "broken.epub").write_bytes(_without(w.epub_bytes(), "EPUB/content.opf"))
+    (docs / "bomb.docx").write_bytes(w.docx_bytes(["x" * (9 << 20)]))  # 9 MiB of text in a ~60 kB file
+    (docs / "report.docm").write_bytes(good)
+    (docs / "macros.xlsx").write_bytes(_with(w.xlsx_bytes(), "xl/vbaProject.bin", b"\xd0\xcf\x11\xe0" + bytes(600)))
+    (docs / "a-slow.xlsx").write_bytes(w.ledger_xlsx_bytes(12000))  # about a second to parse, 1.8 MiB unpacked
+    if HAVE["msoffcrypto"]:
+        from msoffcrypto.format.ooxml import OOXMLFile
+
+        locked = io.BytesIO()
+        OOXMLFile(io.BytesIO(good)).encrypt("s3cret", locked)
+        (docs / "locked.docx").write_bytes(locked.getvalue())
+    rag = make_rag(max_document_mb=4, parse_timeout=0.1)
+    report = rag.ingest([str(docs)])
+    reasons = {f["source"]: f["reason"] for f in report.failed}
+    expected = {"truncated.docx": r"^corrupt \.docx file", "not-a-sheet.xlsx": r"^corrupt \.xlsx file",
+                "broken.epub": r"^corrupt \.epub file", "bomb.docx": r"expands to (9|10) MiB, over the 4 MiB limit",
+                "report.docm": r"^contains macros; not ingested", "macros.xlsx": r"^contains macros; not ingested",
+                "a-slow.xlsx": r"^parsing took longer than 0\.1 s \(SAFERAG_PARSE_TIMEOUT\)$"}
+    if HAVE["msoffcrypto"]:
+        expected["locked.docx"] = r"^password-protected \.docx file"
+    assert set(reasons) == set(expected), reasons
+    for source, pattern in expected.items():
+        assert re.search(pattern, reasons[source]), (source, reasons[source])
+    # The file after the one that timed out was parsed by a fresh worker and ingested.
+    assert report.documents == 1 and rag.search(w.ODT, k=1)[0].source == "z-good.odt"
+
+
+def _with(data: bytes, name: str, payload: bytes) -> bytes:
+    out = io.BytesIO(data)
+    with zipfile.ZipFile(out, "a") as z:
+        z.writestr(name, payload)
+    return out.getvalue()
+
+
+def _without(data: bytes, name: str) -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w") as dst:
+        for item in src.infolist():
+            if item.filename != name:
+                dst.writestr(item, src.read(item))
+    return out.getvalue()
+
+
+@pytest.mark.skipif(not OCR, reason=NO_OCR)
+def test_scanned_pdf_is_read_by_ocr():
+    doc = to_documents(raw(w.scanned_pdf_bytes(), "pdf", "scan.pdf"))[0]
+    expected = re.findall(r"\w+", " ".join(w.SCAN).lower())
+    got = set(re.findall(r"\w+", doc.text.lower()))
+    recall = sum(word in got for word in expected) / len(expected)
+    assert recall >= 0.9, (recall, doc.text)
+    assert doc.metadata == {"ocr": True} and doc.marks == [(0, "page", 1)]
+
+
+def test_scanned_pdf_without_tesseract_keeps_its_reason_with_the_hint(monkeypatch, tmp_path):
+    bare = tmp_path / "bin"  # a PATH with Python but no tesseract
+    bare.mkdir()
+    monkeypatch.setenv("PATH", str(bare))
+    with pytest.raises(DocumentError, match=r"^PDF has no text layer \(scanned images need OCR first\): "
+                                            r"install tesseract-ocr to read scanned PDFs$"):
+        to_documents(raw(w.scanned_pdf_bytes(), "pdf", "scan.pdf"))
+
+
+@pytest.mark.slow
+def test_a_1000_page_document_is_parsed_in_bounded_memory():
+    need("docx")
+    data = w.docx_bytes(pages=1000)
+    with Parser(timeout=300) as parser:
+        doc = to_documents(raw(data, "docx", "long.docx"), parser=parser)[0]
+        peak = parser.peak_rss_mb
+    assert len(doc.headings) == 1003 and "Appendix page 1000." in doc.text
+    assert len(doc.text) > 1_800_000 and peak < 400, peak  # the worker's whole resident size, interpreter included
+
+
+def test_upload_of_a_docx_through_the_http_server(make_rag):
+    need("docx")
+    rag = make_rag()
+    with serving(rag) as (url, _):
+        res = httpx.post(f"{url}/v1/documents", timeout=120, files=[
+            ("files", ("policy.docx", w.docx_bytes(), "application/octet-stream")),
+            ("files", ("notes.rtf", b"{\\rtf1 not read}", "application/rtf"))])
+        report = res.json()
+        assert res.status_code == 200 and report["documents"] == 1
+        assert report["failed"][0]["source"] == "notes.rtf"
+        assert report["failed"][0]["reason"].startswith("unsupported file type '.rtf': saferag reads .csv, .docx")
+        hits = httpx.post(f"{url}/v1/search", json={"query": "Which flights must be economy class?", "k": 1}).json()
+    assert hits["data"][0]["source"] == "policy.docx"
+
+
+def test_parse_timeout_is_a_setting(monkeypatch):
+    from saferag.config import load_settings
+
+    assert load_settings().parse_timeout == 120
+    monkeypatch.setenv("SAFERAG_PARSE_TIMEOUT", "7.5")
+    assert load_settings().parse_timeout == 7.5
