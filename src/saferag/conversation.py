@@ -1,0 +1,132 @@
+"""Conversations: turn a follow-up ("and which argument leaves some files out?") into a standalone search query.
+
+The generator condenses the conversation, as LlamaIndex's ``CondensePlusContextChatEngine`` and RAGFlow's
+multi-turn rewrite do. Small models get it wrong in known ways (they answer instead of rewriting, prefix the
+rewrite with chatter, refuse, or switch language), so every rewrite is validated, and a rewrite that fails
+falls back to the recent user turns joined: retrieval then still sees what the follow-up refers to.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from saferag.errors import SafeRagError
+from saferag.llm import Generator, Message, SamplingParams
+
+#: User turns the fallback joins (the follow-up and the ones before it).
+FALLBACK_TURNS = 2
+#: Conversation turns (user and assistant) the condensing prompt shows; older ones rarely matter to a follow-up.
+CONDENSE_TURNS = 6
+#: Characters of an assistant turn shown to the condenser: the gist, not the whole answer.
+ANSWER_PREVIEW = 300
+
+CONDENSE_SYSTEM = (
+    "You rewrite the user's last message as one standalone search question. Resolve words like \"it\", \"that\" "
+    "and \"the other one\" using the conversation. Keep the user's language and meaning. Do not answer the "
+    "question. Reply with the rewritten question only."
+)
+#: One worked example: small models copy the form of an example far more reliably than they follow a rule.
+CONDENSE_EXAMPLE = (
+    "Conversation:\nUser: How do I make a backup of my mail folder?\nAssistant: Use the export command [1].\n"
+    "Last message: does it keep the attachments?\n"
+    "Standalone question: Does the mail folder export keep the attachments?"
+)
+CONDENSE_USER = "Conversation:\n{conversation}\nLast message: {question}\nStandalone question:"
+#: Greedy and short: a rewrite is one question.
+CONDENSE_PARAMS = SamplingParams(temperature=0.0, top_p=1.0, max_tokens=64, repeat_penalty=1.1, seed=0)
+
+_LEAD_IN = re.compile(r"^\s*(?:standalone question|rewritten question|question|rewrite|sure|okay|ok|here(?: is|'s)"
+                      r"[^:]*)\s*[:,.!-]\s*", re.IGNORECASE)
+_REFUSAL = re.compile(r"\b(?:I'?m sorry|I cannot|I can'?t|I am unable|as an AI|I don'?t have)\b", re.IGNORECASE)
+_WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
+
+
+@dataclass(frozen=True)
+class Condensed:
+    """The query retrieval uses for the last user turn, and how it was made."""
+
+    query: str
+    method: str  # "first turn" (no history), "condensed" (the generator's rewrite), "fallback" (turns joined)
+    rewrite: str = ""  # the generator's raw output, kept when it was rejected
+    reason: str = ""  # why a rewrite was rejected
+
+
+def condense(messages: Sequence[Message], generator: Generator) -> Condensed:
+    """The standalone query for the conversation's last user turn; a first turn costs no generator call."""
+    question = last_user(messages)
+    if len(user_turns(messages)) < 2:
+        return Condensed(question, "first turn")
+    raw = generator.generate(condense_prompt(messages), CONDENSE_PARAMS)
+    rewrite = clean_rewrite(raw)
+    reason = check_rewrite(rewrite, messages)
+    if reason:
+        return Condensed(fallback_query(messages), "fallback", raw, reason)
+    return Condensed(rewrite, "condensed", raw)
+
+
+def user_turns(messages: Sequence[Message]) -> list[str]:
+    return [m["content"] for m in messages if m["role"] == "user" and m["content"].strip()]
+
+
+def last_user(messages: Sequence[Message]) -> str:
+    """The message being answered: the last user turn."""
+    turns = [m for m in messages if m["role"] in ("user", "assistant")]
+    if not turns or turns[-1]["role"] != "user" or not turns[-1]["content"].strip():
+        raise SafeRagError("a conversation must end with a non-empty user message")
+    return turns[-1]["content"]
+
+
+def condense_prompt(messages: Sequence[Message]) -> list[Message]:
+    """Chat messages asking the generator for a standalone version of the last user turn."""
+    turns = [m for m in messages if m["role"] in ("user", "assistant")]
+    question, history = turns[-1]["content"], turns[:-1][-CONDENSE_TURNS:]
+    lines = []
+    for m in history:
+        text = " ".join(m["content"].split())
+        if m["role"] == "assistant" and len(text) > ANSWER_PREVIEW:
+            text = text[:ANSWER_PREVIEW].rsplit(" ", 1)[0] + " …"
+        lines.append(f"{'User' if m['role'] == 'user' else 'Assistant'}: {text}")
+    return [{"role": "system", "content": f"{CONDENSE_SYSTEM}\n\nExample:\n{CONDENSE_EXAMPLE}"},
+            {"role": "user", "content": CONDENSE_USER.format(conversation="\n".join(lines), question=question)}]
+
+
+def clean_rewrite(text: str) -> str:
+    """The rewrite without quotes, lead-ins ("Standalone question: …") or anything after its first line."""
+    line = next((ln for ln in text.strip().splitlines() if ln.strip()), "")
+    for _ in range(2):
+        line = _LEAD_IN.sub("", line).strip()
+    return line.strip(" \"'`*")
+
+
+def check_rewrite(rewrite: str, messages: Sequence[Message]) -> str:
+    """Why ``rewrite`` is not a usable standalone query ("" when it is)."""
+    question = last_user(messages)
+    if len(rewrite) < 3 or not _WORD.search(rewrite):
+        return "empty"
+    if len(rewrite) > max(300, 4 * len(question)):
+        return "too long"
+    if _REFUSAL.search(rewrite) and not _REFUSAL.search(question):
+        return "a refusal"
+    if not _same_script(rewrite, " ".join(user_turns(messages))):
+        return "another language"
+    context = {w.lower() for m in messages if m["role"] in ("user", "assistant") for w in _WORD.findall(m["content"])}
+    words = [w.lower() for w in _WORD.findall(rewrite)]
+    if words and sum(w in context for w in words) / len(words) < 0.3:
+        return "drifted from the conversation"  # mostly words the user never used: an answer, not a rewrite
+    return ""
+
+
+def fallback_query(messages: Sequence[Message]) -> str:
+    """The recent user turns joined, oldest first: what retrieval gets when no rewrite can be trusted."""
+    return " ".join(user_turns(messages)[-FALLBACK_TURNS:])
+
+
+def _same_script(a: str, b: str) -> bool:
+    """Whether two texts are mostly in the same alphabet (a crude but dependable language-switch check)."""
+    def latin(text: str) -> float:
+        letters = [c for c in text if c.isalpha()]
+        return sum(c.isascii() or "\u00c0" <= c <= "\u024f" for c in letters) / len(letters) if letters else 1.0
+
+    return abs(latin(a) - latin(b)) < 0.5

@@ -1,0 +1,82 @@
+"""Condensing a follow-up into a standalone query: the checks on a rewrite, the fallback, and the real model."""
+
+import pytest
+
+from saferag.conversation import (Condensed, check_rewrite, clean_rewrite, condense, condense_prompt,
+                                  fallback_query, last_user)
+from saferag.errors import SafeRagError
+
+CONV = [
+    {"role": "user", "content": "How do I recursively copy an entire directory tree?"},
+    {"role": "assistant", "content": "Use `shutil.copytree(src, dst)` [1]."},
+    {"role": "user", "content": "Which argument lets me leave some of the files out while doing that?"},
+]
+
+
+def test_lead_ins_quotes_and_extra_lines_are_cleaned_off():
+    assert clean_rewrite('Standalone question: "Which copytree argument skips files?"\nHope this helps!') == \
+        "Which copytree argument skips files?"
+    assert clean_rewrite("Sure, here is the rewritten question: How to skip files in copytree?") == \
+        "How to skip files in copytree?"
+
+
+@pytest.mark.parametrize("rewrite, reason", [
+    ("", "empty"), ("??", "empty"),
+    ("I'm sorry, I can't help with rewriting that.", "a refusal"),
+    ("Которые аргументы позволяют пропустить файлы при копировании дерева каталогов?", "another language"),
+    ("Photosynthesis converts light into chemical energy stored in glucose.", "drifted from the conversation"),
+    ("copy " * 200, "too long"),
+])
+def test_bad_rewrites_are_rejected_with_a_reason(rewrite, reason):
+    assert check_rewrite(rewrite, CONV) == reason
+
+
+def test_a_good_rewrite_passes():
+    assert check_rewrite("Which argument of copytree lets me leave some files out of the directory tree copy?",
+                         CONV) == ""
+
+
+def test_fallback_joins_the_recent_user_turns_oldest_first():
+    assert fallback_query(CONV) == ("How do I recursively copy an entire directory tree? Which argument lets me "
+                                    "leave some of the files out while doing that?")
+
+
+def test_the_prompt_shows_the_conversation_and_the_last_message():
+    user = condense_prompt(CONV)[1]["content"]
+    assert "User: How do I recursively copy" in user and "Assistant: Use `shutil.copytree" in user
+    assert user.rstrip().endswith("Standalone question:") and "Last message: Which argument" in user
+
+
+def test_a_conversation_must_end_with_a_user_turn():
+    with pytest.raises(SafeRagError, match="end with a non-empty user message"):
+        last_user(CONV[:2])
+
+
+class Counting:
+    """The real generator, counting calls (a first turn must cost none)."""
+
+    def __init__(self, inner) -> None:
+        self.inner, self.calls = inner, 0
+
+    def generate(self, messages, params=None):
+        self.calls += 1
+        return self.inner.generate(messages, params)
+
+
+def test_a_first_turn_needs_no_generator_call(generator):
+    counting = Counting(generator)
+    assert condense(CONV[:1], counting) == Condensed(CONV[0]["content"], "first turn")
+    assert counting.calls == 0
+
+
+@pytest.mark.slow
+def test_the_packaged_model_condenses_a_follow_up_or_falls_back(generator):
+    counting = Counting(generator)
+    result = condense(CONV, counting)
+    assert counting.calls == 1 and result.method in ("condensed", "fallback")
+    if result.method == "condensed":
+        assert check_rewrite(result.query, CONV) == "" and result.query != CONV[-1]["content"]
+    else:
+        assert result.query == fallback_query(CONV) and result.reason
+    # whichever it was, retrieval gets the subject of the conversation back
+    assert "cop" in result.query.lower()
