@@ -31,3 +31,31 @@ def test_a_guard_that_cannot_load_refuses(embedder):
     verdict = Screener(broken, name="llama_guard", timeout=1.0).check("hello")
     assert not verdict.safe and "not found" in verdict.error
     assert Screener(broken, name="llama_guard", fail_open=True).check("hello").safe
+
+
+class _Faulty:
+    """A guard whose check fails with an arbitrary (non-saferag) exception, as a torch error would."""
+
+    name = "faulty"
+
+    def __init__(self, exc: Exception) -> None:
+        self.exc = exc
+
+    def check(self, messages, role="user"):
+        raise self.exc
+
+
+def test_any_guard_exception_is_a_failed_verdict_closed_by_default():
+    for exc in (RuntimeError("CUDA out of memory"), ValueError("no user message to screen"), KeyError("role")):
+        verdict = Screener(lambda e=exc: _Faulty(e), name="faulty", timeout=5.0).check("hello")
+        assert not verdict.safe and verdict.error and type(exc).__name__ in verdict.error
+        opened = Screener(lambda e=exc: _Faulty(e), name="faulty", timeout=5.0, fail_open=True).check("hello")
+        assert opened.safe and opened.error
+
+
+def test_a_guard_whose_loader_raises_anything_refuses():
+    def broken():
+        raise OSError("disk gone")
+
+    verdict = Screener(broken, name="embedded", timeout=1.0).check("hello")
+    assert not verdict.safe and "disk gone" in verdict.error

@@ -7,13 +7,17 @@ lives in one place.
 
 from __future__ import annotations
 
+import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 
 from saferag.errors import SafeRagError
 from saferag.guard import Guard, Role, Verdict
+from saferag.llm import Message
+
+log = logging.getLogger("saferag.guard")
 
 
 class Screener:
@@ -33,11 +37,21 @@ class Screener:
         return self.name == "off"
 
     def check(self, text: str, role: Role = "user", question: str = "") -> Verdict:
-        """The verdict on ``text``; never raises for a guard failure (see the class docstring)."""
+        """The verdict on ``text``; never raises: a guard that fails in any way gives a verdict with ``error`` set."""
         return self.start(text, role, question)()
 
     def start(self, text: str, role: Role = "user", question: str = "") -> Callable[[], Verdict]:
-        """Start the check in the background; the returned function waits for the verdict.
+        """Start the check of one question (``user``) or of the answer ``text`` to ``question`` (``agent``)
+        in the background; the returned function waits for the verdict (see ``start_messages``)."""
+        if role == "agent":
+            messages = [{"role": "user", "content": question}, {"role": "assistant", "content": text}]
+        else:
+            messages = [{"role": "user", "content": text}]
+        return self.start_messages(messages, role)
+
+    def start_messages(self, messages: Sequence[Message], role: Role = "user") -> Callable[[], Verdict]:
+        """Start the check of a conversation's last user turn (``user``) or last assistant turn (``agent``),
+        which the guard judges in the context of the turns before it; the returned function waits.
 
         The caller waits (``timeout`` counted from the start), never a pool thread, so work can
         overlap the check without one pool thread ever waiting on another.
@@ -45,14 +59,17 @@ class Screener:
         if self.off:
             off = Verdict(safe=True, raw="guard off", role=role, guard="off")
             return lambda: off
-        if role == "agent":
-            messages = [{"role": "user", "content": question}, {"role": "assistant", "content": text}]
-        else:
-            messages = [{"role": "user", "content": text}]
+        messages = list(messages)
         t0 = time.perf_counter()  # reset once the guard is loaded: loading is not the check's time
 
         def failed(exc: Exception) -> Verdict:
-            reason = str(exc) or f"no verdict within {self.timeout:g}s (SAFERAG_GUARD_TIMEOUT)"
+            if isinstance(exc, FutureTimeout):
+                reason = f"no verdict within {self.timeout:g}s (SAFERAG_GUARD_TIMEOUT)"
+            elif isinstance(exc, SafeRagError):
+                reason = str(exc)
+            else:  # a fault inside the guard (torch, a malformed message): still a verdict, never a crash
+                log.warning("guard %s failed", self.name, exc_info=exc)
+                reason = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
             return Verdict(safe=self.fail_open, raw="", latency=time.perf_counter() - t0, role=role,
                            guard=self.name, error=reason)
 
@@ -63,20 +80,28 @@ class Screener:
                 return lambda: off
             t0 = time.perf_counter()
             future = self._pool.submit(guard.check, messages, role)
-        except SafeRagError as exc:  # the guard could not even be loaded
+        except Exception as exc:  # the guard could not even be loaded
             verdict = failed(exc)
             return lambda: verdict
 
         def wait() -> Verdict:
             try:
                 return future.result(timeout=max(0.0, self.timeout - (time.perf_counter() - t0)))
-            except (SafeRagError, FutureTimeout) as exc:
+            except Exception as exc:  # any guard fault is a failed check: refused unless fail_open
                 return failed(exc)
 
         return wait
 
     def close(self) -> None:
         self._pool.shutdown(wait=False)
+
+
+_REFUSAL_OPENINGS = ("I can't help with that: the ", "I can't answer this: the safety check")
+
+
+def is_refusal(text: str) -> bool:
+    """Whether ``text`` is one of saferag's refusals (``refusal_text``), e.g. an earlier turn of a chat."""
+    return text.lstrip().startswith(_REFUSAL_OPENINGS)
 
 
 def refusal_text(verdict: Verdict) -> str:
