@@ -51,10 +51,39 @@ def test_bfloat16_vectors_match_float32(embedder):
 
 
 def test_precision_is_resolved_and_validated():
-    from saferag.embed import cpu_has_amx, resolve_precision
+    from pathlib import Path
 
-    assert resolve_precision("auto", "cpu") == ("bfloat16" if cpu_has_amx() else "float32")
+    from saferag.embed import resolve_precision
+
+    # what the kernel reports, independently of torch's probes: AMX or AVX512-BF16 run bfloat16 natively
+    flags = set(Path("/proc/cpuinfo").read_text().split()) if Path("/proc/cpuinfo").exists() else set()
+    if flags:
+        native = bool(flags & {"amx_bf16", "avx512_bf16"})
+        assert resolve_precision("auto", "cpu") == ("bfloat16" if native else "float32")
     assert resolve_precision("auto", "cuda") == "float32"
     assert resolve_precision("float32", "cpu") == "float32"
     with pytest.raises(EmbedderError, match="unknown embed precision"):
         resolve_precision("int4", "cpu")
+
+
+def test_openvino_runtime_matches_torch_float32_and_keeps_its_conversion(tmp_path):
+    """The speed path must not move vectors: OpenVINO's (in either precision) against torch float32's."""
+    pytest.importorskip("openvino")
+    texts = ["A volcano is an opening in the crust.", "SELECT * FROM t WHERE x > 3;", "short", "long text " * 60]
+    torch32 = SentenceTransformerEmbedder(runtime="torch", precision="float32")
+    for precision in ("float32", "bfloat16"):
+        ov = SentenceTransformerEmbedder(runtime="openvino", precision=precision, cache=str(tmp_path))
+        assert ov.runtime == "openvino"
+        cos = np.sum(ov.embed_documents(texts) * torch32.embed_documents(texts), axis=1)
+        assert cos.min() > (0.9999 if precision == "float32" else 0.999), (precision, cos)
+        assert float(ov.embed_query("magma") @ torch32.embed_query("magma")) > 0.999
+    (converted,) = tmp_path.glob("openvino/*/model.xml")  # one conversion, reused by the second embedder
+    stamp = converted.stat().st_mtime_ns
+    SentenceTransformerEmbedder(runtime="openvino", cache=str(tmp_path))
+    assert converted.stat().st_mtime_ns == stamp
+
+
+def test_runtime_is_validated_and_torch_can_be_forced():
+    assert SentenceTransformerEmbedder(runtime="torch").runtime == "torch"
+    with pytest.raises(EmbedderError, match="unknown embed runtime"):
+        SentenceTransformerEmbedder(runtime="tensorrt")

@@ -5,6 +5,7 @@ Vectors are L2-normalized, so inner product is cosine similarity in the store.
 
 from __future__ import annotations
 
+import logging
 import re
 import threading
 from pathlib import Path
@@ -14,6 +15,8 @@ from typing import Protocol
 import numpy as np
 
 from saferag.errors import EmbedderError
+
+log = logging.getLogger("saferag.embed")
 
 #: Name recorded for the packaged model, so a collection built with it matches the hub name.
 PACKAGED_MODEL_NAME = "sentence-transformers/all-MiniLM-L6-v2"
@@ -55,29 +58,32 @@ def prefixes_for(model_name: str) -> tuple[str, str]:
     return "", ""
 
 
-def cpu_has_amx() -> bool:
-    """Whether this CPU has AMX tiles, where torch runs bfloat16 matrix math in hardware."""
+def cpu_has_native_bf16() -> bool:
+    """Whether this CPU runs bfloat16 matrix math in hardware: AMX tiles (Intel Sapphire Rapids and later) or
+    AVX512-BF16 (AMD Zen 4 and later, Intel Cooper Lake)."""
     import torch
 
-    probe = getattr(torch.cpu, "_is_amx_tile_supported", None)  # private, but the only probe torch has
+    # private, but the only probes torch has
+    probes = (getattr(torch.cpu, "_is_amx_tile_supported", None), getattr(torch.cpu, "_is_avx512_bf16_supported", None))
     try:
-        return bool(probe and probe())
+        return any(bool(probe and probe()) for probe in probes)
     except Exception:  # pragma: no cover - older torch builds
         return False
 
 
 def resolve_precision(precision: str, device: str) -> str:
-    """``auto`` → ``bfloat16`` on a CPU with AMX, else ``float32``; explicit choices pass through.
+    """``auto`` → ``bfloat16`` on a CPU that runs it natively, else ``float32``; explicit choices pass through.
 
-    Measured on a 2-core Sapphire Rapids VM: bfloat16 weights embed 2.4x faster than float32
-    with mean cosine 0.99996 to the float32 vectors (docs/benchmarks.md). Without AMX, bfloat16
-    is emulated and slower, so ``auto`` keeps float32 there.
+    Measured with the packaged MiniLM (docs/benchmarks.md): bfloat16 weights embed 2.4x faster than float32 on a
+    2-core Sapphire Rapids VM (AMX) and 1.45x faster on a 2-core Zen 4 VM (AVX512-BF16), with mean cosine
+    0.99996 to the float32 vectors and the same retrieval scores. Where bfloat16 is emulated (AVX2 only) it is
+    slower, so ``auto`` keeps float32 there.
     """
     if precision not in ("auto", "float32", "bfloat16"):
         raise EmbedderError(f"unknown embed precision {precision!r}: use auto, float32 or bfloat16")
     if precision != "auto":
         return precision
-    return "bfloat16" if device == "cpu" and cpu_has_amx() else "float32"
+    return "bfloat16" if device == "cpu" and cpu_has_native_bf16() else "float32"
 
 
 class SentenceTransformerEmbedder:
@@ -85,7 +91,7 @@ class SentenceTransformerEmbedder:
 
     def __init__(self, model: str = "", *, device: str = "cpu", batch_size: int | None = None,
                  query_prefix: str | None = None, passage_prefix: str | None = None,
-                 precision: str = "auto") -> None:
+                 precision: str = "auto", runtime: str = "auto", cache: str = "") -> None:
         from sentence_transformers import SentenceTransformer
 
         self.name = model or PACKAGED_MODEL_NAME
@@ -111,14 +117,38 @@ class SentenceTransformerEmbedder:
             "document", prompts.get("passage", known_p))
         self.device = device
         self.precision = resolve_precision(precision, device)
-        if self.precision == "bfloat16":
+        self.runtime = self._runtime(runtime, cache)
+        if self.precision == "bfloat16" and self.runtime == "torch":
             import torch
 
             self._model.to(torch.bfloat16)
-        # Fastest batch on 2 CPU cores, measured per precision (docs/benchmarks.md).
-        self.batch_size = batch_size or (16 if self.precision == "bfloat16" else 8)
+        # Fastest batch on 2 CPU cores, measured per runtime and precision (docs/benchmarks.md).
+        self.batch_size = batch_size or (16 if self.precision == "bfloat16" or self.runtime == "openvino" else 8)
         # torch modules are not documented as thread-safe for concurrent forward passes.
         self._lock = threading.Lock()
+
+    def _runtime(self, runtime: str, cache: str) -> str:
+        """``openvino`` (the transformer compiled for this CPU) or ``torch``; ``auto`` picks OpenVINO on a CPU
+        where it is installed and the model converts, else torch."""
+        from saferag.cache import cache_dir
+        from saferag.embed_openvino import OpenVINOTransformer, openvino_available
+
+        if runtime not in ("auto", "openvino", "torch"):
+            raise EmbedderError(f"unknown embed runtime {runtime!r}: use auto, openvino or torch")
+        self._openvino: OpenVINOTransformer | None = None
+        if runtime == "torch" or (runtime == "auto" and (self.device != "cpu" or not openvino_available())):
+            return "torch"
+        if runtime == "openvino" and not openvino_available():
+            raise EmbedderError("embed_runtime = openvino, but OpenVINO is not installed: pip install openvino")
+        try:
+            self._openvino = OpenVINOTransformer(self._model, precision=self.precision, cache=cache_dir(cache),
+                                                 name=self.name)
+        except EmbedderError as exc:
+            if runtime == "openvino":
+                raise
+            log.warning("%s; embedding with torch instead", exc)
+            return "torch"
+        return "openvino"
 
     def embed_documents(self, texts: Sequence[str]) -> np.ndarray:
         """Vectors for passages, in input order (the model sorts by length inside for speed)."""
@@ -130,13 +160,24 @@ class SentenceTransformerEmbedder:
     def _encode(self, texts: list[str]) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
-        with self._lock:
-            vectors = self._model.encode(texts, batch_size=self.batch_size, convert_to_tensor=True,
-                                         show_progress_bar=False)
-        vectors = vectors.float().cpu().numpy()
+        if self._openvino is not None:
+            vectors = self._encode_openvino(texts)
+        else:
+            with self._lock:
+                vectors = self._model.encode(texts, batch_size=self.batch_size, convert_to_tensor=True,
+                                             show_progress_bar=False).float().cpu().numpy()
         # Normalize in float32 whatever the compute precision, so inner product is cosine.
         norms = np.linalg.norm(vectors, axis=1, keepdims=True)
         return vectors / np.maximum(norms, 1e-12)
+
+    def _encode_openvino(self, texts: list[str]) -> np.ndarray:
+        """Batches of similar length (less padding), as sentence-transformers' own ``encode`` makes them."""
+        order = np.argsort([-len(t) for t in texts], kind="stable")
+        out = np.empty((len(texts), self.dim), dtype=np.float32)
+        for i in range(0, len(texts), self.batch_size):
+            idx = order[i:i + self.batch_size]
+            out[idx] = self._openvino.sentence_embeddings([texts[j] for j in idx]).float().numpy()
+        return out
 
 
 def load_embedder(settings) -> Embedder:
@@ -145,4 +186,5 @@ def load_embedder(settings) -> Embedder:
                                        batch_size=settings.embed_batch_size,
                                        query_prefix=settings.query_prefix,
                                        passage_prefix=settings.passage_prefix,
-                                       precision=settings.embed_precision)
+                                       precision=settings.embed_precision, runtime=settings.embed_runtime,
+                                       cache=settings.cache_dir)

@@ -1,0 +1,80 @@
+"""Embedding throughput of the packaged MiniLM per backend and precision, and each one's fidelity to float32.
+
+  python benchmarks/embed_backends.py [--chunks 600] [--backends torch-fp32,torch-bf16,torch-int8,openvino-bf16]
+
+The chunks are real ingest chunks (title and heading path above the text, as saferag embeds them) of the
+Python library reference, the ingest-speed corpus. Reports chunks/s (best of --repeats after a warm-up) and
+the mean and minimum cosine of each backend's vectors to torch float32's. To measure another CPU class on an
+AMX machine, set ``ONEDNN_MAX_CPU_ISA=AVX512_CORE_BF16`` (or ``AVX2``) before running.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import time
+from pathlib import Path
+
+import numpy as np
+
+
+def sample_chunks(folder: str, n: int) -> list[str]:
+    from saferag.ingest.extract import to_text
+    from saferag.ingest.pipeline import _metadata, embedding_text
+    from saferag.ingest.sources import DocumentRef, RawDocument
+    from saferag.ingest.splitter import split
+
+    texts: list[str] = []
+    for path in sorted(Path(folder).glob("*.html")):
+        raw = RawDocument(DocumentRef(path.name, str(path), "html"), path.read_bytes(), "html")
+        doc = to_text(raw)
+        texts += [embedding_text(c.text, _metadata(doc, c)) for c in split(doc.text, kind="html")]
+        if len(texts) >= n:
+            return texts[:n]
+    return texts
+
+
+def cpu_name() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor()
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--dir", default="/usr/share/doc/python3.11/html/library")
+    ap.add_argument("--chunks", type=int, default=600)
+    ap.add_argument("--repeats", type=int, default=2)
+    ap.add_argument("--backends", default="torch-fp32,torch-bf16,torch-int8")
+    args = ap.parse_args()
+    from saferag.embed import SentenceTransformerEmbedder, cpu_has_native_bf16
+
+    texts = sample_chunks(args.dir, args.chunks)
+    print(f"{len(texts)} chunks, mean {np.mean([len(t) for t in texts]):.0f} characters; CPU {cpu_name()}, "
+          f"{os.cpu_count()} CPUs, native bfloat16: {cpu_has_native_bf16()}, "
+          f"ONEDNN_MAX_CPU_ISA={os.environ.get('ONEDNN_MAX_CPU_ISA', '(unset)')}")
+    reference = None
+    print(f"{'backend':16} {'batch':>5} {'chunks/s':>9} {'mean cos':>9} {'min cos':>9}")
+    for name in args.backends.split(","):
+        backend, _, precision = name.partition("-")
+        e = SentenceTransformerEmbedder(precision={"fp32": "float32", "bf16": "bfloat16"}.get(precision, precision),
+                                        backend=backend)
+        e.embed_documents(texts[:32])  # warm-up: first-call allocations, graph compilation
+        best, vectors = float("inf"), None
+        for _ in range(args.repeats):
+            t0 = time.perf_counter()
+            vectors = e.embed_documents(texts)
+            best = min(best, time.perf_counter() - t0)
+        if reference is None:
+            reference = vectors
+        cos = np.sum(reference * vectors, axis=1)
+        print(f"{name:16} {e.batch_size:5d} {len(texts) / best:9.1f} {cos.mean():9.5f} {cos.min():9.5f}", flush=True)
+
+
+if __name__ == "__main__":
+    main()
