@@ -1,0 +1,65 @@
+"""Answer quality on every development set: key rate, valid citations, refusals and latency (`eval answers`).
+
+  python benchmarks/answer_quality.py [--sets sqlite,postgres] [--option llm_model=/path/model.gguf ...]
+
+The sets are those of ``retrieval_quality.py`` (same corpora and collections), with answer keys:
+
+- ``sqlite``: ``benchmarks/data/sqlite_qa_keys.jsonl`` (the 25 SQLite questions with keys written for them);
+- ``postgres``: ``../shared/eval/postgres_qa.jsonl`` (50, keys included);
+- ``git``: ``benchmarks/data/git_qa.jsonl`` (91): never used to choose a prompt or a model; report only.
+
+``--option`` sets any saferag setting for the run (a model path, ``top_k``, ``guard=off``...), so candidates are
+compared on the same retrieval. ``--save FILE`` writes every answer as JSON lines, to read them afterwards.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+from retrieval_quality import SETS, parse_options
+
+from saferag import SafeRag
+from saferag.evaluate import evaluate_answers, load_qa
+
+HERE = Path(__file__).resolve().parent
+KEYS = {"sqlite": HERE / "data" / "sqlite_qa_keys.jsonl"}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--sets", default="sqlite,postgres")
+    ap.add_argument("--uri", default=str(HERE / "eval_docs.db"))
+    ap.add_argument("--option", action="append", default=[], help="a setting for this run, key=value")
+    ap.add_argument("--limit", type=int, default=0, help="only the first N questions of each set")
+    ap.add_argument("--save", default="", help="write each answer as a JSON line here")
+    args = ap.parse_args()
+    options = {"guard": "off", "temperature": 0.0, "seed": 1, **parse_options(args.option)}
+    saved = open(args.save, "w", encoding="utf-8") if args.save else None  # noqa: SIM115
+
+    print(f"options: {options}")
+    print(f"{'set':9} {'role':15} {'n':>3} {'src@k':>6} {'keys':>6} {'refused':>7} {'cites':>6} {'valid':>6} "
+          f"{'p50 s':>6} {'p95 s':>6} {'gen p50':>7}")
+    for name in args.sets.split(","):
+        folder, glob, qa, role = SETS[name]
+        with SafeRag(milvus_uri=args.uri, collection=f"{name}_docs", **options) as rag:
+            rag.ingest([folder], glob=glob)
+            items = load_qa(KEYS.get(name, qa), keys=True)
+            if args.limit:
+                items = items[:args.limit]
+
+            def save(item, answer, name=name):
+                if saved:
+                    saved.write(json.dumps({"set": name, **item, "answer": answer.answer, "refused": answer.refused,
+                                            "sources": [s["link"] for s in answer.sources]}) + "\n")
+                    saved.flush()
+
+            r = evaluate_answers(rag, items, on_answer=save)
+            print(f"{name:9} {role:15} {r['n']:3d} {r['source_hit']:6.3f} {r['key_rate']:6.3f} {r['refused']:7d} "
+                  f"{r['cites'] or 0:6.3f} {r['citations_valid'] or 0:6.3f} {r['latency_s']['p50']:6.2f} "
+                  f"{r['latency_s']['p95']:6.2f} {r['generation_s']['p50']:7.2f}", flush=True)
+
+
+if __name__ == "__main__":
+    main()
