@@ -61,12 +61,14 @@ class Settings(BaseSettings):
     # Search
     search_mode: SearchMode = "hybrid"
     top_k: int = Field(5, ge=1)
+    # Chosen on the SQLite and PostgreSQL sets (benchmarks/fusion_tuning.py), checked on the git set never tuned on.
     fusion: Literal["rrf", "convex"] = Field(
         "rrf", description="hybrid: weighted reciprocal-rank fusion, or a convex sum of min-max normalized scores")
-    dense_weight: float = Field(0.5, ge=0, le=1, description="hybrid: the dense leg's share of the fused score")
+    dense_weight: float = Field(0.9, ge=0, le=1, description="hybrid: the dense leg's share of the fused score")
     rrf_k: int = Field(60, ge=1)
-    hybrid_candidates: int = Field(20, ge=1, description="candidates each leg of hybrid search fuses")
-    max_per_source: int = Field(0, ge=0, description="at most this many chunks of one source in the top k (0: no cap)")
+    hybrid_candidates: int = Field(40, ge=1, description="candidates each leg of hybrid search fuses")
+    max_per_source: int = Field(1, ge=0, description="at most this many chunks of one source in the top k "
+                                                     "(0: no cap); the cap gives way when too few sources match")
     bm25_stop_words: bool = Field(True, description="drop English stop words from BM25 queries")
 
     # Generation
