@@ -399,7 +399,8 @@ def create_app(settings: Settings | None = None, *, rag: SafeRag | None = None) 
 
     @app.get("/", response_class=HTMLResponse)
     async def page() -> str:
-        return (resources.files("saferag.server") / "static" / "index.html").read_text()
+        accept = ",".join(sorted(k for k, kind in KINDS.items() if kind != "macro"))  # what an upload may be
+        return (resources.files("saferag.server") / "static" / "index.html").read_text().replace("__ACCEPT__", accept)
 
     app.add_middleware(BodyLimit, limit_for=lambda path: int(s.max_upload_mb * 2**20)
                        if path.startswith("/v1/documents") else int(s.max_request_kb * 1024))
