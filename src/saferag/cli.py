@@ -172,6 +172,24 @@ def ask(
     _run(body)
 
 
+@app.command()
+def chat(
+    backend: Annotated[str | None, typer.Option("--backend", help="LLM backend (env SAFERAG_LLM_BACKEND)")] = None,
+    model: Annotated[str | None, typer.Option("--model", help="model for the backend (env SAFERAG_LLM_MODEL)")] = None,
+    k: Annotated[int | None, typer.Option("-k", min=1, help="passages per answer")] = None,
+    uri: Uri = None, collection: Collection = None, token: Token = None,
+) -> None:
+    """Chat with the collection in the terminal: follow-ups keep the conversation; /sources, /reset, /exit."""
+    from saferag.chat_cli import run
+
+    def body():
+        rag = _rag(uri, collection, token, llm_backend=backend, llm_model=model, top_k=k)
+        rag.open_existing()  # a missing collection fails before the first prompt
+        run(rag, write=lambda text: out.print(text, end="", markup=False, highlight=False))
+
+    _run(body)
+
+
 def _print_verdict(verdict: dict | None) -> None:
     """The verdict line under an answer, worded as `saferag guard` words it."""
     from saferag.guard import Verdict

@@ -1,0 +1,65 @@
+"""`saferag chat` driven through a real pseudo-terminal (pexpect), as a user types at it."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+
+import pytest
+from corpus import QUESTIONS
+from test_cli import SAFERAG, run
+
+pexpect = pytest.importorskip("pexpect")
+
+
+@pytest.fixture
+def chat(corpus, tmp_path):
+    db = ["--uri", str(tmp_path / "chat.db"), "--collection", "notes"]
+    run("ingest", str(corpus), *db, cwd=tmp_path)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SAFERAG_")}
+    env |= {"SAFERAG_MAX_TOKENS": "48", "SAFERAG_TEMPERATURE": "0", "SAFERAG_SEED": "1", "TERM": "dumb",
+            "SAFERAG_GUARD_ANSWERS": "false"}  # unscreened: tokens stream, and Ctrl-C can stop them
+    child = pexpect.spawn(SAFERAG, ["chat", *db], cwd=str(tmp_path), env=env, encoding="utf-8", timeout=180)
+    child.logfile_read = sys.stdout  # shown when a test fails
+    child.expect_exact(">>> ")
+    yield child
+    if child.isalive():
+        child.terminate(force=True)
+
+
+@pytest.mark.slow
+def test_a_conversation_with_sources_commands_and_a_clean_exit(chat):
+    chat.sendline(QUESTIONS["networking/tcp.html"])
+    chat.expect(r"\[1\] networking/tcp\.html")  # the sources line after the answer
+    chat.expect_exact(">>> ")
+    chat.sendline("And how is it torn down again at the end?")
+    chat.expect(r"\[\d\] networking/tcp\.html")  # the follow-up stays on the conversation's page
+    chat.expect_exact(">>> ")
+    chat.sendline("/sources")
+    chat.expect(r"\[1\] networking/tcp\.html.*\n\s+\S")  # the passage text under its source
+    chat.expect_exact(">>> ")
+    chat.sendline("/reset")
+    chat.expect_exact("(new conversation)")
+    chat.expect_exact(">>> ")
+    chat.sendline("/nonsense")
+    chat.expect_exact("unknown command /nonsense")
+    chat.expect_exact(">>> ")
+    chat.sendeof()  # Ctrl-D leaves
+    chat.expect(pexpect.EOF)
+    chat.close()
+    assert chat.exitstatus == 0
+
+
+@pytest.mark.slow
+def test_ctrl_c_stops_the_answer_but_not_the_chat(chat):
+    chat.sendline("Write a very long and detailed essay about every topic in these documents.")
+    chat.expect_exact("in these documents.")  # the line as typed (echoed)
+    chat.expect(r"\w")  # the answer has started streaming
+    chat.kill(signal.SIGINT)
+    chat.expect_exact("(stopped)")
+    chat.expect_exact(">>> ")
+    chat.sendline("/exit")
+    chat.expect(pexpect.EOF)
+    chat.close()
+    assert chat.exitstatus == 0
