@@ -3,6 +3,7 @@
 - ``SafeQueryEngine`` wraps any LlamaIndex query engine: the query is screened (user role) before
   the engine runs, the response (agent role) before it is returned; unsafe → a refusal naming
   the Llama Guard 3 categories. Sync, async and streaming.
+- ``SafeChatEngine`` wraps any LlamaIndex chat engine the same way, screening the conversation.
 - ``SafeRagRetriever`` retrieves from a saferag collection (hybrid search, filters, tenant).
 - ``guard_from_llm`` builds a Llama Guard from a LlamaIndex LLM, e.g.
   ``Ollama(model="llama-guard3:1b")``.
@@ -37,8 +38,8 @@ from saferag.llm import Message, SamplingParams, estimate_tokens
 from saferag.rag import SafeRag
 from saferag.types import SearchMode
 
-__all__ = ["LlamaIndexGenerator", "SafeQueryEngine", "SafeRagRetriever", "asafe_query", "guard_from_llm",
-           "safe_query"]
+__all__ = ["LlamaIndexGenerator", "SafeChatEngine", "SafeQueryEngine", "SafeRagRetriever", "asafe_query",
+           "guard_from_llm", "safe_query"]
 
 
 def _screener(guard: Guard | Screener | None, settings: Settings | None) -> Screener:
@@ -229,3 +230,6 @@ def guard_from_llm(llm: Any, *, prompt_format: str = "template", excluded_catego
     if with_s14 is None:
         with_s14 = "1b" not in gen.name.lower()
     return LlamaGuard(gen, prompt_format=prompt_format, excluded=excluded_categories, with_s14=with_s14)
+
+
+from saferag.integrations.llamaindex_chat import SafeChatEngine  # noqa: E402 - it builds on the helpers above
