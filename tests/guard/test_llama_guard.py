@@ -100,3 +100,19 @@ def test_dead_guard_backend_is_a_guard_error():
     gen = OpenAIGenerator(f"http://127.0.0.1:{free_port()}/v1", model="x", max_retries=0, timeout=2)
     with pytest.raises(GuardError, match="could not be asked.*cannot reach"):
         LlamaGuard(gen, prompt_format="raw").check(QA[:2])
+
+
+def test_a_long_conversation_keeps_its_last_turns_within_the_guard_window(generator):
+    """The whole conversation goes to Llama Guard, oldest turns dropped first to fit its window (real tokenizer)."""
+    guard = LlamaGuard(generator, prompt_format="raw")
+    turn = "We talked about the weather on the moons of Jupiter and of Saturn, at some length. " * 20
+    convo = [{"role": "user" if i % 2 == 0 else "assistant", "content": f"({i}) {turn}"} for i in range(20)]
+    convo.append({"role": "user", "content": "And what about Titan?"})
+    fitted = guard.fit(convo)
+    assert fitted[-1]["content"] == "And what about Titan?" and 1 < len(fitted) < len(convo)
+    assert fitted == convo[len(convo) - len(fitted):]  # a suffix: the oldest turns went first
+    prompt = build_prompt(fitted, "user")
+    assert generator.count_tokens([{"role": "user", "content": prompt}]) <= generator.context_window
+    short = [{"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Hello"},
+             {"role": "user", "content": "How are you?"}]
+    assert guard.fit(short) == short

@@ -6,6 +6,10 @@ Two ways to reach the model, because its prompt must be built exactly once:
   guard prompt (Ollama's ``llama-guard3`` template, vLLM with the Hugging Face chat template);
 - ``raw``: build Meta's prompt here and send it as a plain completion with no chat template
   (a Llama Guard GGUF through llama.cpp, or any server's ``/v1/completions``).
+
+A conversation is screened whole, as Meta's prompt and Llama Stack's shield do: the guard judges only its last
+user (or agent) turn, in the context of the turns before it, capped to the last turns that fit the guard
+model's context window (``guard_context_window``).
 """
 
 from __future__ import annotations
@@ -100,6 +104,7 @@ class LlamaGuard:
         self.generator, self.prompt_format, self.excluded = generator, prompt_format, list(excluded)
         self.with_s14 = with_s14
         self.name = f"llama_guard ({generator.name}, {prompt_format} prompt)"
+        self._overhead: int | None = None
 
     @classmethod
     def from_settings(cls, settings, *, embedder=None) -> LlamaGuard:
@@ -117,14 +122,27 @@ class LlamaGuard:
         return cls(load_generator(gen_settings), prompt_format=fmt, excluded=settings.guard_excluded_categories,
                    with_s14="1b" not in settings.guard_model.lower())
 
+    def fit(self, messages: Sequence[Message], role: Role = "user") -> list[Message]:
+        """The conversation up to the screened turn, without its oldest turns if it would not fit the guard
+        model's context window beside Meta's prompt (the screened turn itself is always kept)."""
+        turns = conversation(messages, role)
+        if self._overhead is None:  # Meta's instructions and category list, counted once
+            self._overhead = self.generator.count_tokens(
+                [{"role": "user", "content": build_prompt([{"role": "user", "content": ""}], "user")}])
+        budget = self.generator.context_window - GREEDY.max_tokens - self._overhead
+        while len(turns) > 1 and self.generator.count_tokens(turns) > budget:
+            turns = turns[1:]
+        return turns
+
     def check(self, messages: Sequence[Message], role: Role = "user") -> Verdict:
         def run() -> Verdict:
             try:
+                turns = self.fit(messages, role)
                 if self.prompt_format == "raw":
-                    prompt = build_prompt(messages, role, excluded=self.excluded, with_s14=self.with_s14)
+                    prompt = build_prompt(turns, role, excluded=self.excluded, with_s14=self.with_s14)
                     text = self.generator.complete(prompt, GREEDY)
                 else:
-                    text = self.generator.generate(conversation(messages, role), GREEDY)
+                    text = self.generator.generate(turns, GREEDY)
             except GuardError:
                 raise
             except SafeRagError as exc:
