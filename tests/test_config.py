@@ -49,3 +49,23 @@ def test_service_settings_from_env_and_toml(monkeypatch, tmp_path):
     assert s.api_keys == {"key-3": "team_c"} and s.tenant == "team_a"
     with pytest.raises(ConfigError, match="tenant"):
         load_settings(tenant="no spaces allowed")
+
+
+def test_rate_limits_and_the_table_form_of_api_keys(monkeypatch, tmp_path):
+    from saferag.config import ApiKey
+
+    toml = tmp_path / "saferag.toml"
+    toml.write_text('rate_limit = "60/minute"\n[api_keys]\n"key-1" = "team_a"\n'
+                    '[api_keys."key-2"]\ntenant = "team_b"\nrate_limit = "600/hour"\n')
+    monkeypatch.setenv("SAFERAG_CONFIG", str(toml))
+    s = load_settings()
+    assert s.rate_limit == "60/minute"
+    assert s.api_keys == {"key-1": "team_a", "key-2": ApiKey(tenant="team_b", rate_limit="600/hour")}
+    monkeypatch.setenv("SAFERAG_API_KEYS", '{"key-3": {"tenant": "team_c", "rate_limit": "5 per 10 seconds"}}')
+    assert load_settings().api_keys["key-3"].rate_limit == "5 per 10 seconds"
+    with pytest.raises(ConfigError, match="rate limit 'lots'"):
+        load_settings(rate_limit="lots")
+    monkeypatch.setenv("SAFERAG_API_KEYS", '{"secret-key-4": {"tenant": "team_d", "rate_limit": "9/fortnight"}}')
+    with pytest.raises(ConfigError, match="tenant 'team_d'") as bad:
+        load_settings()
+    assert "secret-key-4" not in str(bad.value)  # a key is never shown, even in a config error

@@ -210,7 +210,7 @@ class AnswerFlow:
             decided = self._settle(self.rag.screener.start_messages(conversation, "agent")())
             self.timings["answer_guard"] = decided.latency
             if not decided.safe:
-                return self.refuse(decided, question_verdict=question_verdict)
+                return self.refuse(decided, question_verdict=question_verdict, answer=text)
             if self.req.on_token is not None:
                 self.req.on_token(text)
         sources = [{"citation": prompt.sources.index(h.source) + 1, "source": h.source, "text": h.text,
@@ -238,10 +238,11 @@ class AnswerFlow:
             self.emit("guard_failed", verdict=verdict, question=self.question)
         return verdict
 
-    def refuse(self, verdict: Verdict, *, question_verdict: Verdict | None = None) -> Answer:
-        """An answer that refuses: no sources, the verdict, and why in words."""
+    def refuse(self, verdict: Verdict, *, question_verdict: Verdict | None = None, answer: str = "") -> Answer:
+        """An answer that refuses: no sources, the verdict, and why in words (``answer``: the one screened out)."""
         timings = {**self.timings, "total": time.perf_counter() - self.t0}
-        self.emit("refused", verdict=verdict, question=self.question, condensed_query=self.condensed.query)
+        self.emit("refused", verdict=verdict, question=self.question, condensed_query=self.condensed.query,
+                  answer=answer)
         return Answer(answer=refusal_text(verdict), sources=[], timings=timings, guard=verdict.to_dict(),
                       refused=True, question_guard=(question_verdict or verdict).to_dict(),
                       condensed_query=self.condensed.query, notes=self.notes)

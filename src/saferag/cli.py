@@ -14,6 +14,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from saferag.audit_cli import command as audit_command
 from saferag.errors import SafeRagError
 from saferag.ingest.headings import SEPARATOR
 
@@ -170,6 +171,9 @@ def ask(
         _print_verdict(answer.guard)
 
     _run(body)
+
+
+app.command("audit")(audit_command)  # saferag audit: the body and its options live in audit_cli
 
 
 @app.command()

@@ -7,9 +7,10 @@ working directory (or the file named by ``SAFERAG_CONFIG``), defaults.
 from __future__ import annotations
 
 import os
+import re
 from typing import Annotated, Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 from pydantic_settings import (
     BaseSettings,
     NoDecode,
@@ -19,6 +20,37 @@ from pydantic_settings import (
 )
 
 from saferag.types import SearchMode
+
+
+_RATE = re.compile(r"^\s*(\d+)\s*(?:/|per)\s*(\d*)\s*(second|minute|hour|day)s?\s*$", re.IGNORECASE)
+_PERIOD = {"second": 1, "minute": 60, "hour": 3600, "day": 86400}
+
+
+def parse_rate(spec: str) -> tuple[int, float]:
+    """``"60/minute"`` (also ``"10 per 5 seconds"``, ``"1000/hour"``, ``"5000/day"``) as (requests, seconds)."""
+    m = _RATE.match(spec or "")
+    if not m or int(m.group(1)) < 1:
+        raise ValueError(f"rate limit {spec!r} is not N/second, N/minute, N/hour or N/day (e.g. 60/minute)")
+    return int(m.group(1)), int(m.group(2) or 1) * _PERIOD[m.group(3).lower()]
+
+
+def _check_rate(value: str) -> str:
+    if value:
+        parse_rate(value)
+    return value
+
+
+class ApiKey(BaseModel):
+    """An API key's table form in ``[api_keys]``: its tenant and, optionally, its own rate limit."""
+
+    model_config = ConfigDict(extra="forbid")
+    tenant: str
+    rate_limit: str | None = Field(None, description="overrides the global rate_limit for this key ('' = none)")
+
+    @field_validator("rate_limit")
+    @classmethod
+    def _rate(cls, value: str | None) -> str | None:
+        return value if value is None else _check_rate(value)
 
 
 class Settings(BaseSettings):
@@ -123,9 +155,9 @@ class Settings(BaseSettings):
     injection_threshold: float = Field(0.5, gt=0, lt=1)
 
     # HTTP service (saferag serve)
-    api_keys: dict[str, str] = Field(
-        default_factory=dict, description="API key -> tenant ([api_keys] table in TOML, JSON in env); "
-                                          "none: one default tenant, loopback only")
+    api_keys: dict[str, str | ApiKey] = Field(
+        default_factory=dict, description="API key -> tenant, or -> {tenant, rate_limit} ([api_keys] table in "
+                                          "TOML, JSON in env); none: one default tenant, loopback only")
     serve_collections: Annotated[list[str], NoDecode] = Field(
         default_factory=list, description="collections served as models ('' = just `collection`)")
     max_concurrent_asks: int = Field(4, ge=1, description="asks generating at once (more wait in the queue)")
@@ -133,6 +165,42 @@ class Settings(BaseSettings):
     request_timeout: float = Field(120.0, gt=0, description="seconds an ask may take, queue wait included")
     max_upload_mb: float = Field(50.0, gt=0, description="largest upload to POST /v1/documents")
     max_request_kb: float = Field(256.0, gt=0, description="largest JSON request body")
+    rate_limit: str = Field("", description="requests per API key, e.g. 60/minute ('' = no limit); per key in "
+                                            "[api_keys]; shared by the workers through rate_limit_db")
+    rate_limit_db: str = Field("", description="SQLite file the workers share for rate limits ('' = a temporary "
+                                               "one per `saferag serve`)")
+
+    # Audit trail
+    audit_log: str = Field("", description="JSONL file: one line per refusal, guard failure and passage held "
+                                           "back ('' = off)")
+    audit_text: Literal["full", "hash", "none"] = Field(
+        "full", description="what the audit log keeps of the screened text: all of it, its SHA-256, or nothing")
+    audit_all: bool = Field(False, description="log every answered ask too, not only refusals")
+    audit_max_mb: float = Field(100.0, ge=0, description="rotate the audit log past this size (0 = never)")
+    audit_keep: int = Field(5, ge=1, description="rotated audit files kept (audit.jsonl.1 … .N)")
+
+    @field_validator("rate_limit")
+    @classmethod
+    def _rate(cls, value: str) -> str:
+        return _check_rate(value)
+
+    @field_validator("api_keys", mode="before")
+    @classmethod
+    def _keys(cls, value: object) -> object:
+        """A key's table form says what is wrong with it (a union's error would name the plain-string form)."""
+        from pydantic import ValidationError
+
+        if not isinstance(value, dict):
+            return value
+        out = {}
+        for key, entry in value.items():  # the key itself is never shown in an error
+            try:
+                out[key] = ApiKey.model_validate(entry) if isinstance(entry, dict) else entry
+            except ValidationError as exc:
+                first, tenant = exc.errors()[0], entry.get("tenant", "?")
+                raise ValueError(f"the key of tenant {tenant!r}: {'.'.join(map(str, first['loc']))}: "
+                                 f"{first['msg']}") from None
+        return out
 
     @field_validator("serve_collections", mode="before")
     @classmethod

@@ -9,6 +9,7 @@ from functools import cached_property
 from typing import Any
 
 from saferag.answering import Answer, AnswerFlow, Observer, Request
+from saferag.audit import attach_audit
 from saferag.config import Settings, load_settings
 from saferag.embed import Embedder, load_embedder
 from saferag.errors import SafeRagError
@@ -52,6 +53,7 @@ class SafeRag:
         self._store: MilvusStore | None = None
         self._given = {name for name, part in (("embedder", embedder), ("generator", generator)) if part is not None}
         self.settings = settings.model_copy(update=given) if settings else load_settings(**given)
+        attach_audit(self)  # the audit_log, if configured, hears every ask and chat
         if embedder is not None:
             self.__dict__["embedder"] = embedder
         if generator is not None:

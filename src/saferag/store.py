@@ -330,4 +330,10 @@ def _connect(uri: str, token: str):
         return MilvusClient(uri=uri, token=token, timeout=30)
     except Exception as exc:  # pymilvus raises several types for bad URIs and dead servers
         msg = getattr(exc, "message", None) or str(exc)
+        if uri.endswith(".db"):  # most often another process holds the file: say which, and what to do
+            from saferag.locks import in_use_message, lite_lock_holders
+
+            holders = lite_lock_holders(uri)
+            if holders:
+                raise StoreError(in_use_message(uri, holders)) from None
         raise StoreError(f"cannot connect to Milvus at {uri}: {msg}") from None

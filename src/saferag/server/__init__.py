@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import shutil
+import tempfile
 
 from saferag.config import Settings, load_settings
 from saferag.errors import ConfigError
@@ -42,9 +44,16 @@ def serve(host: str = "127.0.0.1", port: int = 8000, *, workers: int = 1, insecu
         if s.milvus_uri.endswith(".db"):
             raise ConfigError("a Milvus Lite file is owned by one process: use --workers 1, or a Milvus server "
                               "URI (SAFERAG_MILVUS_URI=http://host:19530) for several workers")
-        # workers build their settings from the environment: pass on what the command line set
+        # workers build their settings from the environment: pass on what the command line set, and one
+        # rate-limit file for all of them (a temporary one unless rate_limit_db names it)
+        shared = None if s.rate_limit_db else tempfile.mkdtemp(prefix="saferag-ratelimit-")
         os.environ.update(SAFERAG_MILVUS_URI=s.milvus_uri, SAFERAG_COLLECTION=s.collection,
-                          SAFERAG_MILVUS_TOKEN=s.milvus_token)
-        uvicorn.run("saferag.server:app_from_env", factory=True, host=host, port=port, workers=workers)
+                          SAFERAG_MILVUS_TOKEN=s.milvus_token,
+                          SAFERAG_RATE_LIMIT_DB=s.rate_limit_db or os.path.join(shared, "buckets.sqlite"))
+        try:
+            uvicorn.run("saferag.server:app_from_env", factory=True, host=host, port=port, workers=workers)
+        finally:
+            if shared:
+                shutil.rmtree(shared, ignore_errors=True)
     else:
         uvicorn.run(create_app(s), host=host, port=port)

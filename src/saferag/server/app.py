@@ -29,6 +29,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response, StreamingRes
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from saferag.audit import bound
 from saferag.config import Settings, load_settings
 from saferag.errors import (Cancelled, ConfigError, DocumentError, GeneratorError, InputNotFoundError,
                             SafeRagError, StoreError)
@@ -36,9 +37,10 @@ from saferag.guard import CATEGORIES
 from saferag.ingest.sources import KINDS
 from saferag.llm import SamplingParams, sampling_from
 from saferag.rag import Answer, SafeRag
-from saferag.server.auth import KeyRing
+from saferag.server.auth import KeyRing, authenticate
 from saferag.server.limits import ApiError, AskQueue, BodyLimit, Ticket
 from saferag.server.metrics import Metrics, Observe
+from saferag.server.ratelimit import open_limiter
 
 log = logging.getLogger("saferag.server")
 KEEPALIVE_SECONDS = 1.0  # while an answer is held back for screening, the stream still speaks this often
@@ -111,27 +113,20 @@ class SearchRequest(BaseModel):
 
 # -- the app ----------------------------------------------------------------------------------
 
-def _tenant(request: Request) -> str:
-    """The caller's tenant from its API key; 401 without a valid one."""
-    found = request.app.state.keys.tenant_for(request.headers.get("authorization"))
-    if found is None:
-        raise ApiError(401, "missing or invalid API key: send Authorization: Bearer <key>",
-                       type="authentication_error", code="invalid_api_key", headers={"WWW-Authenticate": "Bearer"})
-    return found
-
-
-Tenant = Annotated[str, Depends(_tenant)]
+Tenant = Annotated[str, Depends(authenticate)]  # 401 without a valid key, 429 past its rate limit
 
 
 def create_app(settings: Settings | None = None, *, rag: SafeRag | None = None) -> FastAPI:
     """The service over ``rag`` (or a SafeRag built from ``settings``), which it closes on shutdown."""
     root = rag or SafeRag(settings or load_settings())
     s = root.settings
-    keys = KeyRing(s.api_keys)
+    keys = KeyRing(s.api_keys, s.rate_limit)
+    limiter, close_limiter = open_limiter(s.rate_limit_db, keys.limited)
+    metrics = Metrics()
+    root.observers.append(metrics.observe)  # before the views are made: they inherit the observers
     collections = s.serve_collections or [s.collection]
     engines = {c: root.view(collection=c) for c in collections}
     asks = AskQueue(s.max_concurrent_asks, s.max_queued_asks)
-    metrics = Metrics()
     ingest_lock = asyncio.Lock()
 
     @asynccontextmanager
@@ -146,10 +141,13 @@ def create_app(settings: Settings | None = None, *, rag: SafeRag | None = None) 
             if engine is not root:
                 engine.close()
         root.close()
+        root.observers.remove(metrics.observe)
+        close_limiter()
 
     app = FastAPI(title="saferag", version="0.1.0", lifespan=lifespan,
                   description="Safe RAG over your documents: OpenAI-compatible chat, moderation, documents")
     app.state.saferag, app.state.asks, app.state.metrics, app.state.keys = root, asks, metrics, keys
+    app.state.limiter = limiter
 
     # -- errors: OpenAI's shape everywhere --------------------------------------------------
 
@@ -202,8 +200,10 @@ def create_app(settings: Settings | None = None, *, rag: SafeRag | None = None) 
     async def chat(body: ChatRequest, request: Request, who: Tenant):
         messages = body.conversation()
         rag = engine_for(body.model, who)
-        ask = partial(rag.chat, messages, k=body.k, mode=body.mode, filter=body.filter,
-                      params=body.sampling(sampling_from(rag.settings)))
+        ask = bound(partial(rag.chat, messages, k=body.k, mode=body.mode, filter=body.filter,
+                            params=body.sampling(sampling_from(rag.settings))),  # the audit trail's caller:
+                    request_id=getattr(request.state, "request_id", None),
+                    key_id=getattr(request.state, "key_id", None))
         if body.stream:
             ticket = admit()
             events = _stream(ask, body.model, ticket)

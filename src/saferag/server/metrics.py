@@ -1,4 +1,5 @@
-"""Prometheus metrics for one app: requests, latency, guard refusals by category, tokens, queue."""
+"""Prometheus metrics for one app: requests, latency, guard refusals by category, guard failures, passages
+held back, tokens, queue, rate limits."""
 
 from __future__ import annotations
 
@@ -25,6 +26,12 @@ class Metrics:
         self.asks = Gauge("saferag_asks_pending", "asks generating or waiting in the queue", registry=r)
         self.rejected = Counter("saferag_asks_rejected_total", "asks turned away with 429 (queue full)",
                                 registry=r)
+        self.rate_limited = Counter("saferag_rate_limited_total", "requests turned away with 429 (the key's rate "
+                                    "limit)", ["tenant", "key_id"], registry=r)
+        self.guard_failures = Counter("saferag_guard_failures_total", "guard checks that errored or timed out",
+                                      ["role", "outcome"], registry=r)
+        self.held_back = Counter("saferag_passages_held_back_total", "retrieved passages flagged as prompt "
+                                 "injection", ["action"], registry=r)
 
     def answered(self, answer: Any) -> None:
         """Count an ask's tokens, or its refusal by role and category (``error`` when the guard failed)."""
@@ -36,6 +43,15 @@ class Metrics:
         for kind in ("prompt_tokens", "completion_tokens"):
             if answer.usage.get(kind):
                 self.tokens.labels(kind.removesuffix("_tokens")).inc(answer.usage[kind])
+
+    def observe(self, event: Any) -> None:
+        """An ``answering.Event`` observer: count guard failures (by role, refused or answered) and held-back
+        passages (by action), the audit-worthy events that are not refusals."""
+        if event.kind == "guard_failed":
+            verdict = event.data["verdict"]
+            self.guard_failures.labels(verdict.role, "answered" if verdict.safe else "refused").inc()
+        elif event.kind == "passages_held_back":
+            self.held_back.labels(event.data.get("action", "dropped")).inc(len(event.data.get("passages", [])))
 
     def render(self) -> tuple[bytes, str]:
         return generate_latest(self.registry), CONTENT_TYPE_LATEST
@@ -56,6 +72,7 @@ class Observe:
         t0 = time.perf_counter()
         given = dict(scope["headers"]).get(b"x-request-id", b"").decode("latin-1")
         request_id = given if 0 < len(given) <= 128 and given.isprintable() else uuid.uuid4().hex
+        scope.setdefault("state", {})["request_id"] = request_id  # request.state.request_id: the audit trail's
         status = 500
 
         async def stamped(message) -> None:
