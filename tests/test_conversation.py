@@ -18,6 +18,7 @@ def test_lead_ins_quotes_and_extra_lines_are_cleaned_off():
         "Which copytree argument skips files?"
     assert clean_rewrite("Sure, here is the rewritten question: How to skip files in copytree?") == \
         "How to skip files in copytree?"
+    assert clean_rewrite("User: How is a TCP connection closed?") == "How is a TCP connection closed?"
 
 
 @pytest.mark.parametrize("rewrite, reason", [

@@ -64,8 +64,8 @@ def loaded(make_rag, corpus):
 
 def test_fusion_and_cap_come_from_settings(loaded):
     q = QUESTIONS["kitchen/sourdough.md"]
-    dense = loaded.search(q, k=4, mode="dense")
     loaded.settings = loaded.settings.model_copy(update={"dense_weight": 1.0, "max_per_source": 0})
+    dense = loaded.search(q, k=4, mode="dense")  # uncapped, like the hybrid search it is compared with
     assert [(h.source, h.chunk_index) for h in loaded.search(q, k=4)] == \
         [(h.source, h.chunk_index) for h in dense]
     loaded.settings = loaded.settings.model_copy(update={"dense_weight": 0.0})

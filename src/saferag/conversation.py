@@ -37,7 +37,7 @@ CONDENSE_USER = "Conversation:\n{conversation}\nLast message: {question}\nStanda
 #: Greedy and short: a rewrite is one question.
 CONDENSE_PARAMS = SamplingParams(temperature=0.0, top_p=1.0, max_tokens=64, repeat_penalty=1.1, seed=0)
 
-_LEAD_IN = re.compile(r"^\s*(?:standalone question|rewritten question|question|rewrite|sure|okay|ok|here(?: is|'s)"
+_LEAD_IN = re.compile(r"^\s*(?:standalone question|rewritten question|question|rewrite|user|sure|okay|ok|here(?: is|'s)"
                       r"[^:]*)\s*[:,.!-]\s*", re.IGNORECASE)
 _REFUSAL = re.compile(r"\b(?:I'?m sorry|I cannot|I can'?t|I am unable|as an AI|I don'?t have)\b", re.IGNORECASE)
 _WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
