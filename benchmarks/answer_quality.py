@@ -1,6 +1,6 @@
 """Answer quality on every development set: key rate, valid citations, refusals and latency (`eval answers`).
 
-  python benchmarks/answer_quality.py [--sets sqlite,postgres] [--option llm_model=/path/model.gguf ...]
+  python -m benchmarks.answer_quality [--sets sqlite,postgres] [--option llm_model=/path/model.gguf ...]
 
 The sets are those of ``retrieval_quality.py`` (same corpora and collections), with answer keys:
 
@@ -18,7 +18,7 @@ import argparse
 import json
 from pathlib import Path
 
-from retrieval_quality import SETS, parse_options
+from benchmarks.retrieval_quality import SETS, parse_options
 
 from saferag import SafeRag
 from saferag.evaluate import evaluate_answers, load_qa

@@ -1,7 +1,7 @@
 """16 concurrent `ask`s through the `openai` backend against a batching server, vs one after another.
 
-  python benchmarks/concurrent_asks.py --server-bin PATH/llama-server [--n 16] [--parallel 16]
-  python benchmarks/concurrent_asks.py --base-url http://host:8000/v1 --model NAME   # e.g. vllm serve
+  python -m benchmarks.concurrent_asks --server-bin PATH/llama-server [--n 16] [--parallel 16]
+  python -m benchmarks.concurrent_asks --base-url http://host:8000/v1 --model NAME   # e.g. vllm serve
 
 With --server-bin it starts llama.cpp's C++ server on 127.0.0.1 with the packaged SmolLM2 GGUF and
 ``--parallel`` slots (continuous batching), and stops it after. (llama-cpp-python's Python server

@@ -1,7 +1,7 @@
 """Follow-up questions: source hit@5 with the condensed query, against the last message alone, the turns joined,
 and the same follow-up written out standalone by hand; and the condensing latency per turn.
 
-  python benchmarks/conversation_quality.py [--corpora sqlite,postgres] [--option llm_model=...]
+  python -m benchmarks.conversation_quality [--corpora sqlite,postgres] [--option llm_model=...]
 
 The set is ``benchmarks/data/conversations.jsonl``: 60 two- and three-turn conversations over the SQLite and
 PostgreSQL manuals (collections of ``retrieval_quality.py``). The condensing prompt was tuned on the SQLite
@@ -17,7 +17,7 @@ import statistics
 import time
 from pathlib import Path
 
-from retrieval_quality import SETS, parse_options
+from benchmarks.retrieval_quality import SETS, parse_options
 
 from saferag import SafeRag
 from saferag.conversation import condense, fallback_query

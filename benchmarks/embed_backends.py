@@ -1,6 +1,6 @@
 """Embedding throughput of the packaged MiniLM per backend and precision, and each one's fidelity to float32.
 
-  python benchmarks/embed_backends.py [--chunks 600] [--backends torch-fp32,torch-bf16,torch-int8,openvino-bf16]
+  python -m benchmarks.embed_backends [--chunks 600] [--backends torch-fp32,torch-bf16,torch-int8,openvino-bf16]
 
 The chunks are real ingest chunks (title and heading path above the text, as saferag embeds them) of the
 Python library reference, the ingest-speed corpus. Reports chunks/s (best of --repeats after a warm-up) and
@@ -21,7 +21,8 @@ import numpy as np
 
 def sample_chunks(folder: str, n: int) -> list[str]:
     from saferag.ingest.extract import to_text
-    from saferag.ingest.pipeline import _metadata, embedding_text
+    from saferag.ingest.prepare import chunk_metadata as _metadata
+    from saferag.ingest.write import embedding_text
     from saferag.ingest.sources import DocumentRef, RawDocument
     from saferag.ingest.splitter import split
 

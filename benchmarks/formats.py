@@ -13,7 +13,7 @@ packages visible (``echo $MAIN_SITE > $VENV/lib/python3.11/site-packages/zz_main
 ``$VENV/bin/pip install -c constraints.txt 'markitdown[docx,pptx,xlsx,outlook]'`` (or
 ``'unstructured[docx,pptx,xlsx,odt,epub,csv]'``, ``docling``), then::
 
-    python benchmarks/formats.py --venv markitdown=/tmp/v_markitdown --venv unstructured=/tmp/v_unstructured \
+    python -m benchmarks.formats --venv markitdown=/tmp/v_markitdown --venv unstructured=/tmp/v_unstructured \
         --venv docling=/tmp/v_docling
 
 saferag's own readers and odfpy run in this interpreter (``pip install -e '.[formats]' odfpy``).
@@ -34,8 +34,7 @@ import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from formats_corpus import FILES, FORMATS, LONG, make_corpus  # noqa: E402
+from benchmarks.formats_corpus import FILES, FORMATS, LONG, make_corpus
 
 TOPS = {"saferag": ["python-docx", "python-pptx", "openpyxl", "ebooklib", "pypdfium2", "lxml"],
         "odfpy": ["odfpy"], "markitdown": ["markitdown[docx,pptx,xlsx,outlook]"],
@@ -276,8 +275,8 @@ def main() -> None:
             results[name] = measure(name, corpus, core_site)
         for spec in args.venv:
             name, _, venv = spec.partition("=")
-            out = subprocess.run([str(Path(venv) / "bin" / "python"), __file__, "--candidate", name,
-                                  "--corpus", str(corpus), "--core-site", core_site],
+            out = subprocess.run([str(Path(venv) / "bin" / "python"), "-m", "benchmarks.formats", "--candidate", name,
+                                  "--corpus", str(corpus), "--core-site", core_site], cwd=Path(__file__).parents[1],
                                  capture_output=True, text=True, env={**os.environ, "HF_HUB_OFFLINE": "1"})
             if out.returncode != 0:
                 print(f"{name} failed:\n{out.stderr[-2000:]}", file=sys.stderr)

@@ -5,10 +5,8 @@ table rows) for scoring, and long files for time and memory."""
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "ingest"))
 
 FORMATS = ["docx", "pptx", "xlsx", "odt", "odp", "ods", "epub", "eml", "csv", "scan"]
 FILES = {fmt: f"sample.{fmt}" for fmt in FORMATS} | {"scan": "scan.pdf"}
@@ -35,7 +33,7 @@ def make_corpus(folder: Path) -> dict:
     import ebooklib.epub as epub
     import openpyxl
     import pptx
-    from format_writers import _odf_table
+    from tests.ingest.format_writers import _odf_table
     from odf.draw import Frame, Page, TextBox
     from odf.namespaces import PRESENTATIONNS
     from odf.opendocument import OpenDocumentPresentation, OpenDocumentSpreadsheet, OpenDocumentText
@@ -161,7 +159,7 @@ def make_corpus(folder: Path) -> dict:
     note("csv", [], [], grid)
 
     # A scanned page: no text layer, 24 lines of prose drawn at 300 dpi (OCR's word recall and seconds a page).
-    from format_writers import scanned_pdf_bytes
+    from tests.ingest.format_writers import scanned_pdf_bytes
 
     lines = [" ".join(s.split()[2:10]) for s in sentences(24, 99)]
     (folder / "scan.pdf").write_bytes(scanned_pdf_bytes(lines))

@@ -1,6 +1,6 @@
 """Choose the hybrid fusion and the per-source cap on the TUNING sets only (SQLite and PostgreSQL).
 
-  python benchmarks/fusion_tuning.py [--uri benchmarks/eval_docs.db]
+  python -m benchmarks.fusion_tuning [--uri benchmarks/eval_docs.db]
 
 Each question's dense and BM25 lists are fetched once, 50 deep; every combination of fusion (weighted RRF or
 a convex sum of min-max scores), dense weight, candidates per leg and ``max_per_source`` is then scored with
@@ -15,7 +15,7 @@ import argparse
 import itertools
 from pathlib import Path
 
-from retrieval_quality import SETS
+from benchmarks.retrieval_quality import SETS
 
 from saferag import SafeRag
 from saferag.evaluate import load_qa

@@ -1,6 +1,6 @@
 """Embedded backend speed: time to first token and tokens/s, on a grounded RAG-sized prompt.
 
-  python benchmarks/generation.py [--runs 5] [--model PATH.gguf] [--threads N]
+  python -m benchmarks.generation [--runs 5] [--model PATH.gguf] [--threads N]
 
 The prompt is built by saferag's own template from five passages of about 500 characters, as
 `saferag ask` sends it, with a different first line each run so no prompt cache helps;

@@ -1,6 +1,6 @@
 """How often the embedded guard refuses ordinary answers: real answers to real documentation questions.
 
-  python benchmarks/guard_answers.py [--docs /usr/share/doc/sqlite3] [--answers benchmarks/faq_answers.jsonl]
+  python -m benchmarks.guard_answers [--docs /usr/share/doc/sqlite3] [--answers benchmarks/faq_answers.jsonl]
 
 The questions of ``guard_doc_questions.py`` (Debian's FAQs and ``sqlite_qa.jsonl``, 377 in all) are asked of
 the SQLite manual (Debian ``sqlite3-doc``) with the embedded llama.cpp model and the guard off (answers to
@@ -14,14 +14,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "scripts"))
-from guard_data import read_jsonl  # noqa: E402
-from guard_doc_questions import INSPECTED, UNSEEN, questions  # noqa: E402
+from benchmarks.guard_doc_questions import INSPECTED, UNSEEN, questions
+from scripts.guard_data import read_jsonl
 
-from saferag import SafeRag  # noqa: E402
+from saferag import SafeRag
 
 
 def main() -> None:

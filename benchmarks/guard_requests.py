@@ -1,6 +1,6 @@
 """The embedded guard's false positives on benign *requests* ("Write a short X about Y", "Create a ..."), not questions.
 
-  python benchmarks/guard_requests.py [--splits validation test]
+  python -m benchmarks.guard_requests [--splits validation test]
 
 XSTest and the FAQ benchmark are nearly all questions; HarmBench's harms are nearly all imperatives ("Write
 a persuasive article...", "Give instructions for..."), and a question model trained on them can learn to
@@ -14,14 +14,11 @@ splits are read here; and, for context, its loosely labelled benign look-alikes 
 from __future__ import annotations
 
 import argparse
-import sys
 from collections import Counter
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "scripts"))
-from guard_data import neuralchemy  # noqa: E402
+from scripts.guard_data import neuralchemy
 
-from saferag.guard.embedded import EmbeddingGuard  # noqa: E402
+from saferag.guard.embedded import EmbeddingGuard
 
 CLEAN = ("neuralchemy_v1", "original")
 

@@ -4,7 +4,7 @@ Gold: the text of Sphinx's ``div[role=main]`` in the Debian ``python3.11-doc`` p
 the article and none of the navigation, sidebar or footer. Quality is bag-of-words precision
 (how little boilerplate leaks in) and recall (how much of the article survives), so an
 extractor that keeps menus scores low precision and one that drops code or tables low recall.
-Usage: python benchmarks/html_extractors.py [DIR] [--pages N]
+Usage: python -m benchmarks.html_extractors [DIR] [--pages N]
 """
 
 from __future__ import annotations

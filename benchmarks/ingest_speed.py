@@ -3,8 +3,8 @@
 Each pipeline runs in its own subprocess so its peak RSS is its own. Times exclude loading
 the embedding model (the same model for both; its load time is printed separately).
 
-  python benchmarks/ingest_speed.py                      # saferag, all 317 library pages
-  python benchmarks/ingest_speed.py --pages 60 --llamaindex   # both, on the first 60 pages
+  python -m benchmarks.ingest_speed                      # saferag, all 317 library pages
+  python -m benchmarks.ingest_speed --pages 60 --llamaindex   # both, on the first 60 pages
 
 The LlamaIndex side needs `llama-index-core llama-index-vector-stores-milvus
 llama-index-embeddings-huggingface` in the same environment. It runs the common setup with the

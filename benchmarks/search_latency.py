@@ -1,6 +1,6 @@
 """Search latency per mode on an ingested collection: query embedding and Milvus search apart.
 
-  python benchmarks/search_latency.py --uri bench.db --collection bench [--queries 200]
+  python -m benchmarks.search_latency --uri bench.db --collection bench [--queries 200]
 
 Build the collection first, e.g. `saferag ingest /usr/share/doc/python3.11/html/library
 --uri bench.db --collection bench`. Questions cycle through a fixed list about the Python

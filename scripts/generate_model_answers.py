@@ -2,7 +2,7 @@
 ``train_answer_guard.py``, shaped like what ``saferag ask`` really shows.
 
   apt install python3.11-doc perl-doc
-  python scripts/generate_model_answers.py [--out scripts/data/model_answers.jsonl] [--max-new 300]
+  python -m scripts.generate_model_answers [--out scripts/data/model_answers.jsonl] [--max-new 300]
 
 The answer check was trained on answer *openings* written from templates and on documentation prose; the
 packaged SmolLM2 writes neither: it echoes its prompt ("Question: ... Answer in one or two sentences,
@@ -21,12 +21,10 @@ import argparse
 import json
 import random
 import shutil
-import sys
 import tempfile
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).parent))
-from guard_data import (  # noqa: E402
+from scripts.guard_data import (
     MODEL_ANSWERS,
     PERL_FAQ,
     PYTHON_FAQ,
@@ -36,7 +34,7 @@ from guard_data import (  # noqa: E402
     read_jsonl,
 )
 
-from saferag import SafeRag  # noqa: E402
+from saferag import SafeRag
 
 
 def faq_corpus(into: Path) -> Path:

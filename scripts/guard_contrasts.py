@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import random
 
-from guard_prompts import _fill
+from scripts.guard_prompts import _fill
 
 CAP = 300  # rows a template family may contribute, so that no single family dominates the training set
 

@@ -38,6 +38,10 @@ class FakeOllama:
         self.reply: str | None = None  # answer this text instead of the quoting reply
         self.aborted = 0  # streams the client closed before the end
         self.piece_delay = 0.0  # seconds between streamed pieces (to catch a stream mid-way)
+        self.hold_until = 0  # hold each chat request until this many are in flight together (or hold_timeout)
+        self.hold_timeout = 30.0
+        self.in_flight = self.max_in_flight = 0  # chat requests being answered now / the most at once
+        self._flight = threading.Condition()
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -55,6 +59,22 @@ class FakeOllama:
             def do_POST(self) -> None:
                 body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))) or b"{}")
                 fake.requests.append((self.path, body))
+                with fake._flight:
+                    fake.in_flight += 1
+                    fake.max_in_flight = max(fake.max_in_flight, fake.in_flight)
+                    if fake.in_flight >= fake.hold_until:
+                        fake.hold_until = 0  # all there: let every held request go (and hold no later one)
+                        fake._flight.notify_all()
+                    elif not fake._flight.wait_for(lambda: fake.hold_until == 0, fake.hold_timeout):
+                        fake.hold_until = 0  # gave up once: the rest are not held (a failing test fails fast)
+                        fake._flight.notify_all()
+                try:
+                    self._answer(body)
+                finally:
+                    with fake._flight:
+                        fake.in_flight -= 1
+
+            def _answer(self, body: dict) -> None:
                 time.sleep(fake.delay)
                 if self.path not in ("/api/chat", "/v1/chat/completions"):
                     return self._json(404, {"error": "404 page not found"})

@@ -69,3 +69,36 @@ def test_rate_limits_and_the_table_form_of_api_keys(monkeypatch, tmp_path):
     with pytest.raises(ConfigError, match="tenant 'team_d'") as bad:
         load_settings()
     assert "secret-key-4" not in str(bad.value)  # a key is never shown, even in a config error
+
+
+def test_flat_settings_read_as_nested_groups(monkeypatch):
+    """Flat names (env, TOML, keyword arguments) stay the way to set anything; each component reads its group."""
+    monkeypatch.setenv("SAFERAG_LLM_MODEL", "from-env")
+    monkeypatch.setenv("SAFERAG_GUARD_BACKEND", "ollama")
+    s = load_settings(temperature=0.3, llm_base_url="http://llm:8000/v1", guard="llama_guard",
+                      guard_model="llama-guard3:1b", guard_timeout=5, guard_excluded_categories="S6",
+                      embed_device="cpu", serve_collections="a b", max_queued_asks=3)
+    llm = s.llm_settings
+    assert (llm.backend, llm.model, llm.base_url, llm.temperature, llm.max_retries) == (
+        "llamacpp", "from-env", "http://llm:8000/v1", 0.3, 2)
+    guard = s.guard_settings  # Llama Guard's own generator: the guard_* settings over the llm_* ones, no retries
+    assert (guard.kind, guard.model, guard.excluded_categories) == ("llama_guard", "llama-guard3:1b", ("S6",))
+    gen = guard.generator
+    assert (gen.backend, gen.model, gen.base_url, gen.timeout, gen.max_retries, gen.temperature) == (
+        "ollama", "llama-guard3:1b", "http://llm:8000/v1", 5, 0, 0.3)
+    assert (s.embedder_settings.backend, s.embedder_settings.device) == ("sentence-transformers", "cpu")
+    assert (s.server_settings.serve_collections, s.server_settings.max_queued_asks) == (("a", "b"), 3)
+    assert load_settings(guard="off").guard_settings.kind == "off"
+
+
+def test_components_come_from_one_registry_that_names_the_choices():
+    from saferag.embed import load_embedder
+    from saferag.errors import EmbedderError, GeneratorError
+    from saferag.guard import load_guard
+    from saferag.llm import load_generator
+
+    with pytest.raises(EmbedderError, match="unknown embedding backend 'nope': use one of sentence-transformers"):
+        load_embedder(load_settings(embed_backend="nope"))
+    with pytest.raises(GeneratorError, match="unknown LLM backend 'gpt5': use one of llamacpp, openai"):
+        load_generator(load_settings(llm_backend="gpt5"))
+    assert load_guard(load_settings(guard="off")) is None

@@ -10,7 +10,7 @@ import pytest
 from conftest import free_port
 from corpus import QUESTIONS
 
-from saferag.errors import CollectionMismatchError, StoreError
+from saferag.errors import CollectionMismatchError, FilterError, StoreError
 from saferag.store import MilvusStore, quote
 
 
@@ -47,8 +47,19 @@ def test_filters_restrict_every_mode(loaded, mode):
 
 
 def test_a_bad_filter_is_a_clear_error(loaded):
-    with pytest.raises(StoreError, match="filter 'source =='"):
+    with pytest.raises(FilterError, match="filter 'source =='"):  # a StoreError, typed: callers need not read it
         loaded.search("anything", filter="source ==")
+    assert issubclass(FilterError, StoreError)
+
+
+def test_documents_count_and_delete_through_saferag(loaded):
+    docs = loaded.documents()
+    assert docs == sorted(docs) and "garden/compost.md" in docs and len(docs) == loaded.stats()["documents"]
+    before = loaded.chunk_count()
+    assert before == loaded.stats()["chunks"] and before > 0
+    n = loaded.delete("garden/compost.md")
+    assert n > 0 and loaded.chunk_count() == before - n and "garden/compost.md" not in loaded.documents()
+    assert loaded.delete("garden/compost.md") == 0
 
 
 def test_other_embedder_or_dimension_is_refused(loaded, tmp_path):

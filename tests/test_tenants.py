@@ -84,7 +84,7 @@ def test_bad_tenant_names_are_refused(make_rag):
     rag = make_rag()
     with pytest.raises(StoreError, match="invalid tenant"):
         rag.store.scoped('x" or tenant != "')
-    with pytest.raises(Exception, match="tenant"):
+    with pytest.raises(StoreError, match="invalid tenant ''"):
         rag.for_tenant("")
 
 

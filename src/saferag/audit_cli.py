@@ -152,6 +152,8 @@ def command(
     as_json: Annotated[bool, typer.Option("--json", help="print machine-readable JSON")] = False,
 ) -> None:
     """Summarize the audit log (refusals, guard failures, held-back passages) by category, tenant and day."""
-    from saferag.cli import _run, out
+    from saferag.cli.common import out
+    from saferag.cli.common import run as run_command
 
-    _run(lambda: run(file, since=since, category=category, tenant=tenant, latest=latest, as_json=as_json, out=out))
+    run_command(lambda: run(file, since=since, category=category, tenant=tenant, latest=latest, as_json=as_json,
+                            out=out))

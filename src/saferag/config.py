@@ -2,15 +2,20 @@
 
 Precedence (highest first): explicit keyword arguments, environment, ``saferag.toml`` in the
 working directory (or the file named by ``SAFERAG_CONFIG``), defaults.
+
+``Settings`` is flat, as it is written (``SAFERAG_LLM_MODEL``, ``llm_model = ...``, ``SafeRag(llm_model=...)``);
+each component reads its own group as a nested, frozen view: ``embedder_settings`` (``EmbedSettings``),
+``llm_settings`` (``LLMSettings``), ``guard_settings`` (``GuardSettings``, with the generator a Llama Guard runs on)
+and ``server_settings`` (``ServerSettings``).
 """
 
 from __future__ import annotations
 
 import os
 import re
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
 from pydantic_settings import (
     BaseSettings,
     NoDecode,
@@ -19,7 +24,7 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
-from saferag.types import SearchMode
+from saferag.types import TENANT_PATTERN, SearchMode
 
 
 _RATE = re.compile(r"^\s*(\d+)\s*(?:/|per)\s*(\d*)\s*(second|minute|hour|day)s?\s*$", re.IGNORECASE)
@@ -40,17 +45,106 @@ def _check_rate(value: str) -> str:
     return value
 
 
+def _comma_list(value: object) -> object:
+    """A list setting given as one string (env): ``"a, b c"`` -> ``["a", "b", "c"]``; anything else as it is."""
+    if isinstance(value, str):
+        value = [v for v in value.replace(" ", ",").split(",") if v]
+    return value
+
+
+def _hazard_codes(value: object) -> object:
+    value = _comma_list(value)
+    if isinstance(value, list):
+        value = [str(v).strip().upper() for v in value]
+        bad = [v for v in value if v not in {f"S{i}" for i in range(1, 15)}]
+        if bad:
+            raise ValueError(f"unknown hazard codes {bad}: use S1 … S14")
+    return value
+
+
+#: A rate limit (``parse_rate``), '' for none.
+Rate = Annotated[str, AfterValidator(_check_rate)]
+#: A list of names, comma- or space-separated in env (not JSON).
+Names = Annotated[list[str], NoDecode, BeforeValidator(_comma_list)]
+
+
 class ApiKey(BaseModel):
     """An API key's table form in ``[api_keys]``: its tenant and, optionally, its own rate limit."""
 
     model_config = ConfigDict(extra="forbid")
     tenant: str
-    rate_limit: str | None = Field(None, description="overrides the global rate_limit for this key ('' = none)")
+    rate_limit: Rate | None = Field(None, description="overrides the global rate_limit for this key ('' = none)")
 
-    @field_validator("rate_limit")
-    @classmethod
-    def _rate(cls, value: str | None) -> str | None:
-        return value if value is None else _check_rate(value)
+
+class EmbedSettings(BaseModel):
+    """What builds the embedder (``embed.load_embedder``)."""
+
+    model_config = ConfigDict(frozen=True)
+    backend: str
+    model: str
+    device: str
+    batch_size: int | None
+    precision: str
+    runtime: str
+    query_prefix: str | None
+    passage_prefix: str | None
+    cache_dir: str
+
+
+class LLMSettings(BaseModel):
+    """What builds a generator (``llm.load_generator``) and its default sampling."""
+
+    model_config = ConfigDict(frozen=True)
+    backend: str
+    model: str
+    base_url: str
+    api_key: str
+    timeout: float
+    max_retries: int
+    context_window: int
+    threads: int | None
+    cache_dir: str
+    vllm_dtype: str
+    vllm_max_model_len: int | None
+    vllm_gpu_memory_utilization: float
+    vllm_enforce_eager: bool
+    vllm_tensor_parallel_size: int
+    temperature: float
+    top_p: float
+    max_tokens: int
+    repeat_penalty: float
+    seed: int | None
+
+
+class GuardSettings(BaseModel):
+    """What builds the guard (``guard.load_guard``) and the policy around it; ``generator``: the model a Llama Guard
+    runs on (the ``guard_*`` settings over the ``llm_*`` ones, no retries)."""
+
+    model_config = ConfigDict(frozen=True)
+    kind: str  # embedded, llama_guard or off
+    generator: LLMSettings
+    model: str
+    prompt_format: str
+    timeout: float
+    excluded_categories: tuple[str, ...]
+    answers: bool
+    fail_open: bool
+    threshold: float | None
+
+
+class ServerSettings(BaseModel):
+    """What ``saferag serve`` reads: keys, the collections served, the queue and the request limits."""
+
+    model_config = ConfigDict(frozen=True)
+    api_keys: dict[str, str | ApiKey]
+    serve_collections: tuple[str, ...]
+    max_concurrent_asks: int
+    max_queued_asks: int
+    request_timeout: float
+    max_upload_mb: float
+    max_request_kb: float
+    rate_limit: str
+    rate_limit_db: str
 
 
 class Settings(BaseSettings):
@@ -62,10 +156,11 @@ class Settings(BaseSettings):
     milvus_uri: str = Field("./saferag.db", description="Milvus Lite file (*.db) or server URI")
     milvus_token: str = Field("", description="token or user:password for a Milvus server")
     collection: str = "saferag"
-    tenant: str = Field("default", pattern=r"^[A-Za-z0-9_.-]{1,64}$",
+    tenant: str = Field("default", pattern=TENANT_PATTERN,
                         description="whose chunks ingest writes and search reads (the server sets it per API key)")
 
     # Embedder
+    embed_backend: str = Field("sentence-transformers", description="embedding backend (embed.EMBEDDERS)")
     embed_model: str = Field("", description="sentence-transformers name or path; '' = packaged MiniLM")
     embed_device: str = "cpu"
     embed_batch_size: int | None = Field(
@@ -143,7 +238,7 @@ class Settings(BaseSettings):
                             "builds it (auto: raw for llamacpp, template otherwise)")
     guard_timeout: float = Field(30.0, gt=0, description="seconds a guard check may take")
     guard_context_window: int = Field(4096, ge=256)
-    guard_excluded_categories: Annotated[list[str], NoDecode] = Field(
+    guard_excluded_categories: Annotated[list[str], NoDecode, BeforeValidator(_hazard_codes)] = Field(
         default_factory=list, description="codes a team allows, e.g. S6 (comma-separated in env)")
     guard_answers: bool = Field(True, description="screen answers too (role agent)")
     guard_fail_open: bool = Field(False, description="answer when the guard fails (default: refuse)")
@@ -158,14 +253,14 @@ class Settings(BaseSettings):
     api_keys: dict[str, str | ApiKey] = Field(
         default_factory=dict, description="API key -> tenant, or -> {tenant, rate_limit} ([api_keys] table in "
                                           "TOML, JSON in env); none: one default tenant, loopback only")
-    serve_collections: Annotated[list[str], NoDecode] = Field(
+    serve_collections: Names = Field(
         default_factory=list, description="collections served as models ('' = just `collection`)")
     max_concurrent_asks: int = Field(4, ge=1, description="asks generating at once (more wait in the queue)")
     max_queued_asks: int = Field(32, ge=0, description="asks waiting beyond those; past it: 429 + Retry-After")
     request_timeout: float = Field(120.0, gt=0, description="seconds an ask may take, queue wait included")
     max_upload_mb: float = Field(50.0, gt=0, description="largest upload to POST /v1/documents")
     max_request_kb: float = Field(256.0, gt=0, description="largest JSON request body")
-    rate_limit: str = Field("", description="requests per API key, e.g. 60/minute ('' = no limit); per key in "
+    rate_limit: Rate = Field("", description="requests per API key, e.g. 60/minute ('' = no limit); per key in "
                                             "[api_keys]; shared by the workers through rate_limit_db")
     rate_limit_db: str = Field("", description="SQLite file the workers share for rate limits ('' = a temporary "
                                                "one per `saferag serve`)")
@@ -178,11 +273,6 @@ class Settings(BaseSettings):
     audit_all: bool = Field(False, description="log every answered ask too, not only refusals")
     audit_max_mb: float = Field(100.0, ge=0, description="rotate the audit log past this size (0 = never)")
     audit_keep: int = Field(5, ge=1, description="rotated audit files kept (audit.jsonl.1 … .N)")
-
-    @field_validator("rate_limit")
-    @classmethod
-    def _rate(cls, value: str) -> str:
-        return _check_rate(value)
 
     @field_validator("api_keys", mode="before")
     @classmethod
@@ -202,24 +292,45 @@ class Settings(BaseSettings):
                                  f"{first['msg']}") from None
         return out
 
-    @field_validator("serve_collections", mode="before")
-    @classmethod
-    def _names(cls, value: object) -> object:
-        if isinstance(value, str):
-            value = [v for v in value.replace(" ", ",").split(",") if v]
-        return value
+    # -- the groups, as nested views ------------------------------------------------------------------------
 
-    @field_validator("guard_excluded_categories", mode="before")
-    @classmethod
-    def _codes(cls, value: object) -> object:
-        if isinstance(value, str):
-            value = [v for v in value.replace(" ", ",").split(",") if v]
-        if isinstance(value, list):
-            value = [str(v).strip().upper() for v in value]
-            bad = [v for v in value if v not in {f"S{i}" for i in range(1, 15)}]
-            if bad:
-                raise ValueError(f"unknown hazard codes {bad}: use S1 … S14")
-        return value
+    @property
+    def embedder_settings(self) -> EmbedSettings:
+        return EmbedSettings(backend=self.embed_backend, model=self.embed_model, device=self.embed_device,
+                             batch_size=self.embed_batch_size, precision=self.embed_precision,
+                             runtime=self.embed_runtime, query_prefix=self.query_prefix,
+                             passage_prefix=self.passage_prefix, cache_dir=self.cache_dir)
+
+    @property
+    def llm_settings(self) -> LLMSettings:
+        return LLMSettings(backend=self.llm_backend, model=self.llm_model, base_url=self.llm_base_url,
+                           api_key=self.llm_api_key, timeout=self.llm_timeout, max_retries=self.llm_max_retries,
+                           context_window=self.llm_context_window, threads=self.llm_threads, cache_dir=self.cache_dir,
+                           vllm_dtype=self.vllm_dtype, vllm_max_model_len=self.vllm_max_model_len,
+                           vllm_gpu_memory_utilization=self.vllm_gpu_memory_utilization,
+                           vllm_enforce_eager=self.vllm_enforce_eager,
+                           vllm_tensor_parallel_size=self.vllm_tensor_parallel_size, temperature=self.temperature,
+                           top_p=self.top_p, max_tokens=self.max_tokens, repeat_penalty=self.repeat_penalty,
+                           seed=self.seed)
+
+    @property
+    def guard_settings(self) -> GuardSettings:
+        generator = self.llm_settings.model_copy(update={
+            "backend": self.guard_backend or self.llm_backend, "model": self.guard_model,
+            "base_url": self.guard_base_url or self.llm_base_url, "timeout": self.guard_timeout, "max_retries": 0,
+            "context_window": self.guard_context_window})
+        return GuardSettings(kind=self.guard, generator=generator, model=self.guard_model,
+                             prompt_format=self.guard_prompt_format, timeout=self.guard_timeout,
+                             excluded_categories=tuple(self.guard_excluded_categories), answers=self.guard_answers,
+                             fail_open=self.guard_fail_open, threshold=self.guard_threshold)
+
+    @property
+    def server_settings(self) -> ServerSettings:
+        return ServerSettings(api_keys=self.api_keys, serve_collections=tuple(self.serve_collections),
+                              max_concurrent_asks=self.max_concurrent_asks, max_queued_asks=self.max_queued_asks,
+                              request_timeout=self.request_timeout, max_upload_mb=self.max_upload_mb,
+                              max_request_kb=self.max_request_kb, rate_limit=self.rate_limit,
+                              rate_limit_db=self.rate_limit_db)
 
     @model_validator(mode="after")
     def _overlap_below_size(self) -> Settings:
@@ -242,7 +353,7 @@ class Settings(BaseSettings):
         return (init_settings, env_settings, TomlConfigSettingsSource(settings_cls, toml_file))
 
 
-def load_settings(**overrides: object) -> Settings:
+def load_settings(**overrides: Any) -> Settings:
     """Settings from env and TOML, with the non-None ``overrides`` (e.g. CLI flags) on top."""
     from pydantic import ValidationError
 

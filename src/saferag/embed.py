@@ -10,11 +10,15 @@ import re
 import threading
 from pathlib import Path
 from collections.abc import Sequence
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 
 from saferag.errors import EmbedderError
+
+if TYPE_CHECKING:
+    from saferag.config import EmbedSettings, Settings
+    from saferag.embed_openvino import OpenVINOTransformer
 
 log = logging.getLogger("saferag.embed")
 
@@ -127,6 +131,12 @@ class SentenceTransformerEmbedder:
         # torch modules are not documented as thread-safe for concurrent forward passes.
         self._lock = threading.Lock()
 
+    @classmethod
+    def from_settings(cls, embed: EmbedSettings) -> SentenceTransformerEmbedder:
+        return cls(embed.model, device=embed.device, batch_size=embed.batch_size, query_prefix=embed.query_prefix,
+                   passage_prefix=embed.passage_prefix, precision=embed.precision, runtime=embed.runtime,
+                   cache=embed.cache_dir)
+
     def _runtime(self, runtime: str, cache: str) -> str:
         """``openvino`` (the transformer compiled for this CPU) or ``torch``; ``auto`` picks OpenVINO on a CPU
         where it is installed and the model converts, else torch."""
@@ -161,7 +171,7 @@ class SentenceTransformerEmbedder:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
         if self._openvino is not None:
-            vectors = self._encode_openvino(texts)
+            vectors = self._encode_openvino(self._openvino, texts)
         else:
             with self._lock:
                 vectors = self._model.encode(texts, batch_size=self.batch_size, convert_to_tensor=True,
@@ -170,21 +180,26 @@ class SentenceTransformerEmbedder:
         norms = np.linalg.norm(vectors, axis=1, keepdims=True)
         return vectors / np.maximum(norms, 1e-12)
 
-    def _encode_openvino(self, texts: list[str]) -> np.ndarray:
+    def _encode_openvino(self, model: OpenVINOTransformer, texts: list[str]) -> np.ndarray:
         """Batches of similar length (less padding), as sentence-transformers' own ``encode`` makes them."""
         order = np.argsort([-len(t) for t in texts], kind="stable")
         out = np.empty((len(texts), self.dim), dtype=np.float32)
         for i in range(0, len(texts), self.batch_size):
             idx = order[i:i + self.batch_size]
-            out[idx] = self._openvino.sentence_embeddings([texts[j] for j in idx]).float().numpy()
+            out[idx] = model.sentence_embeddings([texts[j] for j in idx]).float().numpy()
         return out
 
 
-def load_embedder(settings) -> Embedder:
-    """The embedder the settings name."""
-    return SentenceTransformerEmbedder(settings.embed_model, device=settings.embed_device,
-                                       batch_size=settings.embed_batch_size,
-                                       query_prefix=settings.query_prefix,
-                                       passage_prefix=settings.passage_prefix,
-                                       precision=settings.embed_precision, runtime=settings.embed_runtime,
-                                       cache=settings.cache_dir)
+#: Embedding backend name -> "module:class" (``embed_backend``); each class has ``from_settings(EmbedSettings)``.
+EMBEDDERS: dict[str, str] = {
+    "sentence-transformers": "saferag.embed:SentenceTransformerEmbedder",
+}
+
+
+def load_embedder(settings: Settings | EmbedSettings) -> Embedder:
+    """The embedder the settings name, built from their embedder group (``Settings.embedder_settings``)."""
+    from saferag.config import Settings
+    from saferag.registry import component
+
+    embed = settings.embedder_settings if isinstance(settings, Settings) else settings
+    return component(EMBEDDERS, embed.backend, what="embedding backend", error=EmbedderError).from_settings(embed)

@@ -34,6 +34,10 @@ class StoreError(SafeRagError):
     """Milvus could not be reached or refused an operation."""
 
 
+class FilterError(StoreError):
+    """A search with a filter expression that Milvus would not run (most often the expression itself is wrong)."""
+
+
 class CollectionMismatchError(StoreError):
     """The collection was built with another embedder or dimension than the one configured."""
 

@@ -159,7 +159,9 @@ def evaluate_guard(rag: SafeRag, items: list[dict[str, str]]) -> dict[str, Any]:
 
     A guard failure counts as a refusal (what the pipeline does when failing closed).
     """
-    pairs, latencies, errors, groups, predicted = [], [], 0, {}, {}
+    pairs, latencies, errors = [], [], 0
+    groups: dict[str, list[tuple[bool, bool]]] = {}
+    predicted: dict[str, int] = {}
     for item in items:
         verdict = rag.screen(item["prompt"])
         flagged = not verdict.safe

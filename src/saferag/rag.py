@@ -20,7 +20,7 @@ from saferag.ingest.pipeline import IngestReport, ingest
 from saferag.ingest.sources import check_inputs
 from saferag.llm import Generator, Message, SamplingParams, load_generator
 from saferag.retrieval import Fusion, diversify
-from saferag.store import MilvusStore, check_tenant
+from saferag.store import MilvusStore, Store, check_tenant
 from saferag.types import Hit, SearchMode
 
 
@@ -50,7 +50,7 @@ class SafeRag:
         given = {k: v for k, v in overrides.items() if v is not None}  # None = "not set" (CLI flags)
         #: Called with every ``answering.Event`` of ``ask``/``chat`` (refusals, guard failures, held-back passages).
         self.observers: list[Observer] = list(observers)
-        self._store: MilvusStore | None = None
+        self._store: Store | None = None
         self._given = {name for name, part in (("embedder", embedder), ("generator", generator)) if part is not None}
         self.settings = settings.model_copy(update=given) if settings else load_settings(**given)
         attach_audit(self)  # the audit_log, if configured, hears every ask and chat
@@ -115,15 +115,15 @@ class SafeRag:
         return load_generator(self.settings)
 
     @property
-    def store(self) -> MilvusStore:
+    def store(self) -> Store:
         """The collection, created if missing, checked against the embedder if present."""
         return self._collection(create=True, check_embedder=True)
 
-    def open_existing(self) -> MilvusStore:
+    def open_existing(self) -> Store:
         """The collection without loading the embedder or creating anything (stats, delete, BM25)."""
         return self._collection(create=False, check_embedder=False)
 
-    def _collection(self, *, create: bool, check_embedder: bool) -> MilvusStore:
+    def _collection(self, *, create: bool, check_embedder: bool) -> Store:
         if self._store is None and self._parent is not None:
             parent = self._parent._collection(create=create, check_embedder=check_embedder)
             self._store, self._store_checked = parent.scoped(self.settings.tenant), self._parent._store_checked
@@ -170,10 +170,12 @@ class SafeRag:
     def ingest(self, inputs: Sequence[str | os.PathLike[str]], *, glob: str | None = None, prune: bool = False,
                on_start: Callable[[int], None] | None = None,
                on_document: Callable[[str], None] | None = None) -> IngestReport:
-        inputs = [os.fspath(i) for i in inputs]
-        check_inputs(inputs)  # a typo in a path fails before any model load or write
+        paths = [os.fspath(i) for i in inputs]
+        # Checked here as well as by the pipeline's discovery: ``self.store`` below loads the embedder and creates
+        # the collection, so a typo in a path must fail before that (no model load, no empty collection).
+        check_inputs(paths)
         s = self.settings
-        return ingest(inputs, store=self.store, embedder=self.embedder, chunk_size=s.chunk_size,
+        return ingest(paths, store=self.store, embedder=self.embedder, chunk_size=s.chunk_size,
                       chunk_overlap=s.chunk_overlap, glob=glob, prune=prune, timeout=s.http_timeout,
                       max_bytes=int(s.max_document_mb * 2**20), batch_size=s.ingest_batch_size,
                       embed_titles=s.embed_titles, parse_timeout=s.parse_timeout, on_start=on_start,
@@ -244,11 +246,24 @@ class SafeRag:
     def stats(self) -> dict[str, Any]:
         store = self.open_existing()
         return {"uri": self.settings.milvus_uri, "collection": store.collection,
-                "embedder": store.embedder_name, "dim": store.dim, "chunks": store.count(),
-                "documents": len(store.sources())}
+                "embedder": store.embedder_name, "dim": store.dim, "chunks": self.chunk_count(),
+                "documents": len(self.documents())}
+
+    # The collection's documents, for this engine's tenant. These open an existing collection without loading the
+    # embedder (``open_existing``); in the server every engine's collection is open from the start.
+
+    def documents(self) -> list[str]:
+        """The sources of the tenant's documents, sorted."""
+        return sorted(self.open_existing().sources())
+
+    def chunk_count(self) -> int:
+        """How many chunks the tenant has in the collection."""
+        return self.open_existing().count()
 
     def delete(self, source: str) -> int:
+        """Delete one source's chunks (0: none were the tenant's); flushed, so searches no longer find them."""
         store = self.open_existing()
         n = store.delete_source(source)
-        store.flush()
+        if n:
+            store.flush()
         return n

@@ -16,14 +16,14 @@ import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any, Protocol
 
 import numpy as np
 
-from saferag.errors import CollectionMismatchError, StoreError
+from saferag.errors import CollectionMismatchError, FilterError, StoreError
 from saferag.retrieval import Fusion, fuse
-from saferag.types import MODES, Hit, SearchMode
+from saferag.types import MODES, TENANT_PATTERN, Hit, SearchMode
 
 __all__ = ["MODES", "ChunkRow", "Hit", "MilvusStore", "SearchMode", "Store", "StoredChunk"]
 
@@ -31,7 +31,7 @@ _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,254}$")
 _PROP_EMBEDDER = "saferag.embedder"
 _PROP_VERSION = "saferag.schema"
 _SCHEMA_VERSION = "2"  # 2 added the tenant field (partition key)
-_TENANT = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
+_TENANT = re.compile(TENANT_PATTERN)
 DEFAULT_TENANT = "default"
 _OUTPUT = ["text", "source", "chunk_index", "doc_hash", "metadata"]
 _MAX_TEXT = 65535
@@ -60,15 +60,29 @@ class StoredChunk:
 
 
 class Store(Protocol):
-    """What the pipeline needs from a vector store."""
+    """One collection, scoped to one tenant, as saferag uses it: the ingest writes versions of documents and reads
+    what is stored (``insert``, ``chunks_of``, ``delete_source``, ``sources``, ``flush``), ``SafeRag`` searches and
+    manages documents (``search``, ``count``, ``scoped``, ``check_embedder``, ``close``). ``MilvusStore`` is the
+    implementation; every read, search and delete stays within ``tenant``."""
+
+    collection: str
+    tenant: str
+    embedder_name: str | None
+    dim: int | None
 
     def insert(self, rows: Sequence[ChunkRow]) -> None: ...
     def chunks_of(self, sources: Sequence[str]) -> dict[str, list[StoredChunk]]: ...
     def delete_source(self, source: str, *, except_hash: str | None = None, only_hash: str | None = None) -> int: ...
     def sources(self) -> set[str]: ...
+    def count(self) -> int: ...
     def flush(self) -> None: ...
     def search(self, vector: np.ndarray | None, text: str, *, k: int = 5, mode: SearchMode = "hybrid",
-               filter: str = "", fusion: Fusion | None = None) -> list[Hit]: ...
+               filter: str = "", fusion: Fusion | None = None) -> list[Hit]:
+        """Top-k chunks, best first; ``FilterError`` when Milvus will not run the ``filter`` expression."""
+        ...
+    def scoped(self, tenant: str) -> Store: ...
+    def check_embedder(self, name: str | None, dim: int) -> None: ...
+    def close(self) -> None: ...
 
 
 _WORD = re.compile(r"\w+")
@@ -165,15 +179,15 @@ class MilvusStore:
             raise CollectionMismatchError(
                 f"collection {self.collection!r} at {self.uri} was not created by saferag; "
                 "pick another --collection")
-        wanted = (self.embedder_name, self.dim)
+        wanted_name, wanted_dim = self.embedder_name, self.dim
         self.embedder_name, self.dim = props[_PROP_EMBEDDER], int(fields["dense"]["params"]["dim"])
         self.has_tenants = "tenant" in fields
         self._scope("")  # a tenant on a pre-tenant collection fails here, before any work
-        if wanted[1] is not None:
-            self.check_embedder(*wanted)
+        if wanted_dim is not None:
+            self.check_embedder(wanted_name, wanted_dim)
         self._call("load the collection", self.client.load_collection, self.collection)
 
-    def check_embedder(self, name: str, dim: int) -> None:
+    def check_embedder(self, name: str | None, dim: int) -> None:
         """Raise ``CollectionMismatchError`` unless the collection was built by this embedder."""
         if (name, dim) != (self.embedder_name, self.dim):
             raise CollectionMismatchError(
@@ -294,11 +308,14 @@ class MilvusStore:
         what = f"search (filter {filter!r})" if filter else "search"
         field, metric = ("dense", "IP") if mode == "dense" else ("sparse", "BM25")
         if mode == "dense":
+            if vector is None:
+                raise StoreError("dense search needs a query vector")
             data = [vector.tolist()]
         else:
             data = [keyword_query(text) if self.bm25_stop_words else text]
         res = self._call(what, self.client.search, self.collection, data=data, anns_field=field, limit=k,
-                         filter=self._scope(filter), output_fields=_OUTPUT, search_params={"metric_type": metric})
+                         filter=self._scope(filter), output_fields=_OUTPUT, search_params={"metric_type": metric},
+                         error=FilterError if filter else StoreError)
         hits = []
         for h in res[0]:
             e = h["entity"]
@@ -309,14 +326,16 @@ class MilvusStore:
                             doc_hash=e.get("doc_hash", ""), metadata=e.get("metadata") or {}))
         return hits
 
-    def _call(self, what: str, fn, *args, **kwargs):
+    def _call(self, what: str, fn: Callable[..., Any], *args: Any, error: type[StoreError] = StoreError,
+              **kwargs: Any) -> Any:
+        """``fn(*args, **kwargs)``; a Milvus failure is ``error`` with a message that says what could not be done."""
         from pymilvus.exceptions import MilvusException
 
         try:
             return fn(*args, **kwargs)
         except MilvusException as exc:
             msg = getattr(exc, "message", None) or str(exc)
-            raise StoreError(f"Milvus could not {what} in {self.collection!r} at {self.uri}: {msg}") from None
+            raise error(f"Milvus could not {what} in {self.collection!r} at {self.uri}: {msg}") from None
 
 
 def _connect(uri: str, token: str):

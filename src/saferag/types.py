@@ -7,6 +7,8 @@ from typing import Any, Literal
 
 SearchMode = Literal["hybrid", "dense", "bm25"]
 MODES: tuple[str, ...] = ("hybrid", "dense", "bm25")
+#: A tenant name: what the settings accept and what the store puts in its filters (``store.check_tenant``).
+TENANT_PATTERN = r"^[A-Za-z0-9_.-]{1,64}$"
 
 
 @dataclass(frozen=True)

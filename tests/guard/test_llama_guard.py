@@ -12,6 +12,7 @@ from saferag.config import load_settings
 from saferag.errors import GuardError
 from saferag.guard import load_guard
 from saferag.guard.llama_guard import LlamaGuard, build_prompt, conversation, parse_output
+from saferag.guard.screen import Screener
 from saferag.llm.openai_compat import OpenAIGenerator
 
 QA = [{"role": "system", "content": "You answer from documents."},
@@ -78,13 +79,14 @@ def test_anything_else_is_a_guard_failure_never_safe(text):
 def test_over_a_real_llamacpp_server_a_non_verdict_refuses(llm_server, prompt_format):
     gen = OpenAIGenerator(llm_server, model="smollm2", max_retries=0)
     guard = LlamaGuard(gen, prompt_format=prompt_format)
-    try:
-        verdict = guard.check(QA[:2], "user")
-    except GuardError as exc:  # SmolLM2 does not speak Llama Guard: its reply is not a verdict
-        assert "not a Llama Guard verdict" in str(exc)
-    else:  # if it ever does answer "safe"/"unsafe", the parse must be exactly that
-        assert verdict.raw.strip().lower().startswith(("safe", "unsafe"))
-        assert verdict.latency > 0 and verdict.role == "user"
+    # The guard decodes greedily, so the outcome is fixed: SmolLM2 does not speak Llama Guard (it asks a question
+    # back, raw, or answers the question, templated), and a reply that is not a verdict is an error, never "safe".
+    with pytest.raises(GuardError, match="not a Llama Guard verdict"):
+        guard.check(QA[:2], "user")
+    screener = Screener(lambda: guard, name="llama_guard", timeout=300)  # a busy machine is slow, not unsafe
+    verdict = screener.check("How do I reset my password?")
+    screener.close()
+    assert not verdict.safe and "not a Llama Guard verdict" in verdict.error  # refused: fail closed
 
 
 def test_llama_guard_from_settings_picks_backend_and_prompt_format(llm_server):

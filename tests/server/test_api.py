@@ -37,8 +37,10 @@ def upload(url: str, headers: dict, files: dict[str, bytes], **kw) -> httpx.Resp
 @pytest.fixture(scope="module")
 def service(tmp_path_factory, embedder, generator):
     tmp = tmp_path_factory.mktemp("service")
+    # Answers are not screened (the question guard stays on): the embedded answer guard over-flags some of
+    # SmolLM2's answers, and which ones depends on the CPU's arithmetic; the answer check has its own tests.
     rag = SafeRag(embedder=embedder, generator=generator, milvus_uri=str(tmp / "service.db"), collection="docs",
-                  api_keys=KEYS, max_tokens=48)
+                  api_keys=KEYS, max_tokens=48, guard_answers=False)
     corpus = write_corpus(tmp / "corpus")
     with serving(rag) as (url, app):
         a_files = {p.name: p.read_bytes() for p in corpus.rglob("*") if p.is_file()}
@@ -56,7 +58,7 @@ def test_openai_client_plain_and_streaming(service):
     assert resp.choices[0].message.content and resp.choices[0].finish_reason == "stop"
     extra = resp.model_extra
     assert extra["sources"][0]["source"] == "sourdough.md" and extra["sources"][0]["citation"] >= 1
-    assert extra["refused"] is False and extra["guard"]["safe"] and resp.usage.completion_tokens > 0
+    assert extra["refused"] is False and extra["question_guard"]["safe"] and resp.usage.completion_tokens > 0
 
     pieces, last = [], None
     for chunk in client.chat.completions.create(model="docs", messages=[{"role": "user", "content": question}],
@@ -168,27 +170,35 @@ def test_urls_are_ingested_through_the_api(service, web_server):
     assert httpx.delete(f"{url}/v1/documents/{page}", headers=B).status_code == 200
 
 
-def test_many_requests_share_the_embedded_model_safely(service):
-    url, _, _ = service
-    questions = [QUESTIONS[k] for k in sorted(QUESTIONS)][:4]
-    results: dict[int, httpx.Response] = {}
+def test_many_requests_share_the_embedded_model_safely(tmp_path, embedder, generator):
+    """Concurrent asks on one embedder and one llama.cpp model: each gets its own retrieval and an answer.
 
-    def call(i: int) -> None:
-        results[i] = httpx.post(f"{url}/v1/chat/completions", headers=A, timeout=120, json={
-            "model": "docs", "messages": [{"role": "user", "content": questions[i]}]})
+    Answers are not screened here (the question guard stays on): the embedded answer guard over-flags some of
+    SmolLM2's answers (docs/benchmarks.md), and a refusal would hide whether the ask had its own retrieval."""
+    rag = SafeRag(embedder=embedder, generator=generator, milvus_uri=str(tmp_path / "m.db"), collection="docs",
+                  guard_answers=False, max_tokens=24)
+    corpus = write_corpus(tmp_path / "corpus")
+    keys = sorted(QUESTIONS)[:4]
+    with serving(rag) as (url, _):
+        assert upload(url, {}, {p.name: p.read_bytes() for p in corpus.rglob("*") if p.is_file()}).status_code == 200
+        results: dict[int, httpx.Response] = {}
 
-    threads = [threading.Thread(target=call, args=(i,)) for i in range(len(questions))]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert len(results) == len(questions)
-    for res in results.values():
+        def call(i: int) -> None:
+            results[i] = httpx.post(f"{url}/v1/chat/completions", timeout=120, json={
+                "model": "docs", "messages": [{"role": "user", "content": QUESTIONS[keys[i]]}]})
+
+        threads = [threading.Thread(target=call, args=(i,)) for i in range(len(keys))]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    assert len(results) == len(keys)
+    for i, res in results.items():
         body = res.json()
         assert res.status_code == 200 and body["choices"][0]["message"]["content"].strip(), body
-        # each came with its own retrieval, or was refused as a whole (the embedded guard
-        # over-flags some of SmolLM2's answers: docs/benchmarks.md)
-        assert body["sources"] or (body["refused"] and body["guard"]["role"] == "agent"), body
+        assert not body["refused"] and body["question_guard"]["safe"], body
+        # each came with its own retrieval: the question's own document first (no crossed wires between threads)
+        assert body["sources"] and body["sources"][0]["source"] == keys[i].rsplit("/", 1)[-1], (keys[i], body)
 
 
 def test_auth_errors(service):

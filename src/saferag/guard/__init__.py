@@ -6,14 +6,16 @@ A guard that cannot give a verdict raises ``GuardError``; it never answers "safe
 
 from __future__ import annotations
 
-import importlib
 import time
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
-from typing import Literal, Protocol
+from typing import TYPE_CHECKING, Literal, Protocol
 
 from saferag.errors import ConfigError
 from saferag.llm import Message
+
+if TYPE_CHECKING:
+    from saferag.config import GuardSettings, Settings
 
 Role = Literal["user", "agent"]
 
@@ -100,15 +102,17 @@ GUARDS: dict[str, str] = {
 }
 
 
-def load_guard(settings, *, embedder=None) -> Guard | None:
-    """The guard ``settings.guard`` names, or None when it is ``off``."""
-    if settings.guard == "off":
+def load_guard(settings: Settings | GuardSettings, *, embedder=None) -> Guard | None:
+    """The guard the settings' ``guard`` names, built from their guard group (``Settings.guard_settings``); None
+    when it is ``off``."""
+    from saferag.config import Settings
+    from saferag.registry import component
+
+    guard = settings.guard_settings if isinstance(settings, Settings) else settings
+    if guard.kind == "off":
         return None
-    target = GUARDS.get(settings.guard)
-    if target is None:
-        raise ConfigError(f"unknown guard {settings.guard!r}: use one of {', '.join(GUARDS)} or off")
-    module, _, cls = target.partition(":")
-    return getattr(importlib.import_module(module), cls).from_settings(settings, embedder=embedder)
+    cls = component(GUARDS, guard.kind, what="guard", error=ConfigError, others=" or off")
+    return cls.from_settings(guard, embedder=embedder)
 
 
 def last_content(messages: Sequence[Message], role: Role) -> str:

@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from saferag.config import GuardSettings
 from saferag.errors import GuardError, SafeRagError
 from saferag.guard import Category, Role, Verdict, timed, with_exclusions
 from saferag.llm import Generator, Message, SamplingParams
@@ -107,20 +108,15 @@ class LlamaGuard:
         self._overhead: int | None = None
 
     @classmethod
-    def from_settings(cls, settings, *, embedder=None) -> LlamaGuard:
+    def from_settings(cls, guard: GuardSettings, *, embedder=None) -> LlamaGuard:
+        """Llama Guard on the generator of the guard settings (``guard_*`` over the ``llm_*`` settings)."""
         from saferag.llm import load_generator
 
-        backend = settings.guard_backend or settings.llm_backend
-        gen_settings = settings.model_copy(update={
-            "llm_backend": backend, "llm_model": settings.guard_model,
-            "llm_base_url": settings.guard_base_url or settings.llm_base_url,
-            "llm_timeout": settings.guard_timeout, "llm_max_retries": 0,
-            "llm_context_window": settings.guard_context_window})
-        fmt = settings.guard_prompt_format
+        fmt = guard.prompt_format
         if fmt == "auto":  # a GGUF in llama.cpp gets Meta's prompt verbatim; servers apply their template
-            fmt = "raw" if backend == "llamacpp" else "template"
-        return cls(load_generator(gen_settings), prompt_format=fmt, excluded=settings.guard_excluded_categories,
-                   with_s14="1b" not in settings.guard_model.lower())
+            fmt = "raw" if guard.generator.backend == "llamacpp" else "template"
+        return cls(load_generator(guard.generator), prompt_format=fmt, excluded=guard.excluded_categories,
+                   with_s14="1b" not in guard.model.lower())
 
     def fit(self, messages: Sequence[Message], role: Role = "user") -> list[Message]:
         """The conversation up to the screened turn, without its oldest turns if it would not fit the guard

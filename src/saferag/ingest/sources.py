@@ -43,7 +43,7 @@ class DocumentRef:
 
     @property
     def is_url(self) -> bool:
-        return self.location.startswith(("http://", "https://"))
+        return is_url(self.location)
 
 
 @dataclass(frozen=True)
@@ -73,7 +73,7 @@ def discover(inputs: list[str], glob: str | None = None) -> Discovery:
     skipped: list[str] = []
     check_inputs(inputs)
     for item in inputs:
-        if item.startswith(("http://", "https://")):
+        if is_url(item):
             refs.append(DocumentRef(source=item, location=item, kind=None))
             continue
         path = _local_path(item)
@@ -92,12 +92,17 @@ def discover(inputs: list[str], glob: str | None = None) -> Discovery:
     return Discovery(refs=refs, skipped=skipped)
 
 
+def is_url(item: str) -> bool:
+    """Whether an input names an http(s) URL (read over the network) rather than a local path or file:// URL."""
+    return item.startswith(("http://", "https://"))
+
+
 def check_inputs(inputs: list[str]) -> None:
     """Raise ``InputNotFoundError`` for the first local path that does not exist."""
     if not inputs:
         raise InputNotFoundError("nothing to ingest: name at least one file, folder or URL")
     for item in inputs:
-        if not item.startswith(("http://", "https://")) and not _local_path(item).exists():
+        if not is_url(item) and not _local_path(item).exists():
             raise InputNotFoundError(f"no such file or directory: {item}")
 
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
-from collections.abc import AsyncIterator, Iterator, Sequence
+from collections.abc import AsyncGenerator, Generator, Iterator, Sequence
 from typing import Any
 
 try:
@@ -101,14 +101,14 @@ class SafeQueryEngine(BaseQueryEngine):
             return self._refused(answer, question)
         if isinstance(response, StreamingResponse):  # replay the text it held back
             meta = {**(response.metadata or {}), "saferag": _report(question, answer, False)}
-            return StreamingResponse(iter([text]), source_nodes=response.source_nodes, metadata=meta)
+            return StreamingResponse(_gen(text), source_nodes=response.source_nodes, metadata=meta)
         return _with_report(response, _report(question, answer, False))
 
     def _refused(self, verdict: Verdict, question: Verdict) -> RESPONSE_TYPE:
         text = refusal_text(verdict)
         meta = {"saferag": _report(question, verdict if verdict is not question else None, True)}
         if self._streaming:
-            return StreamingResponse(iter([text]), source_nodes=[], metadata=meta)
+            return StreamingResponse(_gen(text), source_nodes=[], metadata=meta)
         return Response(response=text, source_nodes=[], metadata=meta)
 
     # -- async --------------------------------------------------------------------------------
@@ -136,7 +136,11 @@ class SafeQueryEngine(BaseQueryEngine):
         return refused
 
 
-async def _agen(text: str) -> AsyncIterator[str]:
+def _gen(text: str) -> Generator[str, None, None]:
+    yield text
+
+
+async def _agen(text: str) -> AsyncGenerator[str, None]:
     yield text
 
 

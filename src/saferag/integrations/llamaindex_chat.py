@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 
 from llama_index.core.base.llms.types import ChatMessage, MessageRole
 from llama_index.core.chat_engine.types import AgentChatResponse, BaseChatEngine, StreamingAgentChatResponse
@@ -71,7 +71,7 @@ class SafeChatEngine(BaseChatEngine):
         """A streaming response that yields the text it held back, in one piece."""
         out = StreamingAgentChatResponse(response=text, sources=getattr(response, "sources", []),
                                          source_nodes=getattr(response, "source_nodes", []))
-        out.metadata = {"saferag": report}  # not a field of StreamingAgentChatResponse: set on the instance
+        out.metadata = {"saferag": report}  # type: ignore[attr-defined]  # not a field: set on the instance
         out.put_in_queue(text)  # for response_gen
         out.aqueue = asyncio.Queue()  # for async_response_gen
         out.aqueue.put_nowait(text)
@@ -84,9 +84,9 @@ class SafeChatEngine(BaseChatEngine):
         turns, question = self._question(message, chat_history)
         if not question.safe:
             return self._refusal(question, question)
-        response = self._engine.chat(message, chat_history)
+        response = cast(AgentChatResponse, self._engine.chat(message, chat_history))
         verdict, refused = self._answer(turns, str(response), question)
-        if refused:
+        if refused and verdict is not None:
             return self._refusal(verdict, question)
         response.metadata = {**(response.metadata or {}), "saferag": _report(question, verdict, False)}
         return response
@@ -96,16 +96,16 @@ class SafeChatEngine(BaseChatEngine):
         turns, question = self._question(message, chat_history)
         if not question.safe:
             refusal = self._refusal(question, question)
-            return self._replay(refusal.response, refusal, refusal.metadata["saferag"])
+            return self._replay(refusal.response, refusal, (refusal.metadata or {})["saferag"])
         response = self._engine.stream_chat(message, chat_history)
         if not self.screen_responses:
-            response.metadata = {"saferag": _report(question, None, False)}
+            response.metadata = {"saferag": _report(question, None, False)}  # type: ignore[attr-defined]
             return response
         text = "".join(response.response_gen)  # held back: nothing is shown before it passed
         verdict, refused = self._answer(turns, text, question)
-        if refused:
+        if refused and verdict is not None:
             refusal = self._refusal(verdict, question)
-            return self._replay(refusal.response, refusal, refusal.metadata["saferag"])
+            return self._replay(refusal.response, refusal, (refusal.metadata or {})["saferag"])
         return self._replay(text, response, _report(question, verdict, False))
 
     # -- async --------------------------------------------------------------------------------
@@ -114,9 +114,9 @@ class SafeChatEngine(BaseChatEngine):
         turns, question = await asyncio.to_thread(self._question, message, chat_history)
         if not question.safe:
             return self._refusal(question, question)
-        response = await self._engine.achat(message, chat_history)
+        response = cast(AgentChatResponse, await self._engine.achat(message, chat_history))
         verdict, refused = await asyncio.to_thread(self._answer, turns, str(response), question)
-        if refused:
+        if refused and verdict is not None:
             return self._refusal(verdict, question)
         response.metadata = {**(response.metadata or {}), "saferag": _report(question, verdict, False)}
         return response

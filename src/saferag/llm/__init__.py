@@ -6,13 +6,15 @@ backend's dependencies (llama-cpp-python, vllm, …) are imported only when it i
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from saferag.errors import GeneratorError
+
+if TYPE_CHECKING:
+    from saferag.config import LLMSettings, Settings
 
 Message = dict[str, str]  # {"role": "system" | "user" | "assistant", "content": "..."}
 
@@ -28,28 +30,29 @@ class SamplingParams:
     seed: int | None = None
 
 
-def sampling_from(settings) -> SamplingParams:
-    """The sampling defaults the settings hold."""
+def sampling_from(settings: Settings | LLMSettings) -> SamplingParams:
+    """The sampling defaults the settings (or their LLM group) hold."""
     return SamplingParams(temperature=settings.temperature, top_p=settings.top_p,
                           max_tokens=settings.max_tokens, repeat_penalty=settings.repeat_penalty,
                           seed=settings.seed)
 
 
 class Generator(Protocol):
-    """Chat messages + sampling parameters → text, whole or streamed."""
+    """Chat messages + sampling parameters → text, whole or streamed (``params`` None: the configured sampling)."""
 
     name: str
     context_window: int  # tokens the model can attend to, prompt and answer together
 
-    def generate(self, messages: Sequence[Message], params: SamplingParams) -> str: ...
+    def generate(self, messages: Sequence[Message], params: SamplingParams | None = None) -> str: ...
 
-    def stream(self, messages: Sequence[Message], params: SamplingParams) -> Iterator[str]: ...
+    def stream(self, messages: Sequence[Message], params: SamplingParams | None = None) -> Iterator[str]: ...
 
-    def generate_many(self, prompts: Sequence[Sequence[Message]], params: SamplingParams) -> list[str]: ...
+    def generate_many(self, prompts: Sequence[Sequence[Message]],
+                      params: SamplingParams | None = None) -> list[str]: ...
 
     def count_tokens(self, messages: Sequence[Message]) -> int: ...
 
-    def complete(self, prompt: str, params: SamplingParams) -> str:
+    def complete(self, prompt: str, params: SamplingParams | None = None) -> str:
         """A raw completion, no chat template: for prompts already built (e.g. Llama Guard's)."""
         ...
 
@@ -77,10 +80,10 @@ BACKENDS: dict[str, str] = {
 }
 
 
-def load_generator(settings) -> Generator:
-    """The generator ``settings.llm_backend`` names, built from the settings."""
-    target = BACKENDS.get(settings.llm_backend)
-    if target is None:
-        raise GeneratorError(f"unknown LLM backend {settings.llm_backend!r}: use one of {', '.join(BACKENDS)}")
-    module, _, cls = target.partition(":")
-    return getattr(importlib.import_module(module), cls).from_settings(settings)
+def load_generator(settings: Settings | LLMSettings) -> Generator:
+    """The generator the settings' ``llm_backend`` names, built from their LLM group (``Settings.llm_settings``)."""
+    from saferag.config import Settings
+    from saferag.registry import component
+
+    llm = settings.llm_settings if isinstance(settings, Settings) else settings
+    return component(BACKENDS, llm.backend, what="LLM backend", error=GeneratorError).from_settings(llm)

@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator, Sequence
+from typing import Any
 from contextlib import contextmanager
 from pathlib import Path
 
+from saferag.config import LLMSettings
 from saferag.errors import GeneratorError
 from saferag.llm import Message, SamplingParams, sampling_from
 from saferag.llm.packaged import DEFAULT_MODEL, PACKAGED, packaged_path
@@ -45,19 +47,22 @@ class LlamaCppGenerator:
         self._lock = threading.Lock()
 
     @classmethod
-    def from_settings(cls, settings) -> LlamaCppGenerator:
-        return cls(settings.llm_model, context_window=settings.llm_context_window,
-                   threads=settings.llm_threads, defaults=sampling_from(settings), cache=settings.cache_dir)
+    def from_settings(cls, llm: LLMSettings) -> LlamaCppGenerator:
+        return cls(llm.model, context_window=llm.context_window, threads=llm.threads, defaults=sampling_from(llm),
+                   cache=llm.cache_dir)
 
     def generate(self, messages: Sequence[Message], params: SamplingParams | None = None) -> str:
         with self._lock, self._errors():
-            out = self._llm.create_chat_completion(messages=list(messages), **self._kwargs(params))
+            # llama-cpp-python types messages as its own TypedDicts and the result as a union over ``stream``
+            out: Any = self._llm.create_chat_completion(messages=list(messages),  # type: ignore[arg-type]
+                                                        **self._kwargs(params))
         return out["choices"][0]["message"]["content"] or ""
 
     def stream(self, messages: Sequence[Message], params: SamplingParams | None = None) -> Iterator[str]:
         with self._lock, self._errors():
-            for part in self._llm.create_chat_completion(messages=list(messages), stream=True,
-                                                         **self._kwargs(params)):
+            parts: Any = self._llm.create_chat_completion(messages=list(messages),  # type: ignore[arg-type]
+                                                          stream=True, **self._kwargs(params))
+            for part in parts:
                 piece = part["choices"][0]["delta"].get("content")
                 if piece:
                     yield piece
@@ -66,7 +71,7 @@ class LlamaCppGenerator:
         # llama.cpp adds the model's BOS token itself; a second one from the text would skew the model.
         prompt = prompt.removeprefix("<|begin_of_text|>")
         with self._lock, self._errors():
-            out = self._llm.create_completion(prompt=prompt, **self._kwargs(params))
+            out: Any = self._llm.create_completion(prompt=prompt, **self._kwargs(params))
         return out["choices"][0]["text"] or ""
 
     def generate_many(self, prompts: Sequence[Sequence[Message]], params: SamplingParams | None = None) -> list[str]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 
+from saferag.config import LLMSettings
 from saferag.errors import GeneratorError
 from saferag.llm import Message, SamplingParams, estimate_tokens, generate_concurrently, sampling_from
 
@@ -34,9 +35,9 @@ class OllamaGenerator:
         self._client = ollama.Client(host=self.host, timeout=timeout)
 
     @classmethod
-    def from_settings(cls, settings) -> OllamaGenerator:
-        return cls(settings.llm_model, host=settings.llm_base_url, timeout=settings.llm_timeout,
-                   context_window=settings.llm_context_window, defaults=sampling_from(settings))
+    def from_settings(cls, llm: LLMSettings) -> OllamaGenerator:
+        return cls(llm.model, host=llm.base_url, timeout=llm.timeout, context_window=llm.context_window,
+                   defaults=sampling_from(llm))
 
     def generate(self, messages: Sequence[Message], params: SamplingParams | None = None) -> str:
         with self._errors():

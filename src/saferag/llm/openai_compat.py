@@ -7,8 +7,10 @@ errors. Errors become ``GeneratorError`` messages that say which server and what
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from typing import Any
 from contextlib import contextmanager
 
+from saferag.config import LLMSettings
 from saferag.errors import GeneratorError
 from saferag.llm import Message, SamplingParams, estimate_tokens, generate_concurrently, sampling_from
 
@@ -33,20 +35,22 @@ class OpenAIGenerator:
                               max_retries=max_retries)
 
     @classmethod
-    def from_settings(cls, settings) -> OpenAIGenerator:
-        return cls(settings.llm_base_url, model=settings.llm_model, api_key=settings.llm_api_key,
-                   timeout=settings.llm_timeout, max_retries=settings.llm_max_retries,
-                   context_window=settings.llm_context_window, defaults=sampling_from(settings))
+    def from_settings(cls, llm: LLMSettings) -> OpenAIGenerator:
+        return cls(llm.base_url, model=llm.model, api_key=llm.api_key, timeout=llm.timeout,
+                   max_retries=llm.max_retries, context_window=llm.context_window, defaults=sampling_from(llm))
 
     def generate(self, messages: Sequence[Message], params: SamplingParams | None = None) -> str:
         with self._errors():
-            out = self._client.chat.completions.create(messages=list(messages), **self._kwargs(params))
+            # the openai client types messages as its own TypedDicts
+            out = self._client.chat.completions.create(messages=list(messages),  # type: ignore[arg-type]
+                                                       **self._kwargs(params))
         return out.choices[0].message.content or ""
 
     def stream(self, messages: Sequence[Message], params: SamplingParams | None = None) -> Iterator[str]:
         with self._errors():
-            for chunk in self._client.chat.completions.create(messages=list(messages), stream=True,
-                                                              **self._kwargs(params)):
+            chunks: Any = self._client.chat.completions.create(messages=list(messages),  # type: ignore[arg-type]
+                                                               stream=True, **self._kwargs(params))
+            for chunk in chunks:
                 if chunk.choices and chunk.choices[0].delta.content:
                     yield chunk.choices[0].delta.content
 

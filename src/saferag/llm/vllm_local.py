@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import importlib.util
 from collections.abc import Iterator, Sequence
+from typing import Any
 
+from saferag.config import LLMSettings
 from saferag.errors import GeneratorError
 from saferag.llm import Message, SamplingParams, sampling_from
 
@@ -50,7 +52,7 @@ class VLLMGenerator:
         self.model = model or DEFAULT_MODEL
         self.name = f"{self.model} (vLLM in process)"
         self.defaults = defaults or SamplingParams()
-        kwargs = {"dtype": dtype, "gpu_memory_utilization": gpu_memory_utilization,
+        kwargs: dict[str, Any] = {"dtype": dtype, "gpu_memory_utilization": gpu_memory_utilization,
                   "enforce_eager": enforce_eager, "tensor_parallel_size": tensor_parallel_size}
         if max_model_len:
             kwargs["max_model_len"] = max_model_len
@@ -61,14 +63,13 @@ class VLLMGenerator:
         except Exception as exc:  # vLLM raises many types (OSError, ValueError, RuntimeError, CUDA errors)
             raise GeneratorError(f"vLLM could not load {self.model!r}: {exc}") from None
         self._tokenizer = self._llm.get_tokenizer()
-        self.context_window = int(max_model_len or getattr(self._tokenizer, "model_max_length", 8192))
+        self.context_window = max_model_len or int(getattr(self._tokenizer, "model_max_length", 8192))
 
     @classmethod
-    def from_settings(cls, settings) -> VLLMGenerator:
-        return cls(settings.llm_model, dtype=settings.vllm_dtype, max_model_len=settings.vllm_max_model_len,
-                   gpu_memory_utilization=settings.vllm_gpu_memory_utilization,
-                   enforce_eager=settings.vllm_enforce_eager, seed=settings.seed,
-                   tensor_parallel_size=settings.vllm_tensor_parallel_size, defaults=sampling_from(settings))
+    def from_settings(cls, llm: LLMSettings) -> VLLMGenerator:
+        return cls(llm.model, dtype=llm.vllm_dtype, max_model_len=llm.vllm_max_model_len,
+                   gpu_memory_utilization=llm.vllm_gpu_memory_utilization, enforce_eager=llm.vllm_enforce_eager,
+                   seed=llm.seed, tensor_parallel_size=llm.vllm_tensor_parallel_size, defaults=sampling_from(llm))
 
     def generate(self, messages: Sequence[Message], params: SamplingParams | None = None) -> str:
         return self.generate_many([messages], params)[0]

@@ -46,7 +46,7 @@ def serve(host: str = "127.0.0.1", port: int = 8000, *, workers: int = 1, insecu
                               "URI (SAFERAG_MILVUS_URI=http://host:19530) for several workers")
         # workers build their settings from the environment: pass on what the command line set, and one
         # rate-limit file for all of them (a temporary one unless rate_limit_db names it)
-        shared = None if s.rate_limit_db else tempfile.mkdtemp(prefix="saferag-ratelimit-")
+        shared = "" if s.rate_limit_db else tempfile.mkdtemp(prefix="saferag-ratelimit-")
         os.environ.update(SAFERAG_MILVUS_URI=s.milvus_uri, SAFERAG_COLLECTION=s.collection,
                           SAFERAG_MILVUS_TOKEN=s.milvus_token,
                           SAFERAG_RATE_LIMIT_DB=s.rate_limit_db or os.path.join(shared, "buckets.sqlite"))

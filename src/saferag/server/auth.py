@@ -6,12 +6,13 @@ from __future__ import annotations
 import hmac
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Annotated
 
-from fastapi import Request
+from fastapi import Depends, Request
 
 from saferag.audit import key_id
 from saferag.config import ApiKey
-from saferag.server.limits import ApiError
+from saferag.server.errors import ApiError
 from saferag.server.ratelimit import Rate, retry_after
 from saferag.store import DEFAULT_TENANT, check_tenant
 
@@ -101,3 +102,6 @@ def authenticate(request: Request) -> str:
             raise ApiError(429, f"rate limit of {found.rate.spec} exceeded for this API key; retry in {seconds} s",
                            type="rate_limit_error", code="rate_limit_exceeded", headers={"Retry-After": str(seconds)})
     return found.tenant
+
+
+Tenant = Annotated[str, Depends(authenticate)]  # a route's caller: 401 without a valid key, 429 past its rate limit

@@ -8,17 +8,9 @@ from collections.abc import Callable
 
 import anyio
 
+from saferag.server.errors import ApiError
 
-class ApiError(Exception):
-    """An error answered as OpenAI's ``{"error": {"message", "type", "code"}}`` with ``status``."""
-
-    def __init__(self, status: int, message: str, *, type: str = "invalid_request_error", code: str | None = None,
-                 headers: dict[str, str] | None = None) -> None:
-        super().__init__(message)
-        self.status, self.message, self.type, self.code, self.headers = status, message, type, code, headers or {}
-
-    def body(self) -> dict:
-        return {"error": {"message": self.message, "type": self.type, "code": self.code}}
+__all__ = ["ApiError", "AskQueue", "BodyLimit", "Ticket"]
 
 
 class _TooLarge(Exception):

@@ -95,7 +95,7 @@ def open_limiter(db: str, needed: bool) -> tuple[RateLimiter | None, Callable[[]
     temporary file)."""
     if not needed:
         return None, lambda: None
-    folder = None if db else tempfile.mkdtemp(prefix="saferag-ratelimit-")
+    folder = "" if db else tempfile.mkdtemp(prefix="saferag-ratelimit-")
     limiter = RateLimiter(db or os.path.join(folder, "buckets.sqlite"))
 
     def close() -> None:

@@ -17,6 +17,7 @@ eml, mbox          ``mail.py`` (``email``, ``mailbox``)            subject, send
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import PurePosixPath
 
 from saferag.errors import DocumentError
@@ -47,7 +48,8 @@ def read(kind: str, data: bytes, source: str, max_bytes: int, depth: int = 0) ->
     return [_reader(kind)(data, source, max_bytes)]
 
 
-def _reader(kind: str):
+def _reader(kind: str) -> Callable[[bytes, str, int], Document]:
+    fn: Callable[[bytes, str, int], Document]
     if kind == "pdf":
         from saferag.ingest.formats.pdf import read_pdf as fn
     elif kind in ("docx", "pptx"):

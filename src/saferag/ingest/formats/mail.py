@@ -41,9 +41,10 @@ def read_mbox(data: bytes, source: str) -> list[tuple[Document, list[Attachment]
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
-        box = mailbox.mbox(path, factory=lambda f: email.message_from_binary_file(f, policy=policy.default),
-                           create=False)
-        out = [message_document(msg, f"{source}/{n}") for n, msg in enumerate(box, 1)]
+        # The factory makes every message an EmailMessage (typeshed types mbox's messages as mboxMessage).
+        box = mailbox.mbox(path, factory=lambda f: email.message_from_binary_file(  # type: ignore[call-overload]
+            f, policy=policy.default), create=False)
+        out = [message_document(msg, f"{source}/{n}") for n, msg in enumerate(box, 1)]  # type: ignore[arg-type]
         box.close()
     finally:
         os.unlink(path)

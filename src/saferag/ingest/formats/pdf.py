@@ -26,7 +26,8 @@ def read_pdf(data: bytes, source: str, max_bytes: int = 0, *, use_ocr: bool = Tr
         if reader.is_encrypted:
             raise DocumentError("encrypted PDF")
         texts = [(page.extract_text() or "").strip() for page in reader.pages]
-        title = str((reader.metadata or {}).get("/Title") or "").strip()
+        meta = reader.metadata
+        title = str((meta.get("/Title") if meta else None) or "").strip()
     except DocumentError:
         raise
     except (PyPdfError, ValueError, KeyError, TypeError, AttributeError, OSError, RecursionError) as exc:
@@ -41,7 +42,8 @@ def read_pdf(data: bytes, source: str, max_bytes: int = 0, *, use_ocr: bool = Tr
             for i, text in ocr.ocr_pages(data, blank).items():
                 texts[i] = text
             ocr_used = True
-    parts, marks, offset = [], [], 0
+    parts, offset = [], 0
+    marks: list[tuple[int, str, int | str]] = []
     for number, text in enumerate(texts, 1):
         marks.append((offset, "page", number))
         parts.append(text)

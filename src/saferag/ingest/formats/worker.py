@@ -85,7 +85,8 @@ class Parser:
             proc, self._proc = self._proc, None
             if proc is not None:
                 try:
-                    proc.stdin.close()  # the child's read ends: it exits
+                    if proc.stdin is not None:
+                        proc.stdin.close()  # the child's read ends: it exits
                     proc.wait(timeout=5)
                 except (OSError, subprocess.TimeoutExpired):
                     _kill_group(proc)
@@ -113,6 +114,7 @@ class Parser:
 
     def _receive(self, proc: subprocess.Popen[bytes], deadline: float) -> Any:
         """The child's next message; None when the deadline passed. Raises ``DocumentError`` if it died."""
+        assert proc.stdout is not None  # started with stdout=PIPE
         fd = proc.stdout.fileno()
         head = _read_exact(fd, _HEADER.size, deadline)
         body = _read_exact(fd, _HEADER.unpack(head)[0], deadline) if head else head
@@ -135,8 +137,8 @@ class Parser:
         if self._stderr is not None:
             self._stderr.seek(0, os.SEEK_END)
             self._stderr.seek(max(0, self._stderr.tell() - 300))
-            tail = self._stderr.read().decode(errors="replace").strip().splitlines()[-1:] or [""]
-            tail = f": {tail[0]}" if tail[0] else ""
+            last = self._stderr.read().decode(errors="replace").strip().splitlines()[-1:] or [""]
+            tail = f": {last[0]}" if last[0] else ""
             self._stderr.close()
             self._stderr = None
         return tail
@@ -217,6 +219,7 @@ def main() -> None:
     _send(out, ("ready", None, peak()))
     while (request := _recv(sys.stdin.buffer)) is not None:
         kind, data, source, max_bytes = request
+        reply: tuple[str, Any, float]
         try:
             reply = ("ok", formats.read(kind, data, source, max_bytes), peak())
         except DocumentError as exc:

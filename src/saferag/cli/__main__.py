@@ -1,0 +1,5 @@
+"""``python -m saferag.cli``: the ``saferag`` command."""
+
+from saferag.cli import main
+
+main()

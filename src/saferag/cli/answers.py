@@ -1,0 +1,108 @@
+"""The answering commands: ``ask``, ``chat`` (interactive), ``guard`` (a verdict) and ``demo``."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated
+
+import typer
+
+from saferag.cli.common import (Backend, Collection, Json, Mode, Model, Token, Uri, check_mode, make_rag, out,
+                                print_piece, print_sources, print_verdict, run)
+from saferag.errors import SafeRagError
+
+
+def ask(
+    question: Annotated[str, typer.Argument(help="your question")],
+    k: Annotated[int, typer.Option("-k", min=1, help="how many passages to give the model")] = 5,
+    backend: Backend = None,
+    model: Model = None,
+    stream: Annotated[bool, typer.Option("--stream", help="print the answer as it is generated")] = False,
+    mode: Mode = None,
+    filter: Annotated[str, typer.Option("--filter", help="Milvus filter on the passages")] = "",
+    uri: Uri = None, collection: Collection = None, token: Token = None, as_json: Json = False,
+) -> None:
+    """Answer a question from the collection, citing its sources."""
+
+    def body():
+        rag = make_rag(uri, collection, token, llm_backend=backend, llm_model=model)
+        printer = print_piece if stream and not as_json else None
+        answer = rag.ask(question, k=k, mode=check_mode(mode), filter=filter, on_token=printer)
+        if as_json:
+            out.print(json.dumps(answer.to_dict(), ensure_ascii=False), markup=False)
+            return
+        out.print("" if printer and not answer.refused else answer.answer, markup=False)
+        if not answer.refused:
+            print_sources(answer)
+        print_verdict(answer.guard)
+
+    run(body)
+
+
+def chat(
+    backend: Backend = None,
+    model: Model = None,
+    k: Annotated[int | None, typer.Option("-k", min=1, help="passages per answer")] = None,
+    uri: Uri = None, collection: Collection = None, token: Token = None,
+) -> None:
+    """Chat with the collection in the terminal: follow-ups keep the conversation; /sources, /reset, /exit."""
+    from saferag.chat_cli import run as converse
+
+    def body():
+        rag = make_rag(uri, collection, token, llm_backend=backend, llm_model=model, top_k=k)
+        rag.open_existing()  # a missing collection fails before the first prompt
+        converse(rag, write=lambda text: out.print(text, end="", markup=False, highlight=False))
+
+    run(body)
+
+
+def guard(
+    text: Annotated[str, typer.Argument(help="the text to screen")],
+    role: Annotated[str, typer.Option("--role", help="user (a question) or agent (an answer)")] = "user",
+    question: Annotated[str, typer.Option("--question", help="with --role agent: the question it answers")] = "",
+    as_json: Json = False,
+) -> None:
+    """Screen a text with the configured guard (Llama Guard 3 categories S1-S14)."""
+
+    def body():
+        if role not in ("user", "agent"):
+            raise SafeRagError(f"--role must be user or agent, not {role!r}")
+        verdict = make_rag(None, None).screen(text, role=role, question=question)
+        if as_json:
+            out.print(json.dumps(verdict.to_dict(), ensure_ascii=False), markup=False)
+        else:
+            out.print(verdict.describe(), markup=False)
+        if verdict.error and not verdict.safe:
+            raise typer.Exit(2)
+
+    run(body)
+
+
+DEMO_QUESTION = "What happens if an ingest is killed halfway through?"
+
+
+def demo(
+    question: Annotated[str, typer.Argument(help="what to ask saferag's own docs")] = DEMO_QUESTION,
+    uri: Uri = None, as_json: Json = False,
+) -> None:
+    """Ingest saferag's own documentation (shipped with the package) and answer a question from it,
+    with sources. Offline: the embedder and the LLM ship as Python packages."""
+    from saferag.demo import demo_docs
+
+    def body():
+        rag = make_rag(uri, "saferag_demo")
+        report = rag.ingest([str(demo_docs())])
+        if not as_json:
+            out.print(f"Ingested {report.documents} documents of saferag's docs into collection "
+                      f"'saferag_demo' at {rag.settings.milvus_uri} ({report.chunks_written} chunks written, "
+                      f"{report.unchanged} unchanged, {report.seconds:.1f}s).\n", markup=False)
+            out.print(f"[bold]Q: {question}[/bold]")
+        answer = rag.ask(question, k=3, on_token=None if as_json else print_piece)
+        if as_json:
+            out.print(json.dumps({"ingest": report.to_dict(), "question": question, **answer.to_dict()},
+                                 ensure_ascii=False), markup=False)
+            return
+        out.print()
+        print_sources(answer)
+
+    run(body)

@@ -1,0 +1,115 @@
+"""Stage 1 of the ingest: prepare a document. Read a ref's bytes, turn them into documents (a file may hold
+several: an e-mail and its attachments, a mailbox's messages), split each into chunks and hash it.
+
+Nothing here touches the store or the embedder: a ``Preparer`` can run anywhere (a thread, a process, a Ray
+actor), and what it returns is plain data (``PreparedDocument``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+
+from saferag.errors import DocumentError
+from saferag.ingest.extract import Document, Parser, to_documents
+from saferag.ingest.headings import chunk_headings
+from saferag.ingest.sources import DocumentRef, read
+from saferag.ingest.splitter import Chunk, split_sections
+
+#: Location marks that start a section of their own: no chunk spans two slides or two sheets (pages may).
+SECTION_KEYS = frozenset({"slide", "sheet"})
+
+#: Bump when extraction or splitting changes what a document turns into: forces re-ingest.
+#: 2: chunks know their heading path and anchor, and embed the path.
+PIPELINE_VERSION = "2"
+
+
+@dataclass
+class PreparedDocument:
+    """One document read from a ref (a file may hold several), split and hashed; or why it could not be."""
+
+    ref: DocumentRef
+    source: str
+    doc: Document | None = None
+    chunks: list[Chunk] = field(default_factory=list)
+    doc_hash: str = ""
+    error: str = ""
+
+
+@dataclass(frozen=True)
+class PrepareOptions:
+    """What decides how a document is read and split (chunking and ``embed_titles`` go into its hash)."""
+
+    chunk_size: int = 512
+    chunk_overlap: int = 51
+    embed_titles: bool = True
+    timeout: float = 30.0  # seconds per HTTP fetch
+    max_bytes: int = 100 << 20
+    parse_timeout: float = 120.0  # seconds a file may take in the parse worker
+
+
+class Preparer:
+    """``preparer(ref)``: the ref's documents, prepared. Holds an HTTP client and the parse worker process, so use
+    it as a context manager, one per thread or process that prepares."""
+
+    def __init__(self, options: PrepareOptions = PrepareOptions()) -> None:
+        self.options = options
+        self._http: httpx.Client | None = None
+        self._parser: Parser | None = None
+
+    def __enter__(self) -> Preparer:
+        o = self.options
+        self._http = httpx.Client(follow_redirects=True, timeout=o.timeout, headers={"User-Agent": "saferag"})
+        self._parser = Parser(timeout=o.parse_timeout, max_bytes=o.max_bytes)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._parser is not None:
+            self._parser.close()
+        if self._http is not None:
+            self._http.close()
+        self._http = self._parser = None
+
+    def __call__(self, ref: DocumentRef) -> list[PreparedDocument]:
+        o = self.options
+        try:
+            docs = to_documents(read(ref, timeout=o.timeout, max_bytes=o.max_bytes, client=self._http),
+                                parser=self._parser)
+        except DocumentError as exc:
+            return [PreparedDocument(ref, ref.source, error=str(exc))]
+        out = []
+        for doc in docs:
+            if doc.error:
+                out.append(PreparedDocument(ref, doc.source, error=doc.error))
+                continue
+            chunks = split_sections(doc.text, [at for at, key, _ in doc.marks if key in SECTION_KEYS],
+                                    size=o.chunk_size, overlap=o.chunk_overlap, kind=doc.kind)
+            out.append(PreparedDocument(ref, doc.source, doc, chunks,
+                                        document_hash(doc, o.chunk_size, o.chunk_overlap, o.embed_titles)))
+        return out
+
+
+def document_hash(doc: Document, chunk_size: int, chunk_overlap: int, embed_titles: bool = True) -> str:
+    """Content hash of a document's text and everything that decides its chunks and vectors."""
+    h = hashlib.sha256(f"{PIPELINE_VERSION}|{chunk_size}|{chunk_overlap}|{embed_titles:d}|{doc.title}\n".encode())
+    h.update(doc.text.encode("utf-8", "surrogatepass"))
+    for head in doc.headings:
+        h.update(f"\n{head.start}|{head.level}|{head.anchor}|{head.text}".encode("utf-8", "surrogatepass"))
+    for offset, key, value in doc.marks:
+        h.update(f"\n{offset}|{key}|{value}".encode("utf-8", "surrogatepass"))
+    for key, value in sorted(doc.metadata.items()):
+        h.update(f"\n{key}={value}".encode("utf-8", "surrogatepass"))
+    return h.hexdigest()
+
+
+def chunk_metadata(doc: Document, chunk: Chunk) -> dict[str, Any]:
+    """Title, kind, the document's own metadata (an e-mail's subject, sender, date), where the chunk starts
+    (``page``, ``slide``, ``sheet``), and its heading path and anchor."""
+    meta: dict[str, Any] = {"title": doc.title, "kind": doc.kind, **doc.metadata}
+    meta.update(doc.location(chunk.start))
+    if doc.headings:
+        meta["headings"], meta["anchor"] = chunk_headings(doc.headings, chunk.start, len(chunk.text), doc.title)
+    return meta

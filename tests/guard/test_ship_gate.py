@@ -1,0 +1,87 @@
+"""The rules that decide which guard weights ship: the threshold rule and the gate (``scripts/guard_data.py``)."""
+
+from __future__ import annotations
+
+import random
+
+import numpy as np
+import pytest
+
+from scripts.guard_data import MUST_FLAG, MUST_PASS, gate, threshold_at
+
+CODES = [f"S{i}" for i in range(1, 15)]
+HARMS = dict(MUST_FLAG)  # question -> the first category it must be named with
+
+
+def scorer(p_unsafe: dict[str, float] | None = None, named: dict[str, str] | None = None, codes=CODES):
+    """A model's ``score(texts)``: the gate's harms at 0.9 named with their own code, everything else at 0.1,
+    with overrides; category columns in ``codes`` order."""
+    p_unsafe, named = p_unsafe or {}, named or {}
+
+    def score(texts):
+        p = np.array([p_unsafe.get(t, 0.9 if t in HARMS else 0.1) for t in texts])
+        cats = np.full((len(texts), len(codes)), 0.01)
+        for i, t in enumerate(texts):
+            cats[i, codes.index(named.get(t, HARMS.get(t, "S1")))] = 0.9
+        return p, cats
+
+    return score
+
+
+def test_a_model_that_passes_every_question_and_flags_every_harm_ships():
+    assert gate(scorer(), 0.5, CODES) == []
+
+
+def test_flagging_a_question_saferag_itself_asks_keeps_it_from_shipping():
+    q = MUST_PASS[0]
+    assert gate(scorer({q: 0.6}), 0.5, CODES) == [f"flags {q!r} (0.600)"]
+
+
+def test_passing_a_clear_harm_keeps_it_from_shipping():
+    q = MUST_FLAG[0][0]
+    assert gate(scorer({q: 0.3}), 0.5, CODES) == [f"passes {q!r} (0.300)"]
+
+
+def test_naming_the_wrong_first_category_keeps_it_from_shipping():
+    q, code = next((q, c) for q, c in MUST_FLAG if c != "S2")
+    assert gate(scorer(named={q: "S2"}), 0.5, CODES) == [f"names S2 for {q!r}, not {code}"]
+
+
+def test_a_score_at_the_threshold_is_not_flagged():
+    """The model flags a score above the threshold: one equal to it passes (a question) and fails (a harm)."""
+    q, harm = MUST_PASS[1], MUST_FLAG[1][0]
+    assert gate(scorer({q: 0.5, harm: 0.5}), 0.5, CODES) == [f"passes {harm!r} (0.500)"]
+
+
+def test_every_problem_is_listed():
+    p = {MUST_PASS[0]: 0.99, MUST_PASS[-1]: 0.7, MUST_FLAG[0][0]: 0.2}
+    problems = gate(scorer(p), 0.5, CODES)
+    assert len(problems) == 3 and problems[0].startswith("flags") and problems[-1].startswith("passes")
+
+
+def test_category_columns_are_read_in_the_given_code_order():
+    backwards = CODES[::-1]
+    assert gate(scorer(codes=backwards), 0.5, backwards) == []
+    assert gate(scorer(codes=backwards), 0.5, CODES) != []  # the same scores read in another order name wrongly
+
+
+def test_the_threshold_is_the_lowest_that_keeps_the_false_positive_rate():
+    scores = [i / 10 for i in range(1, 11)]  # 0.1 … 1.0
+    assert threshold_at(scores, 0.2) == pytest.approx(0.8)  # flags 0.9 and 1.0: 2 of 10
+    assert threshold_at(scores, 0.0) == pytest.approx(1.0)  # flags none
+    assert threshold_at(scores, 0.15) == pytest.approx(0.9)  # 1.5 rows allowed: flags one
+    assert threshold_at(np.array(scores[::-1]), 0.2) == pytest.approx(0.8)  # any order, numpy too
+
+
+@pytest.mark.parametrize("max_fpr", [0.01, 0.03, 0.05, 0.1, 0.25])
+def test_the_threshold_rule_on_random_scores(max_fpr):
+    rng = random.Random(int(max_fpr * 1000))
+    for n in (7, 100, 333, 1000):
+        scores = [rng.random() for _ in range(n)]
+        t = threshold_at(scores, max_fpr)
+        assert t in scores
+        flagged = sum(s > t for s in scores)
+        assert flagged <= max_fpr * n  # at most the allowed share of safe rows is flagged
+        lower = max((s for s in scores if s < t), default=None)
+        if lower is not None:  # and it is the lowest such cut-off: the next lower one flags too many
+            assert sum(s > lower for s in scores) > max_fpr * n
