@@ -14,7 +14,7 @@ def test_contexts_best_last_and_sources_numbered_once():
     assert user.index("[1] a.md\nthird, from a") < user.index("[2] b.md\nsecond") < user.index("[1] a.md\nbest passage")
     assert user.index("best passage") < user.index("Question: What is it?")
     assert p.messages[0] == {"role": "system", "content": SYSTEM}
-    assert "[1]" in SYSTEM and "backticks" in SYSTEM and "do not say" in SYSTEM
+    assert "[1]" in SYSTEM and "backticks" in SYSTEM and "do not contain the answer" in SYSTEM
 
 
 def test_each_passage_is_headed_by_its_source_and_section_path():

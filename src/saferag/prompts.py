@@ -3,7 +3,7 @@
 Built for the small models saferag embeds (docs/benchmarks.md has the measurements): passages are listed with
 the most relevant *last*, nearest the question, where small models attend best; each passage is headed by its
 source and section path (an API signature or a setting's name is often only in the heading); each unique
-source gets one number, and the instruction to name the exact API and cite it comes again after the question.
+source gets one number; the system prompt asks for the exact API name and a citation, and shows one answer.
 """
 
 from __future__ import annotations
@@ -16,19 +16,18 @@ from saferag.llm import Message
 from saferag.types import Hit
 
 SYSTEM = (
-    "You answer questions about the user's documents using only the numbered excerpts given with the question.\n"
-    "Name the exact command, function, option, setting or keyword that answers the question, in backticks, "
-    "and say in a sentence how to use it.\n"
-    "Cite the excerpt you used by its number in square brackets, like [1].\n"
-    "If the excerpts do not answer the question, say that the documents do not say."
+    "You answer questions from documentation excerpts. Use only the excerpts. Write the exact command, function "
+    "or setting in backticks and cite the excerpt number like [1]. If the excerpts do not contain the answer, "
+    "say so.\n\n"
+    "Example answer: Compress the backup with the `--compress` option of `backup` [2]."
 )
 
-#: The citation request is repeated after the question, where small models heed it: with the
-#: packaged SmolLM2-135M, answers to the test corpus cited a given source 1/6 times with the
-#: instruction only in the system prompt, 5/6 with it repeated here, 6/6 with the "Answer:" cue.
-USER = ("Excerpts:\n\n{context}\n\nQuestion: {question}\n\n"
-        "Answer in one or two sentences: name the exact command, function or setting in backticks and cite the "
-        "excerpt like [1].\nAnswer:")
+#: The question last, right after the passages: small models attend best to what is nearest the answer. Chosen
+#: on the SQLite and PostgreSQL answer keys (docs/benchmarks.md): with the instructions and one example answer
+#: in the system prompt, Qwen2.5-Coder-0.5B named the exact API as often as with the instructions repeated
+#: after the question, and cited more often; a template-like header ("Excerpts:", "Answer:") made SmolLM2 copy it.
+USER = "{context}\n\nQuestion: {question}"
+
 
 @dataclass(frozen=True)
 class Prompt:
