@@ -68,10 +68,11 @@ def make_rag(tmp_path: Path, embedder):
 
 @pytest.fixture(scope="session")
 def generator():
-    """The packaged SmolLM2-135M-Instruct in llama.cpp, loaded once per test session."""
+    """The packaged SmolLM2-135M-Instruct in llama.cpp, loaded once per test session: the fastest packaged model,
+    for tests of the pipeline's mechanics (the default model runs where tests go through the CLI)."""
     from saferag.llm.llamacpp import LlamaCppGenerator
 
-    return LlamaCppGenerator()
+    return LlamaCppGenerator("smollm2-135m")
 
 
 @pytest.fixture(scope="session")
@@ -81,7 +82,8 @@ def llm_server(tmp_path_factory):
 
     port = free_port()
     log = (tmp_path_factory.mktemp("llm-server") / "server.log").open("w+b")  # a pipe would fill and block it
-    proc = subprocess.Popen([sys.executable, "-m", "llama_cpp.server", "--model", str(packaged_model_path()),
+    model = str(packaged_model_path("smollm2-135m"))
+    proc = subprocess.Popen([sys.executable, "-m", "llama_cpp.server", "--model", model,
                              "--model_alias", "smollm2", "--host", "127.0.0.1", "--port", str(port),
                              "--n_ctx", "4096", "--n_threads", "2"],
                             stdout=log, stderr=subprocess.STDOUT)

@@ -99,12 +99,17 @@ def test_unreachable_milvus_server_is_one_line(tmp_path):
     _one_line_error(proc, "cannot connect to Milvus")
 
 
+DEMO_FACTS = ("next run", "run again", "rerun", "re-run", "resume", "finished by", "completes it", "picks up where")
+
+
 @pytest.mark.slow
 def test_demo_runs_offline_on_the_shipped_docs(tmp_path):
     first = json.loads(run("demo", "--uri", str(tmp_path / "demo.db"), "--json", cwd=tmp_path).stdout)
     assert first["ingest"]["documents"] >= 2 and not first["ingest"]["failed"]
     assert first["answer"] and first["sources"] and first["sources"][0]["source"].endswith(".md")
     assert any("interrupted" in r["text"] or "killed" in r["text"] for r in first["sources"])
+    # the key fact, as the docs state it: an interrupted ingest is completed by running it again
+    assert not first["refused"] and any(fact in first["answer"].lower() for fact in DEMO_FACTS), first["answer"]
     assert set(first["timings"]) == {"retrieval", "generation", "question_guard", "answer_guard", "total"}
     again = json.loads(run("demo", "--uri", str(tmp_path / "demo.db"), "--json", cwd=tmp_path).stdout)
     assert again["ingest"]["chunks_written"] == 0

@@ -200,8 +200,8 @@ class Settings(BaseSettings):
 
     # Generation
     llm_backend: str = Field("llamacpp", description="llamacpp (embedded default), openai, ollama or vllm")
-    llm_model: str = Field("", description="llamacpp: GGUF path ('' = packaged SmolLM2); openai, ollama, "
-                                           "vllm: model name (or folder, vllm)")
+    llm_model: str = Field("", description="llamacpp: GGUF path or packaged model name ('' = "
+                                           "qwen2.5-coder-0.5b; smollm2-135m); openai, ollama, vllm: model name")
     llm_base_url: str = Field("", description="server URL; '' = http://127.0.0.1:8000/v1 (openai), "
                                               "http://127.0.0.1:11434 (ollama)")
     llm_api_key: str = ""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from typing import Annotated
 
@@ -10,6 +11,7 @@ import typer
 from saferag.cli.common import (Backend, Collection, Json, Mode, Model, Token, Uri, check_mode, make_rag, out,
                                 print_piece, print_sources, print_verdict, run)
 from saferag.errors import SafeRagError
+from saferag.llm import sampling_from
 
 
 def ask(
@@ -79,6 +81,13 @@ def guard(
 
 
 DEMO_QUESTION = "What happens if an ingest is killed halfway through?"
+NEXT_STEPS = """
+Next, with your own documents:
+  saferag ingest ./my-docs             # folders, files or URLs: HTML, Markdown, PDF, Office, e-mail...
+  saferag ask "How do I ...?"          # one question, with sources
+  saferag chat                         # a conversation with follow-up questions
+  saferag serve                        # the HTTP API (OpenAI-compatible) and a web chat page
+  saferag demo "another question"      # ask saferag's own docs something else"""
 
 
 def demo(
@@ -97,12 +106,15 @@ def demo(
                       f"'saferag_demo' at {rag.settings.milvus_uri} ({report.chunks_written} chunks written, "
                       f"{report.unchanged} unchanged, {report.seconds:.1f}s).\n", markup=False)
             out.print(f"[bold]Q: {question}[/bold]")
-        answer = rag.ask(question, k=3, on_token=None if as_json else print_piece)
+        # Greedy: a demo should give the same answer to the same question every time it is run.
+        params = dataclasses.replace(sampling_from(rag.settings), temperature=0.0, seed=0)
+        answer = rag.ask(question, k=3, on_token=None if as_json else print_piece, params=params)
         if as_json:
             out.print(json.dumps({"ingest": report.to_dict(), "question": question, **answer.to_dict()},
                                  ensure_ascii=False), markup=False)
             return
         out.print()
         print_sources(answer)
+        out.print(NEXT_STEPS, markup=False)
 
     run(body)
