@@ -33,3 +33,10 @@ def test_templates_can_be_overridden():
 def test_no_hits_still_makes_a_prompt():
     p = build_prompt("q?", [])
     assert p.sources == [] and "(no documents matched)" in p.messages[1]["content"]
+
+
+def test_a_system_template_can_hold_the_passages_and_keeps_literal_braces():
+    p = build_prompt("What is it?", [hit("a.md", "the passage", 1.0)],
+                     system='Answer from these (JSON like {"a": 1} stays):\n{context}', user="{question}")
+    system, user = p.messages[0]["content"], p.messages[-1]["content"]
+    assert "[1] a.md\nthe passage" in system and '{"a": 1}' in system and user == "What is it?"

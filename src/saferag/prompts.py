@@ -28,6 +28,9 @@ SYSTEM = (
 #: after the question, and cited more often; a template-like header ("Excerpts:", "Answer:") made SmolLM2 copy it.
 USER = "{context}\n\nQuestion: {question}"
 
+#: One numbered passage in ``{context}``.
+PASSAGE = "[{n}] {header}\n{text}"
+
 
 @dataclass(frozen=True)
 class Prompt:
@@ -50,17 +53,20 @@ def build_prompt(question: str, hits: Sequence[Hit], *, system: str | None = Non
     earlier turns of a conversation (``history``, oldest first), with an application's system text appended.
 
     Template fields: ``{context}`` (the numbered passages, best last), ``{sources}`` (the numbered source list)
-    and ``{question}``.
+    and ``{question}``; the system template may hold ``{context}`` and ``{sources}`` too.
     """
     sources: list[str] = []
     for h in hits:
         if h.source not in sources:
             sources.append(h.source)
-    blocks = [f"[{sources.index(h.source) + 1}] {passage_header(h)}\n{h.text}" for h in reversed(hits)]  # best last
-    listing = "\n".join(f"[{i}] {s}" for i, s in enumerate(sources, 1))
-    content = (user or USER).format(context="\n\n".join(blocks) or "(no documents matched)",
-                                    sources=listing or "(none)", question=question)
-    system_text = (system or SYSTEM) + (APP_SYSTEM + app_system if app_system else "")
+    blocks = [PASSAGE.format(n=sources.index(h.source) + 1, header=passage_header(h), text=h.text)
+              for h in reversed(hits)]  # best last
+    listing = "\n".join(f"[{i}] {s}" for i, s in enumerate(sources, 1)) or "(none)"
+    context = "\n\n".join(blocks) or "(no documents matched)"
+    content = (user or USER).format(context=context, sources=listing, question=question)
+    # The system template may hold the passages instead (plain replace: a configured system text may have braces)
+    system_text = (system or SYSTEM).replace("{context}", context).replace("{sources}", listing)
+    system_text += APP_SYSTEM + app_system if app_system else ""
     turns = [{"role": m["role"], "content": m["content"]} for m in history if m["role"] in ("user", "assistant")]
     return Prompt(messages=[{"role": "system", "content": system_text}, *turns,
                             {"role": "user", "content": content}], sources=sources)
