@@ -27,6 +27,8 @@ def test_lead_ins_quotes_and_extra_lines_are_cleaned_off():
     ("Которые аргументы позволяют пропустить файлы при копировании дерева каталогов?", "another language"),
     ("Photosynthesis converts light into chemical energy stored in glucose.", "drifted from the conversation"),
     ("copy " * 200, "too long"),
+    ("Which argument lets me leave some of the files out while doing that", "unchanged"),
+    ("How do I recursively copy an entire directory tree?", "an earlier question"),
 ])
 def test_bad_rewrites_are_rejected_with_a_reason(rewrite, reason):
     assert check_rewrite(rewrite, CONV) == reason
