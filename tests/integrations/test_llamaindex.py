@@ -173,7 +173,9 @@ def test_saferag_retriever_feeds_a_llamaindex_engine(make_rag, corpus, llm, guar
     assert only and all(n.node.metadata["source"].startswith("kitchen/") for n in only)
 
     engine = RetrieverQueryEngine.from_args(retriever, llm=llm)
-    response = SafeQueryEngine(engine, guard).query(question)
+    # the question is screened; the response is not: which of SmolLM2's (sampled) answers the embedded answer
+    # check over-flags varies from run to run, and the point here is the retriever feeding the engine
+    response = SafeQueryEngine(engine, guard, screen_responses=False).query(question)
     assert response.source_nodes[0].node.metadata["source"] == "kitchen/sourdough.md"
     assert response.metadata["saferag"]["refused"] is False
 

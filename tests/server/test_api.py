@@ -69,6 +69,30 @@ def test_openai_client_plain_and_streaming(service):
     assert last.model_extra["sources"][0]["source"] == "sourdough.md"
 
 
+def test_openai_client_conversations_are_searched_in_context(service):
+    """Two turns plain, then three user turns streamed: the whole conversation reaches the pipeline, each follow-up
+    is condensed (or falls back to the turns joined) and answered with the conversation's page among its sources.
+    Which page ranks first depends on SmolLM2's sampled answers here; tests/test_chat.py checks that, greedily."""
+    url, _, _ = service
+    client = OpenAI(base_url=f"{url}/v1", api_key="key-a")
+    tcp = QUESTIONS["networking/tcp.html"]
+    first = client.chat.completions.create(model="docs", messages=[{"role": "user", "content": tcp}])
+    convo = [{"role": "user", "content": tcp}, {"role": "assistant", "content": first.choices[0].message.content},
+             {"role": "user", "content": "And how is it torn down again at the end?"}]
+    follow = client.chat.completions.create(model="docs", messages=convo)
+    extra = follow.model_extra
+    assert extra["refused"] is False and "tcp.html" in [s["source"] for s in extra["sources"]]
+    assert extra["condensed_query"] and extra["condensed_query"] != convo[-1]["content"]
+
+    convo += [{"role": "assistant", "content": follow.choices[0].message.content},
+              {"role": "user", "content": "Which segments does each side send in that step?"}]
+    last = None
+    for chunk in client.chat.completions.create(model="docs", messages=convo, stream=True):
+        last = chunk
+    assert len(convo) == 5 and "tcp.html" in [s["source"] for s in last.model_extra["sources"]]
+    assert last.model_extra["condensed_query"] != convo[-1]["content"]
+
+
 def test_request_sampling_fields_apply(service):
     url, _, _ = service
     client = OpenAI(base_url=f"{url}/v1", api_key="key-a")
