@@ -55,6 +55,8 @@ class OpenVINOTransformer:
         self._inputs: list[str] = []
         xml = cache / "openvino" / _key(name, transformer) / "model.xml"
         core = ov.Core()
+        # OpenVINO keeps the compiled model too, so a later start imports it instead of compiling again
+        core.set_property({"CACHE_DIR": str(xml.parent / "compiled")})
         try:
             if not xml.is_file():
                 _convert(ov, transformer, xml)

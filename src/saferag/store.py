@@ -14,6 +14,8 @@ from __future__ import annotations
 import copy
 import json
 import re
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from collections.abc import Callable, Iterable, Sequence
@@ -300,8 +302,14 @@ class MilvusStore:
         # Each leg fetches a deeper list than k so fusion can promote chunks ranked well by both.
         fusion = fusion or Fusion()
         depth = max(fusion.candidates, k)
-        legs = self._leg("dense", vector, text, depth, filter), self._leg("bm25", vector, text, depth, filter)
-        return fuse(*legs, fusion)[:k]
+        # The two legs are sent at once (the BM25 one from a pool thread): a Milvus server answers them in parallel.
+        # Milvus Lite takes them one after the other (measured: 33 ms either way at 13.9k chunks, docs/benchmarks.md).
+        bm25 = _legs_pool().submit(self._leg, "bm25", vector, text, depth, filter)
+        try:
+            dense = self._leg("dense", vector, text, depth, filter)
+        finally:
+            keywords = bm25.result()
+        return fuse(dense, keywords, fusion)[:k]
 
     def _leg(self, mode: SearchMode, vector: np.ndarray | None, text: str, k: int, filter: str) -> list[Hit]:
         """One ranked list from the dense or the BM25 index."""
@@ -336,6 +344,19 @@ class MilvusStore:
         except MilvusException as exc:
             msg = getattr(exc, "message", None) or str(exc)
             raise error(f"Milvus could not {what} in {self.collection!r} at {self.uri}: {msg}") from None
+
+
+_POOL: ThreadPoolExecutor | None = None
+_POOL_LOCK = threading.Lock()
+
+
+def _legs_pool() -> ThreadPoolExecutor:
+    """Threads for the BM25 leg of hybrid searches, shared by every store (created on first use)."""
+    global _POOL
+    with _POOL_LOCK:
+        if _POOL is None:
+            _POOL = ThreadPoolExecutor(max_workers=8, thread_name_prefix="saferag-bm25")
+        return _POOL
 
 
 def _connect(uri: str, token: str):
