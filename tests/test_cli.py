@@ -99,7 +99,8 @@ def test_unreachable_milvus_server_is_one_line(tmp_path):
     _one_line_error(proc, "cannot connect to Milvus")
 
 
-DEMO_FACTS = ("next run", "run again", "rerun", "re-run", "resume", "finished by", "completes it", "picks up where")
+DEMO_FACTS = ("next run", "next ingest", "next time", "run again", "rerun", "re-run", "resume", "finished by",
+              "completes it", "picks up where", "whole version", "idempotent", "crash-safe")
 
 
 @pytest.mark.slow
