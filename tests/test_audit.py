@@ -50,9 +50,15 @@ def test_the_python_api_logs_refusals_held_back_passages_and_guard_failures(make
     assert held["categories"] == ["injection"] and held["question"] == SAFE_Q
     assert [(p["source"], p["text"]) for p in held["passages"]] == [("kitchen/notes.txt", INJECTION)]
 
-    with caller(request_id="req-42", key_id=key_id("secret")):  # how the server tags an ask
-        shop = rag.view(tenant="shop")
-        shop.settings = shop.settings.model_copy(update={"guard_timeout": 0.001})  # no guard answers that fast
+    # A guard too slow to answer: a Llama Guard served by a FAKE Ollama (none runs here) that sleeps past the
+    # timeout. Not the embedded guard with a tiny timeout: its check overlaps the search, and on a fast CPU it
+    # is done before the ask waits for it.
+    with FakeOllama(free_port()) as server, caller(request_id="req-42", key_id=key_id("secret")):
+        server.delay = 3.0
+        shop = rag.view(tenant="shop")  # how the server tags an ask: caller() above
+        shop.settings = shop.settings.model_copy(update={
+            "guard": "llama_guard", "guard_backend": "ollama", "guard_base_url": server.url,
+            "guard_model": "llama3.2:1b", "guard_timeout": 0.5})
         assert shop.ask(SAFE_Q).refused
     failed = lines(log)[2]
     assert failed["event"] == "refused" and "no verdict within" in failed["error"] and failed["categories"] == []
