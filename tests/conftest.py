@@ -56,7 +56,7 @@ def make_rag(tmp_path: Path, embedder):
     made: list[SafeRag] = []
 
     def make(uri: str | None = None, **overrides) -> SafeRag:
-        rag = SafeRag(embedder=embedder, milvus_uri=uri or str(tmp_path / "test.db"),
+        rag = SafeRag(embedder=overrides.pop("embedder", embedder), milvus_uri=uri or str(tmp_path / "test.db"),
                       collection=overrides.pop("collection", "docs"), **overrides)
         made.append(rag)
         return rag
@@ -142,3 +142,37 @@ def milvus_server(tmp_path):
         proc.wait(timeout=20)
     except subprocess.TimeoutExpired:
         proc.kill()
+
+
+INFINITY = Path(__file__).parent.parent / ".venv-infinity" / "bin" / "infinity_emb"
+
+
+@pytest.fixture(scope="session")
+def embedding_server(tmp_path_factory):
+    """Infinity, a real OpenAI-compatible embedding server, serving the packaged MiniLM from its folder on
+    127.0.0.1 under the name saferag records for it; stopped after the session. Installed in a venv of its own
+    by scripts/install_infinity.sh (CI runs it); skipped without it."""
+    from saferag.embed import PACKAGED_MODEL_NAME, packaged_model_path
+
+    exe = str(INFINITY) if INFINITY.exists() else shutil.which("infinity_emb")
+    if not exe:
+        pytest.skip("no Infinity embedding server: run scripts/install_infinity.sh")
+    port = free_port()
+    log = (tmp_path_factory.mktemp("infinity") / "server.log").open("w+b")
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "INFINITY_ANONYMOUS_USAGE_STATS": "0", "DO_NOT_TRACK": "1"}
+    proc = subprocess.Popen([exe, "v2", "--model-id", str(packaged_model_path()), "--served-model-name",
+                             PACKAGED_MODEL_NAME, "--host", "127.0.0.1", "--port", str(port), "--url-prefix", "/v1",
+                             "--engine", "torch", "--device", "cpu", "--no-bettertransformer"],
+                            stdout=log, stderr=subprocess.STDOUT, env=env)
+    url = f"http://127.0.0.1:{port}/v1"
+    if not wait_until_up(f"{url}/models", proc, timeout=180):
+        proc.kill()
+        log.seek(0)
+        raise RuntimeError(f"infinity_emb did not start: {log.read().decode(errors='replace')[-2000:]}")
+    yield url
+    proc.terminate()
+    try:
+        proc.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+    log.close()

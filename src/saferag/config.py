@@ -89,6 +89,11 @@ class EmbedSettings(BaseModel):
     query_prefix: str | None
     passage_prefix: str | None
     cache_dir: str
+    base_url: str = ""
+    api_key: str = ""
+    timeout: float = 60.0
+    max_retries: int = 3
+    concurrency: int = 4
 
 
 class LLMSettings(BaseModel):
@@ -160,8 +165,17 @@ class Settings(BaseSettings):
                         description="whose chunks ingest writes and search reads (the server sets it per API key)")
 
     # Embedder
-    embed_backend: str = Field("sentence-transformers", description="embedding backend (embed.EMBEDDERS)")
-    embed_model: str = Field("", description="sentence-transformers name or path; '' = packaged MiniLM")
+    embed_backend: str = Field("sentence-transformers", description="embedding backend (embed.EMBEDDERS): "
+                               "sentence-transformers (alias local) in process, or openai: a /v1/embeddings server")
+    embed_model: str = Field("", description="sentence-transformers name or path ('' = packaged MiniLM), or the "
+                                             "served model's name (openai)")
+    embed_base_url: str = Field("", description="openai: the embedding server, e.g. http://127.0.0.1:7997 "
+                                                "(Infinity) or http://gpu1:8080/v1 (TEI)")
+    embed_api_key: str = ""
+    embed_timeout: float = Field(60.0, gt=0, description="openai: seconds one embedding request may take")
+    embed_max_retries: int = Field(3, ge=0, description="openai: retries with backoff on connection errors, "
+                                                        "429 and 5xx")
+    embed_concurrency: int = Field(4, ge=1, description="openai: requests in flight at once")
     embed_device: str = "cpu"
     embed_batch_size: int | None = Field(
         None, ge=1, description="None: the measured best on 2 CPU cores, 8 (float32) or 16 (bfloat16)")
@@ -299,7 +313,9 @@ class Settings(BaseSettings):
         return EmbedSettings(backend=self.embed_backend, model=self.embed_model, device=self.embed_device,
                              batch_size=self.embed_batch_size, precision=self.embed_precision,
                              runtime=self.embed_runtime, query_prefix=self.query_prefix,
-                             passage_prefix=self.passage_prefix, cache_dir=self.cache_dir)
+                             passage_prefix=self.passage_prefix, cache_dir=self.cache_dir,
+                             base_url=self.embed_base_url, api_key=self.embed_api_key, timeout=self.embed_timeout,
+                             max_retries=self.embed_max_retries, concurrency=self.embed_concurrency)
 
     @property
     def llm_settings(self) -> LLMSettings:

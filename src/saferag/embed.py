@@ -193,6 +193,8 @@ class SentenceTransformerEmbedder:
 #: Embedding backend name -> "module:class" (``embed_backend``); each class has ``from_settings(EmbedSettings)``.
 EMBEDDERS: dict[str, str] = {
     "sentence-transformers": "saferag.embed:SentenceTransformerEmbedder",
+    "local": "saferag.embed:SentenceTransformerEmbedder",  # the same, by the name the docs use for in-process
+    "openai": "saferag.embed_served:ServedEmbedder",  # any OpenAI /v1/embeddings server (TEI, vLLM, Infinity)
 }
 
 
