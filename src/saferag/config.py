@@ -194,6 +194,10 @@ class Settings(BaseSettings):
     chunk_overlap: int = Field(51, ge=0)
     embed_titles: bool = Field(True, description="embed each chunk with its document's title above it")
     ingest_batch_size: int = Field(64, ge=1, description="chunks embedded and written per round")
+    ray_address: str = Field("", description="ingest on Ray: local (a runtime in the process), auto (the one "
+                                             "running here) or a cluster address; '' = in process")
+    ray_embed_actors: int = Field(0, ge=0, description="Ray: embedding actors (0 = one per cluster CPU, less one)")
+    ray_embed_cpus: float = Field(1.0, gt=0, description="Ray: CPUs each embedding actor holds (its threads)")
     http_timeout: float = Field(30.0, gt=0)
     max_document_mb: float = Field(100.0, gt=0)
     parse_timeout: float = Field(120.0, gt=0, description="seconds one file (PDF, Office, OpenDocument, EPUB, "

@@ -169,7 +169,9 @@ class SafeRag:
 
     def ingest(self, inputs: Sequence[str | os.PathLike[str]], *, glob: str | None = None, prune: bool = False,
                on_start: Callable[[int], None] | None = None,
-               on_document: Callable[[str], None] | None = None) -> IngestReport:
+               on_document: Callable[[str], None] | None = None, ray: str | None = None) -> IngestReport:
+        """Ingest files, folders and URLs (``pipeline.ingest``); ``ray`` (``local``, ``auto`` or a cluster address)
+        reads, splits and embeds on Ray (``ingest.on_ray``), this process still planning and writing."""
         paths = [os.fspath(i) for i in inputs]
         # Checked here as well as by the pipeline's discovery: ``self.store`` below loads the embedder and creates
         # the collection, so a typo in a path must fail before that (no model load, no empty collection).
@@ -179,7 +181,17 @@ class SafeRag:
                       chunk_overlap=s.chunk_overlap, glob=glob, prune=prune, timeout=s.http_timeout,
                       max_bytes=int(s.max_document_mb * 2**20), batch_size=s.ingest_batch_size,
                       embed_titles=s.embed_titles, parse_timeout=s.parse_timeout, on_start=on_start,
-                      on_document=on_document)
+                      on_document=on_document, **self._ray_stage(ray))
+
+    def _ray_stage(self, address: str | None) -> dict[str, Any]:
+        address = address if address is not None else self.settings.ray_address
+        if not address:
+            return {}
+        from saferag.ingest.on_ray import RayStage
+
+        s = self.settings
+        return {"stage": RayStage(address, s.embedder_settings, embed_actors=s.ray_embed_actors,
+                                  embed_cpus=s.ray_embed_cpus, embed_batch=s.ingest_batch_size)}
 
     def search(self, question: str, *, k: int | None = None, mode: SearchMode | None = None,
                filter: str = "") -> list[Hit]:

@@ -139,14 +139,16 @@ CRASH = textwrap.dedent("""
         real_insert(self, rows)
 
     MilvusStore.insert = insert  # the crash point: everything else is the real pipeline
-    SafeRag(milvus_uri=db, collection="docs", ingest_batch_size=4).ingest([folder])
+    ray = sys.argv[5] if len(sys.argv) > 5 else None  # "local": the stage on a Ray runtime of this process
+    SafeRag(milvus_uri=db, collection="docs", ingest_batch_size=4).ingest([folder], ray=ray)
     print("finished without crashing")
 """)
 
 
-def crash_ingest(db: Path, folder: Path, kill_at: int, how: str) -> None:
-    """Run the ingest in a child that dies at insert ``kill_at``; fail unless it died just there."""
-    proc = subprocess.run([sys.executable, "-c", CRASH, str(db), str(folder), str(kill_at), how],
+def crash_ingest(db: Path, folder: Path, kill_at: int, how: str, *ray: str) -> None:
+    """Run the ingest (on Ray: ``ray`` = ``local``) in a child that dies at insert ``kill_at``; fail unless it died
+    just there."""
+    proc = subprocess.run([sys.executable, "-c", CRASH, str(db), str(folder), str(kill_at), how, *ray],
                           capture_output=True, text=True, timeout=300)
     assert f"crashing at insert {kill_at}" in proc.stderr, proc.stderr[-3000:]
     if how == "kill":

@@ -20,6 +20,9 @@ def ingest(
     uri: Uri = None, collection: Collection = None, token: Token = None,
     glob: Annotated[str | None, typer.Option("--glob", help="only files matching, e.g. '*.html'")] = None,
     prune: Annotated[bool, typer.Option("--prune", help="delete sources not found in this ingest")] = False,
+    ray: Annotated[str | None, typer.Option(
+        "--ray", help="read, split and embed on Ray (pip install 'saferag[ray]'): local, auto, or a cluster "
+                      "address such as ray://head:10001")] = None,
     as_json: Json = False,
 ) -> None:
     """Ingest documents: unchanged ones are skipped, changed ones replaced."""
@@ -31,7 +34,7 @@ def ingest(
                       TimeElapsedColumn(), console=err, disable=not show, transient=True) as bar:
             task = bar.add_task("loading model", total=None)
             report = rag.ingest(
-                paths, glob=glob, prune=prune,
+                paths, glob=glob, prune=prune, ray=ray,
                 on_start=lambda n: bar.update(task, total=n, description="ingesting"),
                 on_document=lambda s: bar.advance(task))
         if as_json:

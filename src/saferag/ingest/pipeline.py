@@ -22,8 +22,9 @@ from __future__ import annotations
 import itertools
 import time
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import AbstractContextManager, contextmanager
 from typing import Any, TypeVar
 
 from saferag.embed import Embedder
@@ -31,7 +32,7 @@ from saferag.ingest.plan import Planner, is_complete
 from saferag.ingest.prepare import (PIPELINE_VERSION, SECTION_KEYS, PreparedDocument, PrepareOptions, Preparer,
                                     document_hash)
 from saferag.ingest.report import IngestReport
-from saferag.ingest.sources import discover
+from saferag.ingest.sources import DocumentRef, discover
 from saferag.ingest.write import Writer, embedding_text
 from saferag.store import Store
 
@@ -41,12 +42,26 @@ __all__ = ["PIPELINE_VERSION", "SECTION_KEYS", "IngestReport", "PreparedDocument
 T = TypeVar("T")
 R = TypeVar("R")
 
+#: Stage 1 run somewhere: ``stage(refs, options, whole)`` opens an iterator of each ref's prepared documents,
+#: in ``refs`` order. ``whole`` holds the (source, hash) versions already stored whole: a stage that embeds as
+#: well (``ingest.on_ray``) skips them and fills ``PreparedDocument.vectors`` for the rest.
+PrepareStage = Callable[[Sequence[DocumentRef], PrepareOptions, frozenset[tuple[str, str]]],
+                        AbstractContextManager[Iterable[list[PreparedDocument]]]]
+
+
+@contextmanager
+def prepare_here(refs: Sequence[DocumentRef], options: PrepareOptions,
+                 whole: frozenset[tuple[str, str]]) -> Iterator[Iterable[list[PreparedDocument]]]:
+    """Stage 1 in this process: one thread reads and splits ahead while the writer embeds."""
+    with Preparer(options) as prepare:
+        yield _prefetch(prepare, refs)
+
 
 def ingest(inputs: list[str], *, store: Store, embedder: Embedder, chunk_size: int = 512,
            chunk_overlap: int = 51, glob: str | None = None, prune: bool = False,
            timeout: float = 30.0, max_bytes: int = 100 << 20, batch_size: int = 64,
            embed_titles: bool = True, parse_timeout: float = 120.0, on_start: Callable[[int], None] | None = None,
-           on_document: Callable[[str], None] | None = None) -> IngestReport:
+           on_document: Callable[[str], None] | None = None, stage: PrepareStage = prepare_here) -> IngestReport:
     """Ingest files, folders and URLs into ``store``; see the module docstring for guarantees.
 
     A file may hold several documents (an e-mail and its attachments, ``mail.eml/report.pdf``); each is stored,
@@ -56,6 +71,8 @@ def ingest(inputs: list[str], *, store: Store, embedder: Embedder, chunk_size: i
     ``embed_titles`` puts each document's title and the chunk's heading path above every chunk it
     embeds (``embedding_text``). ``on_start(total)`` and ``on_document(source)`` let a
     caller draw progress; a document is reported once it is written, found unchanged, or failed.
+    ``stage`` runs reading and splitting (and maybe embedding) elsewhere, e.g. on Ray; planning and writing stay
+    here, so every guarantee above holds wherever the stage runs.
     """
     t0 = time.perf_counter()
     report = IngestReport()
@@ -68,9 +85,11 @@ def ingest(inputs: list[str], *, store: Store, embedder: Embedder, chunk_size: i
                     on_document=on_document)
     options = PrepareOptions(chunk_size=chunk_size, chunk_overlap=chunk_overlap, embed_titles=embed_titles,
                              timeout=timeout, max_bytes=max_bytes, parse_timeout=parse_timeout)
-    with Preparer(options) as prepare:
+    whole = frozenset((source, h) for source, stored in planner.stored.items() for h in {s.doc_hash for s in stored}
+                      if is_complete(stored, h))
+    with stage(found.refs, options, whole) as groups:
         # Reading and splitting the next documents overlaps with embedding the current batch.
-        for group in _prefetch(prepare, found.refs):
+        for group in groups:
             steps = planner.plan(group)
             progress = writer.start(group[0].ref.source, len(group))
             for step in steps:

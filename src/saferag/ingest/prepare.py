@@ -37,6 +37,8 @@ class PreparedDocument:
     chunks: list[Chunk] = field(default_factory=list)
     doc_hash: str = ""
     error: str = ""
+    vectors: Any = None  # the chunks' embeddings (np.ndarray) when a distributed stage computed them already
+    embed_seconds: float = 0.0  # what computing ``vectors`` took there
 
 
 @dataclass(frozen=True)

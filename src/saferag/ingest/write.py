@@ -66,7 +66,7 @@ class Writer:
         self.store, self.embedder, self.report = store, embedder, report
         self.batch_size, self.embed_titles, self.on_document = batch_size, embed_titles, on_document
         self.changed = False
-        self._queue: list[tuple[_Pending, Chunk, dict[str, Any]]] = []
+        self._queue: list[tuple[_Pending, Chunk, dict[str, Any], Any]] = []  # ..., its vector if computed
 
     def start(self, ref_source: str, documents: int) -> RefProgress:
         """The progress of one ref whose ``documents`` steps follow."""
@@ -97,11 +97,13 @@ class Writer:
         if step.leftovers:  # leftovers of an interrupted write of this very version
             self.store.delete_source(step.source, only_hash=doc.doc_hash)
         self.report.replaced += step.other_versions
+        self.report.embed_seconds += doc.embed_seconds  # embedded elsewhere (a Ray actor); 0 if not yet
         assert doc.doc is not None  # prepared without an error
         n = len(doc.chunks)
         pending = _Pending(step.source, doc.doc_hash, n, n, step.other_versions, progress)
-        for chunk in doc.chunks:
-            self._queue.append((pending, chunk, chunk_metadata(doc.doc, chunk)))
+        vectors = doc.vectors if doc.vectors is not None else [None] * n
+        for chunk, vector in zip(doc.chunks, vectors, strict=True):
+            self._queue.append((pending, chunk, chunk_metadata(doc.doc, chunk), vector))
         if len(self._queue) >= self.batch_size:
             self.flush_queue()
 
@@ -111,15 +113,21 @@ class Writer:
         queue = self._queue
         if not queue:
             return
-        t = time.perf_counter()
-        vectors = self.embedder.embed_documents([embedding_text(c.text, m, self.embed_titles) for _, c, m in queue])
-        self.report.embed_seconds += time.perf_counter() - t
+        vectors = [v for *_, v in queue]
+        missing = [i for i, v in enumerate(vectors) if v is None]  # none when a Ray stage embedded them
+        if missing:
+            t = time.perf_counter()
+            computed = self.embedder.embed_documents(
+                [embedding_text(queue[i][1].text, queue[i][2], self.embed_titles) for i in missing])
+            self.report.embed_seconds += time.perf_counter() - t
+            for i, v in zip(missing, computed, strict=True):
+                vectors[i] = v
         self.store.insert([ChunkRow(text=c.text, source=p.source, doc_hash=p.doc_hash, chunk_index=c.index,
                                     chunk_count=p.chunk_count, vector=v, metadata=m)
-                           for (p, c, m), v in zip(queue, vectors, strict=True)])
+                           for (p, c, m, _), v in zip(queue, vectors, strict=True)])
         self.report.chunks_written += len(queue)
         self.changed = True
-        for p, _, _ in queue:
+        for p, *_ in queue:
             p.remaining -= 1
             if p.remaining == 0:
                 if p.has_other_versions:

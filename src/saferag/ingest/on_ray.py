@@ -1,0 +1,117 @@
+"""Stage 1 of the ingest on a Ray cluster (``saferag ingest --ray``), built on Ray Data: reading, extracting and
+splitting run in Ray tasks, embedding in a pool of actors that each hold the model (or reach the embedding
+server), and the prepared documents stream back, in order, to the one process that plans and writes.
+
+Planning and writing stay on the driver with the single-process code (``pipeline.ingest``), so unchanged
+documents are skipped, a changed one is replaced only once its new version is whole, ``--prune`` and a killed
+run behave as always, and the chunks stored are exactly those of a single-process ingest. One writer inserting
+whole batches keeps up with many embedders (see docs/deployment.md for where that ends).
+"""
+
+from __future__ import annotations
+
+import pickle
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+import numpy as np
+
+from saferag.config import EmbedSettings
+from saferag.errors import ConfigError
+from saferag.ingest.prepare import PreparedDocument, PrepareOptions, Preparer, chunk_metadata
+from saferag.ingest.sources import DocumentRef
+from saferag.ingest.write import embedding_text
+
+
+def _ray() -> Any:
+    try:
+        import ray
+    except ImportError:
+        raise ConfigError("--ray needs Ray Data: pip install 'saferag[ray]'") from None
+    return ray
+
+
+class RayStage:
+    """``pipeline.PrepareStage`` on Ray at ``address``: ``local`` starts a runtime in this process (ended after),
+    ``auto`` joins the one running on this machine, anything else is a cluster address (``ray://head:10001``).
+
+    ``embed_actors`` actors embed, each with ``embed_cpus`` CPUs (0: one per CPU of the cluster, less one for
+    the reading tasks); ``refs_per_task`` documents are read per task.
+    """
+
+    def __init__(self, address: str, embed: EmbedSettings, *, embed_actors: int = 0, embed_cpus: float = 1.0,
+                 refs_per_task: int = 8, embed_batch: int = 64) -> None:
+        self.address, self.embed = address or "local", embed
+        self.embed_actors, self.embed_cpus = embed_actors, embed_cpus
+        self.refs_per_task, self.embed_batch = refs_per_task, embed_batch
+
+    @contextmanager
+    def __call__(self, refs: Sequence[DocumentRef], options: PrepareOptions,
+                 whole: frozenset[tuple[str, str]]) -> Iterator[Iterator[list[PreparedDocument]]]:
+        ray = _ray()
+        started = False
+        if not ray.is_initialized():
+            try:
+                ray.init(address=None if self.address == "local" else self.address, include_dashboard=False,
+                         log_to_driver=False, configure_logging=False)
+            except (ConnectionError, ValueError, RuntimeError) as exc:
+                raise ConfigError(f"cannot join the Ray cluster at {self.address!r}: {exc}") from None
+            started = True
+        try:
+            yield self._stream(ray, refs, options, whole)
+        finally:
+            if started:
+                ray.shutdown()
+
+    def _stream(self, ray: Any, refs: Sequence[DocumentRef], options: PrepareOptions,
+                whole: frozenset[tuple[str, str]]) -> Iterator[list[PreparedDocument]]:
+        if not refs:
+            return
+        ctx = ray.data.DataContext.get_current()
+        ctx.execution_options.preserve_order = True  # the planner sees refs in discovery order, as in one process
+        ctx.enable_progress_bars = False
+        actors = self.embed_actors or max(1, int(ray.cluster_resources().get("CPU", 2) // self.embed_cpus) - 1)
+        rows = [{"ref": pickle.dumps(r)} for r in refs]
+        ds = ray.data.from_items(rows, override_num_blocks=max(1, min(len(rows), len(rows) // self.refs_per_task)))
+        # Reading tasks take half a CPU, so Ray does not fuse them into the embedding actors: they read ahead on
+        # the CPUs the actors leave free instead of taking turns with the model.
+        ds = ds.map_batches(_prepare_batch, fn_kwargs={"options": options}, batch_size=self.refs_per_task,
+                            batch_format="numpy", num_cpus=0.5)
+        ds = ds.map_batches(_Embed, fn_constructor_kwargs={"embed": self.embed, "whole": whole,
+                                                           "embed_titles": options.embed_titles},
+                            batch_size=self.embed_batch, batch_format="numpy",
+                            compute=ray.data.ActorPoolStrategy(size=actors), num_cpus=self.embed_cpus)
+        for row in ds.iter_rows():
+            yield pickle.loads(row["group"])
+
+
+def _prepare_batch(batch: dict[str, np.ndarray], options: PrepareOptions) -> dict[str, list[bytes]]:
+    """A Ray task: each ref's documents read, split and hashed (errors are data: ``PreparedDocument.error``)."""
+    with Preparer(options) as prepare:
+        return {"group": [pickle.dumps(prepare(pickle.loads(r))) for r in batch["ref"]]}
+
+
+class _Embed:
+    """A Ray actor: the embedder loaded once; fills ``vectors`` of every document not already stored whole."""
+
+    def __init__(self, embed: EmbedSettings, whole: frozenset[tuple[str, str]], embed_titles: bool) -> None:
+        from saferag.embed import load_embedder
+
+        self.embedder, self.whole, self.embed_titles = load_embedder(embed), whole, embed_titles
+
+    def __call__(self, batch: dict[str, np.ndarray]) -> dict[str, list[bytes]]:
+        groups: list[list[PreparedDocument]] = [pickle.loads(g) for g in batch["group"]]
+        todo = [d for g in groups for d in g
+                if not d.error and d.chunks and (d.source, d.doc_hash) not in self.whole]
+        texts = [embedding_text(c.text, chunk_metadata(d.doc, c), self.embed_titles) for d in todo
+                 for c in d.chunks if d.doc is not None]
+        t = time.perf_counter()
+        vectors = self.embedder.embed_documents(texts) if texts else np.empty((0, 0), dtype=np.float32)
+        if todo:
+            todo[0].embed_seconds = time.perf_counter() - t  # the writer adds it up into the report
+        at = 0
+        for d in todo:
+            d.vectors, at = vectors[at:at + len(d.chunks)], at + len(d.chunks)
+        return {"group": [pickle.dumps(g) for g in groups]}

@@ -1,0 +1,99 @@
+"""``ingest --ray``: reading, splitting and embedding on a real local Ray runtime (Ray Data tasks and actors),
+writing to a real ``milvus-lite server``; the same chunks as one process, and every guarantee of the ingest."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+from corpus import TOPICS, write_corpus
+from test_cli import run
+from test_pipeline import all_chunks, crash_ingest
+
+from saferag.embed import PACKAGED_MODEL_NAME
+
+ray = pytest.importorskip("ray", reason="the Ray path needs the ray extra: pip install 'saferag[ray]'")
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def ray_runtime():
+    """A local Ray runtime on two CPUs, which the ingest joins; ended after the module."""
+    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, configure_logging=False)
+    yield
+    ray.shutdown()
+
+
+def vectors(rag) -> dict[tuple[str, int], np.ndarray]:
+    rows = rag.open_existing()._iterate("", ["source", "chunk_index", "dense"])
+    return {(r["source"], r["chunk_index"]): np.asarray(r["dense"]) for r in rows}
+
+
+def test_the_same_chunks_and_vectors_as_one_process_and_the_same_report(ray_runtime, milvus_server, make_rag, corpus):
+    (corpus / "empty.md").write_bytes(b"")  # reported and skipped on Ray as at home
+    (corpus / "corrupt.pdf").write_bytes(b"%PDF-1.7\n%garbage\n1 0 obj << /Type /Catalog")
+    on_ray = make_rag(milvus_server, collection="on_ray", ingest_batch_size=4)
+    here = make_rag(milvus_server, collection="here", ingest_batch_size=4)
+    done: list[str] = []
+    report = on_ray.ingest([corpus], ray="auto", on_document=done.append)
+    expected = here.ingest([corpus])
+    assert all_chunks(on_ray) == all_chunks(here) and len(all_chunks(here)) == expected.chunks_written
+    got, want = vectors(on_ray), vectors(here)
+    assert got.keys() == want.keys() and min(float(got[k] @ want[k]) for k in want) >= 0.999
+    keys = ("documents", "chunks_written", "unchanged", "replaced", "skipped", "failed")
+    assert {k: report.to_dict()[k] for k in keys} == {k: expected.to_dict()[k] for k in keys}
+    assert {f["source"] for f in report.failed} == {"empty.md", "corrupt.pdf"}
+    assert sorted(done) == sorted([*TOPICS, "empty.md", "corrupt.pdf"]) and report.embed_seconds > 0
+
+
+def test_unchanged_skipped_changed_replaced_and_pruned(ray_runtime, milvus_server, make_rag, corpus, tmp_path):
+    rag = make_rag(milvus_server, collection="again", ingest_batch_size=4)
+    rag.ingest([corpus], ray="auto")
+    again = rag.ingest([corpus], ray="auto")
+    assert (again.chunks_written, again.unchanged) == (0, len(TOPICS))
+    changed = dict(TOPICS)
+    first = sorted(changed)[0]
+    title, paras = changed.pop(first)
+    changed[first] = (title, [p.replace(".", ", as the manual says.") for p in paras])
+    write_corpus(corpus, changed)
+    gone = sorted(TOPICS)[-1]
+    (corpus / gone).unlink()
+    report = rag.ingest([corpus], ray="auto", prune=True)
+    assert report.replaced == 1 and report.pruned == [gone] and report.unchanged == len(TOPICS) - 2
+    clean = make_rag(milvus_server, collection="clean", ingest_batch_size=4)
+    clean.ingest([corpus])
+    assert all_chunks(rag) == all_chunks(clean)
+
+
+def test_a_killed_ray_ingest_is_finished_by_running_it_again(make_rag, corpus, tmp_path):
+    """The child starts its own Ray runtime and is killed at its second insert; the rerun (in process) ends with
+    exactly the chunks of a clean run."""
+    db = tmp_path / "crashed.db"
+    crash_ingest(db, corpus, 2, "kill", "local")
+    rag = make_rag(str(db), ingest_batch_size=4)
+    rag.ingest([str(corpus)])
+    clean = make_rag(str(tmp_path / "clean.db"), ingest_batch_size=4)
+    clean.ingest([str(corpus)])
+    assert all_chunks(rag) == all_chunks(clean)
+
+
+def test_actors_can_embed_through_a_served_model(ray_runtime, milvus_server, make_rag, corpus, embedding_server):
+    served = dict(embed_backend="openai", embed_base_url=embedding_server, embed_model=PACKAGED_MODEL_NAME)
+    rag = make_rag(milvus_server, collection="served", embedder=None, **served)
+    here = make_rag(milvus_server, collection="served_here")
+    rag.ingest([corpus], ray="auto")
+    here.ingest([corpus])
+    assert all_chunks(rag) == all_chunks(here)
+    got, want = vectors(rag), vectors(here)
+    assert min(float(got[k] @ want[k]) for k in want) >= 0.999
+
+
+def test_the_cli_ingests_on_ray_and_says_so_in_its_json_report(corpus, tmp_path):
+    out = run("ingest", str(corpus), "--uri", str(tmp_path / "cli.db"), "--ray", "local", "--json", cwd=tmp_path)
+    report = json.loads(out.stdout)
+    assert report["documents"] == len(TOPICS) and report["chunks_written"] > 0 and not report["failed"]
+    bad = run("ingest", str(corpus), "--uri", str(tmp_path / "cli.db"), "--ray", "ray://127.0.0.1:1",
+              cwd=tmp_path, check=False)
+    assert bad.returncode != 0 and "cannot join the Ray cluster at 'ray://127.0.0.1:1'" in bad.stderr
