@@ -191,7 +191,7 @@ class SafeRag:
 
         s = self.settings
         return {"stage": RayStage(address, s.embedder_settings, embed_actors=s.ray_embed_actors,
-                                  embed_cpus=s.ray_embed_cpus, embed_batch=s.ingest_batch_size)}
+                                  embed_cpus=s.ray_embed_cpus)}
 
     def search(self, question: str, *, k: int | None = None, mode: SearchMode | None = None,
                filter: str = "") -> list[Hit]:

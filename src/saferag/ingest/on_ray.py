@@ -38,14 +38,15 @@ class RayStage:
     ``auto`` joins the one running on this machine, anything else is a cluster address (``ray://head:10001``).
 
     ``embed_actors`` actors embed, each with ``embed_cpus`` CPUs (0: one per CPU of the cluster, less one for
-    the reading tasks); ``refs_per_task`` documents are read per task.
+    the reading tasks); ``refs_per_task`` documents are read per task, and each actor call embeds the chunks of
+    ``refs_per_embed`` documents (few, so that every actor gets work and results stream back early).
     """
 
     def __init__(self, address: str, embed: EmbedSettings, *, embed_actors: int = 0, embed_cpus: float = 1.0,
-                 refs_per_task: int = 8, embed_batch: int = 64) -> None:
+                 refs_per_task: int = 2, refs_per_embed: int = 2) -> None:
         self.address, self.embed = address or "local", embed
         self.embed_actors, self.embed_cpus = embed_actors, embed_cpus
-        self.refs_per_task, self.embed_batch = refs_per_task, embed_batch
+        self.refs_per_task, self.refs_per_embed = refs_per_task, refs_per_embed
 
     @contextmanager
     def __call__(self, refs: Sequence[DocumentRef], options: PrepareOptions,
@@ -74,14 +75,16 @@ class RayStage:
         ctx.enable_progress_bars = False
         actors = self.embed_actors or max(1, int(ray.cluster_resources().get("CPU", 2) // self.embed_cpus) - 1)
         rows = [{"ref": pickle.dumps(r)} for r in refs]
-        ds = ray.data.from_items(rows, override_num_blocks=max(1, min(len(rows), len(rows) // self.refs_per_task)))
+        # Small blocks: an actor takes a block at a time, so a few big ones would leave actors idle and make the
+        # embedding wait for a whole block to be read.
+        ds = ray.data.from_items(rows, override_num_blocks=max(1, -(-len(rows) // self.refs_per_task)))
         # Reading tasks take half a CPU, so Ray does not fuse them into the embedding actors: they read ahead on
         # the CPUs the actors leave free instead of taking turns with the model.
         ds = ds.map_batches(_prepare_batch, fn_kwargs={"options": options}, batch_size=self.refs_per_task,
                             batch_format="numpy", num_cpus=0.5)
         ds = ds.map_batches(_Embed, fn_constructor_kwargs={"embed": self.embed, "whole": whole,
                                                            "embed_titles": options.embed_titles},
-                            batch_size=self.embed_batch, batch_format="numpy",
+                            batch_size=self.refs_per_embed, batch_format="numpy",
                             compute=ray.data.ActorPoolStrategy(size=actors), num_cpus=self.embed_cpus)
         for row in ds.iter_rows():
             yield pickle.loads(row["group"])
