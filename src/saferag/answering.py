@@ -21,6 +21,7 @@ from saferag.guard import Verdict
 from saferag.guard.screen import is_refusal, refusal_text
 from saferag.llm import Message, SamplingParams, sampling_from
 from saferag.prompts import Prompt, build_prompt
+from saferag.relevance import NOT_FOUND, best_cosine
 from saferag.types import Hit, SearchMode
 
 if TYPE_CHECKING:
@@ -42,6 +43,7 @@ class Answer:
     quarantined: list[dict[str, Any]] = field(default_factory=list)  # chunks kept out as prompt injection
     usage: dict[str, int] = field(default_factory=dict)  # prompt_tokens, completion_tokens (as the model counts)
     condensed_query: str = ""  # what retrieval searched for (the question itself on a first turn)
+    not_found: bool = False  # nothing retrieved was close enough to answer from (``relevance_floor``): not generated
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -100,6 +102,8 @@ class AnswerFlow:
         if not verdict.safe:
             return self.refuse(verdict)
         hits = self.screen_passages(hits)
+        if self.off_topic(hits):
+            return self.not_found(hits, verdict)
         prompt, size, params = self.fit(hits)
         text = self.generate(prompt, params)
         return self.screen_answer_and_cite(text, prompt, verdict, size)
@@ -224,6 +228,36 @@ class AnswerFlow:
         answer = Answer(answer=text.strip(), sources=sources, notes=self.notes, timings=self.timings, usage=usage,
                         guard=decided.to_dict(), question_guard=question_verdict.to_dict(),
                         quarantined=self.quarantined, condensed_query=self.condensed.query)
+        self.emit("answered", question=self.question, answer=answer)
+        return answer
+
+    def off_topic(self, hits: list[Hit]) -> bool:
+        """Whether no passage is close enough to answer a first question from (``relevance_floor``, off at 0).
+
+        Follow-ups are left to the model: their condensed query is a rewrite, and a low score may be the
+        rewrite's fault rather than the documents'. A BM25-only search has no cosine to judge by.
+        """
+        floor = self.settings.relevance_floor
+        if floor <= 0 or user_turns(self.context) or (self.req.mode or self.settings.search_mode) == "bm25":
+            return False
+        best = best_cosine(hits)
+        if best is not None and best >= floor:
+            return False
+        self.notes.append(f"not generated: the best match's cosine, {'none' if best is None else f'{best:.3f}'}, "
+                          f"is under the relevance floor {floor:.2f} (SAFERAG_RELEVANCE_FLOOR)")
+        return True
+
+    def not_found(self, hits: list[Hit], verdict: Verdict) -> Answer:
+        """The answer when the documents do not cover the question: said in words, the closest passages listed."""
+        if self.req.on_token is not None:
+            self.req.on_token(NOT_FOUND)
+        sources = [{"citation": i, "source": h.source, "text": h.text, "score": h.score,
+                    "chunk_index": h.chunk_index, "headings": h.headings, "link": h.link}
+                   for i, h in enumerate(hits, 1)]
+        self.timings["total"] = time.perf_counter() - self.t0
+        answer = Answer(answer=NOT_FOUND, sources=sources, notes=self.notes, timings=self.timings,
+                        guard=verdict.to_dict(), question_guard=verdict.to_dict(), quarantined=self.quarantined,
+                        condensed_query=self.condensed.query, not_found=True)
         self.emit("answered", question=self.question, answer=answer)
         return answer
 

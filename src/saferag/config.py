@@ -215,6 +215,10 @@ class Settings(BaseSettings):
     max_per_source: int = Field(1, ge=0, description="at most this many chunks of one source in the top k "
                                                      "(0: no cap); the cap gives way when too few sources match")
     bm25_stop_words: bool = Field(True, description="drop English stop words from BM25 queries")
+    relevance_floor: float = Field(
+        0.0, ge=0, lt=1, description="ask: below this best cosine to a first question, say the documents do not "
+                                     "cover it instead of generating (0 = off; 0.40 measured for the packaged "
+                                     "MiniLM, relevance.MINILM_FLOOR; other embedders need their own)")
 
     # Generation
     llm_backend: str = Field("llamacpp", description="llamacpp (embedded default), openai, ollama or vllm")

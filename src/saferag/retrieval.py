@@ -79,4 +79,4 @@ def diversify(hits: Sequence[Hit], k: int, max_per_source: int) -> list[Hit]:
 
 def _with_score(hit: Hit, score: float) -> Hit:
     return Hit(text=hit.text, source=hit.source, score=score, chunk_index=hit.chunk_index,
-               doc_hash=hit.doc_hash, metadata=hit.metadata)
+               doc_hash=hit.doc_hash, metadata=hit.metadata, dense_score=hit.dense_score)

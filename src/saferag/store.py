@@ -331,7 +331,8 @@ class MilvusStore:
             # BM25 scores are positive; Milvus Lite reports them negated.
             hits.append(Hit(text=e["text"], source=e["source"], chunk_index=int(e["chunk_index"]),
                             score=abs(score) if mode == "bm25" else score,
-                            doc_hash=e.get("doc_hash", ""), metadata=e.get("metadata") or {}))
+                            doc_hash=e.get("doc_hash", ""), metadata=e.get("metadata") or {},
+                            dense_score=score if mode == "dense" else None))
         return hits
 
     def _call(self, what: str, fn: Callable[..., Any], *args: Any, error: type[StoreError] = StoreError,

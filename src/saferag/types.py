@@ -21,6 +21,7 @@ class Hit:
     chunk_index: int
     doc_hash: str = ""
     metadata: dict[str, Any] = field(default_factory=dict)
+    dense_score: float | None = None  # the cosine to the query, where the dense leg found this chunk
 
     @property
     def headings(self) -> list[str]:
