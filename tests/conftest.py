@@ -75,30 +75,37 @@ def generator():
     return LlamaCppGenerator("smollm2-135m")
 
 
+def served(cmd: list[str], url: str, name: str, log_dir: Path, *, timeout: float, env: dict | None = None):
+    """Run the server ``cmd`` until the generator is closed; yields ``url`` once ``{url}/models`` answers. Its
+    output goes to a log file (a pipe would fill and block it), shown when it does not start."""
+    log = (log_dir / "server.log").open("w+b")
+    proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=env)
+    try:
+        if not wait_until_up(f"{url}/models", proc, timeout=timeout):
+            proc.kill()
+            log.seek(0)
+            raise RuntimeError(f"{name} did not start: {log.read().decode(errors='replace')[-2000:]}")
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()
+
+
 @pytest.fixture(scope="session")
 def llm_server(tmp_path_factory):
     """llama.cpp's OpenAI-compatible server with the packaged model; stopped after the session."""
     from saferag.llm.llamacpp import packaged_model_path
 
     port = free_port()
-    log = (tmp_path_factory.mktemp("llm-server") / "server.log").open("w+b")  # a pipe would fill and block it
     model = str(packaged_model_path("smollm2-135m"))
-    proc = subprocess.Popen([sys.executable, "-m", "llama_cpp.server", "--model", model,
-                             "--model_alias", "smollm2", "--host", "127.0.0.1", "--port", str(port),
-                             "--n_ctx", "4096", "--n_threads", "2"],
-                            stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}/v1"
-    if not wait_until_up(f"{url}/models", proc, timeout=90):
-        proc.kill()
-        log.seek(0)
-        raise RuntimeError(f"llama_cpp.server did not start: {log.read().decode(errors='replace')[-2000:]}")
-    yield url
-    proc.terminate()
-    try:
-        proc.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-    log.close()
+    yield from served([sys.executable, "-m", "llama_cpp.server", "--model", model, "--model_alias", "smollm2",
+                       "--host", "127.0.0.1", "--port", str(port), "--n_ctx", "4096", "--n_threads", "2"],
+                      f"http://127.0.0.1:{port}/v1", "llama_cpp.server", tmp_path_factory.mktemp("llm-server"),
+                      timeout=90)
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
@@ -158,21 +165,9 @@ def embedding_server(tmp_path_factory):
     if not exe:
         pytest.skip("no Infinity embedding server: run scripts/install_infinity.sh")
     port = free_port()
-    log = (tmp_path_factory.mktemp("infinity") / "server.log").open("w+b")
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "INFINITY_ANONYMOUS_USAGE_STATS": "0", "DO_NOT_TRACK": "1"}
-    proc = subprocess.Popen([exe, "v2", "--model-id", str(packaged_model_path()), "--served-model-name",
-                             PACKAGED_MODEL_NAME, "--host", "127.0.0.1", "--port", str(port), "--url-prefix", "/v1",
-                             "--engine", "torch", "--device", "cpu", "--no-bettertransformer"],
-                            stdout=log, stderr=subprocess.STDOUT, env=env)
-    url = f"http://127.0.0.1:{port}/v1"
-    if not wait_until_up(f"{url}/models", proc, timeout=180):
-        proc.kill()
-        log.seek(0)
-        raise RuntimeError(f"infinity_emb did not start: {log.read().decode(errors='replace')[-2000:]}")
-    yield url
-    proc.terminate()
-    try:
-        proc.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-    log.close()
+    yield from served([exe, "v2", "--model-id", str(packaged_model_path()), "--served-model-name",
+                       PACKAGED_MODEL_NAME, "--host", "127.0.0.1", "--port", str(port), "--url-prefix", "/v1",
+                       "--engine", "torch", "--device", "cpu", "--no-bettertransformer"],
+                      f"http://127.0.0.1:{port}/v1", "infinity_emb", tmp_path_factory.mktemp("infinity"),
+                      timeout=180, env=env)
