@@ -9,7 +9,7 @@ rank fusion (Cormack et al., 2009) and a convex combination of min-max normalize
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
 from saferag.types import Hit
@@ -78,5 +78,4 @@ def diversify(hits: Sequence[Hit], k: int, max_per_source: int) -> list[Hit]:
 
 
 def _with_score(hit: Hit, score: float) -> Hit:
-    return Hit(text=hit.text, source=hit.source, score=score, chunk_index=hit.chunk_index,
-               doc_hash=hit.doc_hash, metadata=hit.metadata, dense_score=hit.dense_score)
+    return replace(hit, score=score)
