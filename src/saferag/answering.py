@@ -217,10 +217,7 @@ class AnswerFlow:
                 return self.refuse(decided, question_verdict=question_verdict, answer=text)
             if self.req.on_token is not None:
                 self.req.on_token(text)
-        sources = [{"citation": prompt.sources.index(h.source) + 1, "source": h.source, "text": h.text,
-                    "score": h.score, "chunk_index": h.chunk_index, "headings": h.headings, "link": h.link,
-                    **{key: h.metadata[key] for key in ("page", "slide", "sheet") if key in h.metadata}}
-                   for h in hits]
+        sources = [_source(h, prompt.sources.index(h.source) + 1) for h in hits]
         self.timings["total"] = time.perf_counter() - self.t0
         gen = self.rag.generator
         usage = {"prompt_tokens": prompt_tokens,
@@ -251,9 +248,7 @@ class AnswerFlow:
         """The answer when the documents do not cover the question: said in words, the closest passages listed."""
         if self.req.on_token is not None:
             self.req.on_token(NOT_FOUND)
-        sources = [{"citation": i, "source": h.source, "text": h.text, "score": h.score,
-                    "chunk_index": h.chunk_index, "headings": h.headings, "link": h.link}
-                   for i, h in enumerate(hits, 1)]
+        sources = [_source(h, i) for i, h in enumerate(hits, 1)]
         self.timings["total"] = time.perf_counter() - self.t0
         answer = Answer(answer=NOT_FOUND, sources=sources, notes=self.notes, timings=self.timings,
                         guard=verdict.to_dict(), question_guard=verdict.to_dict(), quarantined=self.quarantined,
@@ -280,6 +275,13 @@ class AnswerFlow:
         return Answer(answer=refusal_text(verdict), sources=[], timings=timings, guard=verdict.to_dict(),
                       refused=True, question_guard=(question_verdict or verdict).to_dict(),
                       condensed_query=self.condensed.query, notes=self.notes)
+
+
+def _source(h: Hit, citation: int) -> dict[str, Any]:
+    """How an answer lists a passage: cited as [``citation``], with where in its document it is."""
+    return {"citation": citation, "source": h.source, "text": h.text, "score": h.score, "chunk_index": h.chunk_index,
+            "headings": h.headings, "link": h.link,
+            **{key: h.metadata[key] for key in ("page", "slide", "sheet") if key in h.metadata}}
 
 
 def _without_refusals(turns: list[Message]) -> list[Message]:
