@@ -85,9 +85,7 @@ def ingest(inputs: list[str], *, store: Store, embedder: Embedder, chunk_size: i
                     on_document=on_document)
     options = PrepareOptions(chunk_size=chunk_size, chunk_overlap=chunk_overlap, embed_titles=embed_titles,
                              timeout=timeout, max_bytes=max_bytes, parse_timeout=parse_timeout)
-    whole = frozenset((source, h) for source, stored in planner.stored.items() for h in {s.doc_hash for s in stored}
-                      if is_complete(stored, h))
-    with stage(found.refs, options, whole) as groups:
+    with stage(found.refs, options, planner.whole()) as groups:
         # Reading and splitting the next documents overlaps with embedding the current batch.
         for group in groups:
             steps = planner.plan(group)

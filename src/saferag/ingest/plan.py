@@ -60,6 +60,11 @@ class Planner:
         self.seen: set[str] = set()
         self.unread: set[str] = set()  # refs that could not be read at all this run
 
+    def whole(self) -> frozenset[tuple[str, str]]:
+        """The (source, hash) versions of the refs' sources stored whole: a stage that embeds skips them."""
+        return frozenset((source, h) for source, stored in self.stored.items()
+                         for h in {s.doc_hash for s in stored} if is_complete(stored, h))
+
     def plan(self, group: Sequence[PreparedDocument]) -> list[Step]:
         """The steps for one ref's documents, in order."""
         if len(group) == 1 and group[0].error and group[0].source == group[0].ref.source:
