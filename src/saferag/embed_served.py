@@ -70,11 +70,11 @@ class ServedEmbedder:
             return np.empty((0, self.dim), dtype=np.float32)
         batches = [texts[i:i + self.batch_size] for i in range(0, len(texts), self.batch_size)]
         parts = list(self._pool.map(self._request, batches)) if len(batches) > 1 else [self._request(batches[0])]
-        out = np.concatenate(parts)
-        if out.shape[1] != self.dim:
-            raise EmbedderError(f"the embedding server at {self.base_url} changed dimension for {self.name!r}: "
-                                f"{out.shape[1]}, was {self.dim}; was another model loaded under that name?")
-        return out
+        for part in parts:
+            if part.shape[1] != self.dim:
+                raise EmbedderError(f"the embedding server at {self.base_url} changed dimension for {self.name!r}: "
+                                    f"{part.shape[1]}, was {self.dim}; was another model loaded under that name?")
+        return np.concatenate(parts)
 
     def _request(self, texts: list[str]) -> np.ndarray:
         """One batch, in input order, normalized."""
