@@ -57,7 +57,8 @@ class RayStage:
             try:
                 ray.init(address=None if self.address == "local" else self.address, include_dashboard=False,
                          log_to_driver=False, configure_logging=False)
-            except (ConnectionError, ValueError, RuntimeError) as exc:
+            except Exception as exc:  # a bad address, or a local node that did not start (a bare Exception)
+                ray.shutdown()
                 raise ConfigError(f"cannot join the Ray cluster at {self.address!r}: {exc}") from None
             started = True
         try:
@@ -106,15 +107,15 @@ class _Embed:
 
     def __call__(self, batch: dict[str, np.ndarray]) -> dict[str, list[bytes]]:
         groups: list[list[PreparedDocument]] = [pickle.loads(g) for g in batch["group"]]
-        todo = [d for g in groups for d in g
-                if not d.error and d.chunks and (d.source, d.doc_hash) not in self.whole]
-        texts = [embedding_text(c.text, chunk_metadata(d.doc, c), self.embed_titles) for d in todo
-                 for c in d.chunks if d.doc is not None]
+        todo = [(d, d.doc) for g in groups for d in g
+                if d.doc is not None and d.chunks and (d.source, d.doc_hash) not in self.whole]
+        texts = [embedding_text(c.text, chunk_metadata(doc, c), self.embed_titles) for d, doc in todo
+                 for c in d.chunks]
         t = time.perf_counter()
         vectors = self.embedder.embed_documents(texts) if texts else np.empty((0, 0), dtype=np.float32)
         if todo:
-            todo[0].embed_seconds = time.perf_counter() - t  # the writer adds it up into the report
+            todo[0][0].embed_seconds = time.perf_counter() - t  # the writer adds it up into the report
         at = 0
-        for d in todo:
+        for d, _ in todo:
             d.vectors, at = vectors[at:at + len(d.chunks)], at + len(d.chunks)
         return {"group": [pickle.dumps(g) for g in groups]}
