@@ -133,13 +133,14 @@ def test_the_bucket_is_shared_by_processes(tmp_path):
 def two_workers(tmp_path, args: list[str], env: dict[str, str]):
     """``saferag serve --workers 2 ARGS``, yielded once both workers said they started (``/readyz`` answers as
     soon as one has, and a worker still loading its models would leave every request to the other)."""
-    port, started = free_port(), []
+    port, started, said = free_port(), [], []
     base = {k: v for k, v in os.environ.items() if not k.startswith("SAFERAG_")}
     proc = subprocess.Popen([SAFERAG, "serve", "--port", str(port), "--workers", "2", *args], cwd=tmp_path,
                             env=base | env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
 
     def drain() -> None:  # read stderr to the end, so the pipe never fills
         for line in proc.stderr:
+            said.append(line)
             if "Application startup complete" in line:
                 started.append(line)
 
@@ -147,7 +148,8 @@ def two_workers(tmp_path, args: list[str], env: dict[str, str]):
     try:
         deadline = time.monotonic() + 240
         while len(started) < 2:
-            assert proc.poll() is None and time.monotonic() < deadline, "the two workers did not start"
+            assert proc.poll() is None and time.monotonic() < deadline, \
+                "the two workers did not start:\n" + "".join(said[-30:])
             time.sleep(0.2)
         yield f"http://127.0.0.1:{port}"
     finally:
