@@ -62,7 +62,8 @@ def start_infinity(threads: int, port: int = 7997) -> subprocess.Popen:
            "INFINITY_ANONYMOUS_USAGE_STATS": "0", "DO_NOT_TRACK": "1"}
     proc = subprocess.Popen([str(INFINITY), "v2", "--model-id", str(packaged_model_path()), "--served-model-name",
                              PACKAGED_MODEL_NAME, "--host", "127.0.0.1", "--port", str(port), "--url-prefix", "/v1",
-                             "--engine", "torch", "--device", "cpu", "--no-bettertransformer", "--dtype", "float32", "--batch-size", "8"],
+                             "--engine", "torch", "--device", "cpu", "--no-bettertransformer", "--dtype", "float32",
+                             "--batch-size", "8"],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
     if not wait_until_up(f"http://127.0.0.1:{port}/v1/models", proc, timeout=180):
         proc.kill()

@@ -43,7 +43,9 @@ def test_ingest_and_search_through_the_server_and_a_collection_built_in_process_
     assert report.chunks_written > 0 and not report.failed
     for source, question in QUESTIONS.items():
         assert rag.search(question, k=5)[0].source == source
-    rag.close()
+    used = rag.embedder
+    rag.close()  # closes the embedder's connections and threads; a later use builds a new one
+    assert used._client.is_closed() and used._pool._shutdown
     local = make_rag()  # the in-process MiniLM reads the same collection: same model name, same dimension
     assert local.search(QUESTIONS["networking/tcp.html"], k=1)[0].source == "networking/tcp.html"
 

@@ -5,34 +5,25 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Callable, Sequence
-from functools import cached_property
 from typing import Any
 
 from saferag.answering import Answer, AnswerFlow, Observer, Request
 from saferag.audit import attach_audit
+from saferag.components import Components
 from saferag.config import Settings, load_settings
-from saferag.embed import Embedder, load_embedder
+from saferag.embed import Embedder
 from saferag.errors import SafeRagError
-from saferag.guard import Guard, Role, Verdict, load_guard
+from saferag.guard import Guard, Role, Verdict
 from saferag.guard.injection import InjectionScreen
 from saferag.guard.screen import Screener
 from saferag.ingest.pipeline import IngestReport, ingest
 from saferag.ingest.sources import check_inputs
-from saferag.llm import Generator, Message, SamplingParams, load_generator
+from saferag.llm import Generator, Message, SamplingParams
 from saferag.retrieval import Fusion, diversify
 from saferag.store import MilvusStore, Store, check_tenant
 from saferag.types import Hit, SearchMode
 
 
-#: The parts ``SafeRag`` builds on first use, and the settings fields each is built from (by prefix). Assigning
-#: new settings drops the parts whose fields changed, so the next use rebuilds them from the new values.
-_BUILT_FROM: dict[str, tuple[str, ...]] = {
-    "embedder": ("embed_", "query_prefix", "passage_prefix"),
-    "generator": ("llm_", "vllm_", "temperature", "top_p", "max_tokens", "repeat_penalty", "seed"),
-    "guard": ("guard", "llm_", "vllm_", "embed_"),  # llama_guard may run on the LLM; embedded shares the embedder
-    "screener": ("guard",),
-    "injection_screen": ("injection_",),
-}
 #: Fields an open collection was opened with: they cannot change under it.
 _STORE_FIELDS = ("milvus_", "collection", "tenant", "bm25_", "embed_model")
 
@@ -51,13 +42,11 @@ class SafeRag:
         #: Called with every ``answering.Event`` of ``ask``/``chat`` (refusals, guard failures, held-back passages).
         self.observers: list[Observer] = list(observers)
         self._store: Store | None = None
-        self._given = {name for name, part in (("embedder", embedder), ("generator", generator)) if part is not None}
+        #: The embedder, generator, guard and screens, built on first use from the settings (``components``).
+        self.components = Components({name: part for name, part in (("embedder", embedder), ("generator", generator))
+                                      if part is not None})
         self.settings = settings.model_copy(update=given) if settings else load_settings(**given)
         attach_audit(self)  # the audit_log, if configured, hears every ask and chat
-        if embedder is not None:
-            self.__dict__["embedder"] = embedder
-        if generator is not None:
-            self.__dict__["generator"] = generator
         self._store_checked = False
         self._view = False  # a view shares the models and screener of the engine it came from
         self._parent: SafeRag | None = None  # set: the store is a tenant view of the parent's (not ours to close)
@@ -68,39 +57,37 @@ class SafeRag:
 
     @settings.setter
     def settings(self, new: Settings) -> None:
-        """New settings take effect at once: parts built from fields that changed are rebuilt on next use
-        (switching the guard off and on between asks, say). The open collection's own fields cannot change:
-        use ``view()`` or another ``SafeRag`` for another collection or tenant."""
+        """New settings take effect at once: parts whose settings group changed are rebuilt on next use
+        (``components``). The open collection's own fields cannot change: use ``view()`` or another ``SafeRag``
+        for another collection or tenant."""
         old = self.__dict__.get("_settings")
         if old is not None:
             changed = tuple(k for k in type(new).model_fields if getattr(old, k) != getattr(new, k))
             if self._store is not None and any(k.startswith(_STORE_FIELDS) for k in changed):
                 raise SafeRagError(f"cannot change {', '.join(k for k in changed if k.startswith(_STORE_FIELDS))} "
                                    "of an open collection: use rag.view(collection=..., tenant=...) or a new SafeRag")
-            for part, fields in _BUILT_FROM.items():
-                if part not in self._given and any(k.startswith(fields) for k in changed):
-                    # Dropped, not closed: a view made earlier may still share it.
-                    self.__dict__.pop(part, None)
         self._settings = new
 
-    @cached_property
+    @property
     def embedder(self) -> Embedder:
-        return load_embedder(self.settings)
+        return self.components.get("embedder", self.settings)
 
-    @cached_property
+    @property
     def guard(self) -> Guard | None:
-        return load_guard(self.settings, embedder=self.embedder)
+        return self.components.get("guard", self.settings)
 
-    @cached_property
+    @property
     def injection_screen(self) -> InjectionScreen | None:
-        if self.settings.injection_screen == "off":
-            return None
-        return InjectionScreen(self.settings.injection_threshold)
+        return self.components.get("injection_screen", self.settings)
 
-    @cached_property
+    @property
     def screener(self) -> Screener:
-        s = self.settings
-        return Screener(lambda: self.guard, name=s.guard, timeout=s.guard_timeout, fail_open=s.guard_fail_open)
+        return self.components.get("screener", self.settings)
+
+    def warm_up(self, *parts: str) -> None:
+        """Start loading these parts (``embedder``, ``generator``, ``guard``, ...) in the background now, so that
+        they load side by side instead of one after another on first use."""
+        self.components.warm(parts or ("embedder", "generator", "guard"), self.settings)
 
     def screen(self, text: str, *, role: Role = "user", question: str = "") -> Verdict:
         """The guard's verdict on a question (``user``) or an answer to ``question`` (``agent``).
@@ -110,9 +97,9 @@ class SafeRag:
         """
         return self.screener.check(text, role, question)
 
-    @cached_property
+    @property
     def generator(self) -> Generator:
-        return load_generator(self.settings)
+        return self.components.get("generator", self.settings)
 
     @property
     def store(self) -> Store:
@@ -160,8 +147,7 @@ class SafeRag:
         if tenant is not None:
             check_tenant(tenant)
         view = SafeRag(self.settings.model_copy(update=update), observers=self.observers)
-        shared = ("embedder", "generator", "guard", "injection_screen", "screener")
-        view.__dict__.update({k: v for k, v in self.__dict__.items() if k in shared})
+        view.components = self.components.share()
         view._view = True
         if collection is None or collection == self.settings.collection:
             view._parent = self
@@ -240,14 +226,13 @@ class SafeRag:
         return AnswerFlow(self, request, self.observers).run()
 
     def close(self) -> None:
-        """Release the Milvus connection (a Milvus Lite file can then be opened elsewhere)."""
+        """Release the Milvus connection (a Milvus Lite file can then be opened elsewhere) and what the parts hold
+        (the screener's threads, a served embedder's connections); a view closes only a store of its own."""
         if self._store is not None and self._parent is None:
             self._store.close()
             self._store, self._store_checked = None, False
-        if self._view:
-            return
-        if "screener" in self.__dict__:
-            self.__dict__.pop("screener").close()
+        if not self._view:
+            self.components.close()
 
     def __enter__(self) -> SafeRag:
         return self

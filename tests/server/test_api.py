@@ -333,7 +333,7 @@ def test_a_client_that_disconnects_cancels_its_generation(slow_llm):
     rag, fake = slow_llm
     fake.piece_delay = 0.5  # six pieces: three seconds of streaming
     counting = CountingStream(load_generator(rag.settings))
-    rag.__dict__["generator"] = counting
+    rag.components.use("generator", counting)
     with serving(rag) as (url, _):
         body = {"model": "docs", "stream": True, "messages": [{"role": "user", "content": "How do starters rise?"}]}
         with httpx.stream("POST", f"{url}/v1/chat/completions", json=body, timeout=30) as res:
@@ -347,7 +347,7 @@ def test_a_plain_request_whose_client_leaves_cancels_generation(slow_llm):
     rag, fake = slow_llm
     fake.piece_delay = 0.5
     counting = CountingStream(load_generator(rag.settings))
-    rag.__dict__["generator"] = counting
+    rag.components.use("generator", counting)
     with serving(rag) as (url, _):
         body = {"model": "docs", "messages": [{"role": "user", "content": "How do starters rise?"}]}
         with pytest.raises(httpx.ReadTimeout):

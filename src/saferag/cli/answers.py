@@ -27,9 +27,10 @@ def ask(
     """Answer a question from the collection, citing its sources."""
 
     def body():
-        rag = make_rag(uri, collection, token, llm_backend=backend, llm_model=model)
-        printer = print_piece if stream and not as_json else None
-        answer = rag.ask(question, k=k, mode=check_mode(mode), filter=filter, on_token=printer)
+        with make_rag(uri, collection, token, llm_backend=backend, llm_model=model) as rag:
+            rag.warm_up("generator", "guard")  # loaded beside the embedder and the collection, not after them
+            printer = print_piece if stream and not as_json else None
+            answer = rag.ask(question, k=k, mode=check_mode(mode), filter=filter, on_token=printer)
         if as_json:
             out.print(json.dumps(answer.to_dict(), ensure_ascii=False), markup=False)
             return
@@ -51,9 +52,10 @@ def chat(
     from saferag.chat_cli import run as converse
 
     def body():
-        rag = make_rag(uri, collection, token, llm_backend=backend, llm_model=model, top_k=k)
-        rag.open_existing()  # a missing collection fails before the first prompt
-        converse(rag, write=lambda text: out.print(text, end="", markup=False, highlight=False))
+        with make_rag(uri, collection, token, llm_backend=backend, llm_model=model, top_k=k) as rag:
+            rag.open_existing()  # a missing collection fails before the first prompt
+            rag.warm_up()  # the models load while the user types the first question
+            converse(rag, write=lambda text: out.print(text, end="", markup=False, highlight=False))
 
     run(body)
 

@@ -1,0 +1,154 @@
+"""The parts ``SafeRag`` builds on first use (embedder, generator, guard, screens), each from its settings group.
+
+A part remembers the settings group it was built from; when the engine's settings change, the next use of a part
+whose group differs builds it again (switching the guard off and on between asks, say), and every other part is
+kept. Parts handed in by the caller (``SafeRag(embedder=...)``) are used as they are and never rebuilt or closed.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from saferag.config import Settings
+
+
+@dataclass(frozen=True)
+class Part:
+    """How to build one part: the settings it depends on, and the builder (which may use other parts)."""
+
+    depends_on: Callable[[Settings], object]
+    build: Callable[[Settings, Components], Any]
+
+
+def _embedder(s: Settings, parts: Components) -> Any:
+    from saferag.embed import load_embedder
+
+    return load_embedder(s)
+
+
+def _generator(s: Settings, parts: Components) -> Any:
+    from saferag.llm import load_generator
+
+    return load_generator(s)
+
+
+def _guard(s: Settings, parts: Components) -> Any:
+    from saferag.guard import load_guard
+
+    return load_guard(s, embedder=parts.get("embedder", s))  # the embedded guard shares the engine's embedder
+
+
+def _screener(s: Settings, parts: Components) -> Any:
+    from saferag.guard.screen import Screener
+
+    g = s.guard_settings
+    return Screener(parts.lazy("guard", s), name=g.kind, timeout=g.timeout, fail_open=g.fail_open)
+
+
+def _injection_screen(s: Settings, parts: Components) -> Any:
+    from saferag.guard.injection import InjectionScreen
+
+    return None if s.injection_screen == "off" else InjectionScreen(s.injection_threshold)
+
+
+def _guard_group(s: Settings) -> object:
+    """What the guard (and so the screener) is built from: its own settings, the generator's only for a guard
+    that runs on one (Llama Guard), and the embedder's (the embedded guard shares the embedder)."""
+    g = s.guard_settings
+    if g.kind != "llama_guard":
+        g = g.model_copy(update={"generator": None})
+    return g, s.embedder_settings
+
+
+#: Every part and what it is built from; the screener on the guard's group, so that it always screens with
+#: the guard of the same settings.
+PARTS: dict[str, Part] = {
+    "embedder": Part(lambda s: s.embedder_settings, _embedder),
+    "generator": Part(lambda s: s.llm_settings, _generator),
+    "guard": Part(_guard_group, _guard),
+    "screener": Part(_guard_group, _screener),
+    "injection_screen": Part(lambda s: (s.injection_screen, s.injection_threshold), _injection_screen),
+}
+
+
+class Components:
+    """The built parts of one engine. Thread-safe: a part is built once even when first asked for at once."""
+
+    def __init__(self, given: dict[str, Any] | None = None, *, parent: Components | None = None) -> None:
+        self._given = dict(given or {})
+        self._parent = parent
+        self._built: dict[str, tuple[object, Any]] = {}  # name -> (the settings group it was built from, part)
+        # One lock a part, so that parts build in parallel (``warm``); the guard's builder takes the embedder's.
+        self._locks: dict[str, threading.RLock] = {}
+        self._locks_lock = threading.Lock()
+        self._warming: list[threading.Thread] = []
+
+    def get(self, name: str, settings: Settings, parts: dict[str, Part] = PARTS) -> Any:
+        """The part ``name`` for these settings, built now if it is missing or its settings group changed."""
+        if name in self._given:
+            return self._given[name]
+        key = parts[name].depends_on(settings)
+        if self._parent is not None and name not in self._built:
+            theirs = self._parent._built.get(name)
+            if theirs is None or theirs[0] == key:  # the same settings as the engine it views: its part
+                return self._parent.get(name, settings, parts)
+        entry = self._built.get(name)
+        if entry is not None and entry[0] == key:
+            return entry[1]
+        with self._lock(name):
+            entry = self._built.get(name)
+            if entry is None or entry[0] != key:
+                # The part it replaces is dropped, not closed: a view made earlier may still share it.
+                entry = (key, parts[name].build(settings, self))
+                self._built[name] = entry
+            return entry[1]
+
+    def warm(self, names: tuple[str, ...], settings: Settings, parts: dict[str, Part] = PARTS) -> None:
+        """Start building ``names`` now, each in a thread of its own (a cold ``saferag ask`` loads the generator
+        while the embedder loads). A part that fails to build is built again, and raises, where it is used."""
+        for name in names:
+            thread = threading.Thread(target=self._warm_one, args=(name, settings, parts),
+                                      name=f"saferag-warm-{name}", daemon=True)
+            thread.start()
+            self._warming.append(thread)
+
+    def _warm_one(self, name: str, settings: Settings, parts: dict[str, Part]) -> None:
+        try:
+            self.get(name, settings, parts)
+        except Exception:  # noqa: BLE001, S110 - reported by the get() that needs the part, with its own message
+            pass
+
+    def _lock(self, name: str) -> threading.RLock:
+        with self._locks_lock:
+            return self._locks.setdefault(name, threading.RLock())
+
+    def lazy(self, name: str, settings: Settings) -> Callable[[], Any]:
+        """A function that gets the part when called (for a part that needs another only some of the time)."""
+        return lambda: self.get(name, settings)
+
+    def use(self, name: str, part: Any) -> None:
+        """Use ``part`` (built by the caller) as ``name`` from now on: never rebuilt, never closed here."""
+        if name not in PARTS:
+            raise KeyError(f"no part {name!r}: one of {', '.join(PARTS)}")
+        self._given[name] = part
+
+    def share(self) -> Components:
+        """The components of a view: the parts of this engine, built here when first needed, except those whose
+        settings the view changed, which it builds and keeps for itself."""
+        return Components(self._given, parent=self)
+
+    def close(self) -> None:
+        """Close the parts built here that hold resources (a served embedder's connections) and forget them all;
+        parts still loading in the background are waited for (a process must not exit in the middle of a load)."""
+        for thread in self._warming:
+            thread.join()
+        self._warming.clear()
+        with self._locks_lock:
+            built, self._built = self._built, {}
+        for _, part in built.values():
+            close = getattr(part, "close", None)
+            if callable(close):
+                close()
