@@ -1,12 +1,15 @@
-"""Follow-up questions: source hit@5 with the condensed query, against the last message alone, the turns joined,
-and the same follow-up written out standalone by hand; and the condensing latency per turn.
+"""Follow-up questions: source hit@5 of each way of searching for a follow-up, against the same follow-up
+written out standalone by hand; and the condensing latency per turn.
 
-  python -m benchmarks.conversation_quality [--corpora sqlite,postgres] [--option llm_model=...]
+  python -m benchmarks.conversation_quality [--corpora sqlite,postgres,git] [--option llm_model=...]
 
-The set is ``benchmarks/data/conversations.jsonl``: 60 two- and three-turn conversations over the SQLite and
-PostgreSQL manuals (collections of ``retrieval_quality.py``). The condensing prompt was tuned on the SQLite
-conversations only; the PostgreSQL ones are reported as never tuned on. Earlier turns are answered by the
-configured generator, as in a real chat, so each follow-up is condensed from a real conversation.
+The sets are ``benchmarks/data/conversations.jsonl`` (60 two- and three-turn conversations over the SQLite and
+PostgreSQL manuals) and ``conversations_git.jsonl`` (32 over the git manual pages, written apart and never
+tuned on); collections are those of ``retrieval_quality.py``. The condensing prompt and the choice of queries
+were tuned on the SQLite conversations only. Earlier turns are answered by the configured generator, as in a
+real chat, so each follow-up is condensed from a real conversation. The conversations, rewrites and timings
+are cached in ``--transcripts`` (delete it after changing the generator or the condensing prompt), so that
+the ways of searching can be compared without generating again.
 """
 
 from __future__ import annotations
@@ -15,68 +18,95 @@ import argparse
 import json
 import statistics
 import time
+from dataclasses import replace
 from pathlib import Path
 
 from benchmarks.retrieval_quality import SETS, parse_options
 
 from saferag import SafeRag
-from saferag.conversation import condense, fallback_query
+from saferag.conversation import ANSWER_PREVIEW, Condensed, condense, fallback_query, search_queries
+from saferag.llm import sampling_from
 
 HERE = Path(__file__).resolve().parent
+SET_FILES = {"sqlite": "conversations.jsonl", "postgres": "conversations.jsonl", "git": "conversations_git.jsonl"}
+WAYS = ("last", "joined", "rewrite", "condensed", "standalone")
+
+
+def transcripts(rag: SafeRag, conversations: list[dict], cache: Path) -> list[dict]:
+    """Each conversation with its assistant turns and, per follow-up, the condenser's output; cached."""
+    # The condenser reads the first ANSWER_PREVIEW characters of an answer, which greedy decoding writes the
+    # same whatever the token limit: answers are cut short here (a third of the time).
+    params = replace(sampling_from(rag.settings), temperature=0.0, max_tokens=ANSWER_PREVIEW // 2)
+    done = {}
+    if cache.exists():
+        done = {json.dumps(r["conversation"]): r for r in map(json.loads, cache.read_text().splitlines())}
+    out = []
+    for conv in conversations:
+        key = json.dumps(conv)
+        if key not in done:
+            messages: list[dict] = []
+            follow_ups = []
+            for i, turn in enumerate(conv["turns"]):
+                messages.append({"role": "user", "content": turn["question"]})
+                if i:
+                    t0 = time.perf_counter()
+                    c = condense(messages, rag.generator)
+                    follow_ups.append({"messages": list(messages), "query": c.query, "method": c.method,
+                                       "rewrite": c.rewrite, "reason": c.reason,
+                                       "seconds": time.perf_counter() - t0})
+                if i < len(conv["turns"]) - 1:  # answer it, so the next turn follows a real conversation
+                    messages.append({"role": "assistant", "content": rag.chat(messages, params=params).answer})
+            done[key] = {"conversation": conv, "follow_ups": follow_ups}
+            with cache.open("a") as f:
+                f.write(json.dumps(done[key]) + "\n")
+        out.append(done[key])
+    return out
 
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--corpora", default="sqlite,postgres")
+    ap.add_argument("--corpora", default="sqlite,postgres,git")
     ap.add_argument("--uri", default=str(HERE / "eval_docs.db"))
     ap.add_argument("--option", action="append", default=[])
+    ap.add_argument("--transcripts", default=str(HERE / "conversation_transcripts.jsonl"))
     ap.add_argument("-k", type=int, default=5)
-    ap.add_argument("--show", action="store_true", help="print each follow-up's condensed query")
+    ap.add_argument("--show", action="store_true", help="print each follow-up's queries and which found it")
     args = ap.parse_args()
     options = {"guard": "off", "temperature": 0.0, "seed": 1, **parse_options(args.option)}
-    conversations = [json.loads(line) for line in (HERE / "data" / "conversations.jsonl").read_text().splitlines()
-                     if line.strip()]
-    print(f"{'corpus':9} {'role':15} {'follow-ups':>10} {'last msg':>8} {'joined':>7} {'condensed':>9} "
-          f"{'standalone':>10} {'first turns':>11} {'fallbacks':>9} {'condense p50':>12}")
+    print(f"hit@{args.k} of each follow-up's source. last: the last message alone; joined: the recent user turns "
+          "joined; rewrite: the generator's rewrite where it passed validation, else joined (before); condensed: "
+          "what saferag searches now; standalone: written out by hand (the ceiling)")
+    print(f"{'corpus':9} {'role':15} {'n':>3} " + " ".join(f"{w:>10}" for w in WAYS)
+          + f" {'rejected':>8} {'condense p50':>12}")
     for corpus in args.corpora.split(","):
         folder, glob, _, _ = SETS[corpus]
         role = "tuned on" if corpus == "sqlite" else "never tuned on"
-        hits = {"last": [], "joined": [], "condensed": [], "standalone": [], "first": []}
-        seconds, fallbacks = [], 0
+        rows = [json.loads(line) for line in (HERE / "data" / SET_FILES[corpus]).read_text().splitlines()
+                if line.strip()]
+        hits: dict[str, list[bool]] = {w: [] for w in WAYS}
         with SafeRag(milvus_uri=args.uri, collection=f"{corpus}_docs", **options) as rag:
             rag.ingest([folder], glob=glob)
+            done = transcripts(rag, [c for c in rows if c["corpus"] == corpus], Path(args.transcripts))
 
-            def hit(query: str, source: str) -> bool:
-                return any(h.source == source for h in rag.search(query, k=args.k))
+            def found(queries: list[str], source: str) -> bool:
+                return any(h.source == source for h in rag.search_all(queries, k=args.k))
 
-            for conv in (c for c in conversations if c["corpus"] == corpus):
-                messages = []
-                for i, turn in enumerate(conv["turns"]):
-                    messages.append({"role": "user", "content": turn["question"]})
-                    if i == 0:
-                        hits["first"].append(hit(turn["question"], turn["source"]))
-                    else:
-                        t0 = time.perf_counter()
-                        condensed = condense(messages, rag.generator)
-                        seconds.append(time.perf_counter() - t0)
-                        fallbacks += condensed.method == "fallback"
-                        hits["last"].append(hit(turn["question"], turn["source"]))
-                        hits["joined"].append(hit(fallback_query(messages), turn["source"]))
-                        hits["condensed"].append(hit(condensed.query, turn["source"]))
-                        hits["standalone"].append(hit(turn["standalone"], turn["source"]))
-                        if args.show:
-                            print(f"    {condensed.method:9} {condensed.query!r}  <- {turn['question']!r}"
-                                  + (f" [{condensed.reason}: {condensed.rewrite!r}]" if condensed.reason else ""))
-                    if i < len(conv["turns"]) - 1:  # answer it, so the next turn follows a real conversation
-                        answer = rag.chat(messages)
-                        messages.append({"role": "assistant", "content": answer.answer})
-
-        def rate(name: str, hits: dict[str, list[bool]] = hits) -> str:
-            return f"{sum(hits[name]) / len(hits[name]):.3f}"
-
-        print(f"{corpus:9} {role:15} {len(hits['last']):10d} {rate('last'):>8} {rate('joined'):>7} "
-              f"{rate('condensed'):>9} {rate('standalone'):>10} {rate('first'):>11} {fallbacks:9d} "
-              f"{statistics.median(seconds):11.2f}s", flush=True)
+            for record in done:
+                for turn, f in zip(record["conversation"]["turns"][1:], record["follow_ups"], strict=True):
+                    c = Condensed(f["query"], f["method"], f["rewrite"], f["reason"])
+                    queries = {"last": [turn["question"]], "joined": [fallback_query(f["messages"])],
+                               "rewrite": [c.query], "condensed": search_queries(c, f["messages"]),
+                               "standalone": [turn["standalone"]]}
+                    for way in WAYS:
+                        hits[way].append(found(queries[way], turn["source"]))
+                    if args.show:
+                        print(f"    {c.method:9} {c.query!r} <- {turn['question']!r} "
+                              + " ".join(w for w in WAYS if hits[w][-1]))
+        seconds = [f["seconds"] for r in done for f in r["follow_ups"]]
+        rejected = sum(f["method"] == "fallback" for r in done for f in r["follow_ups"])
+        print(f"{corpus:9} {role:15} {len(hits['last']):3d} "
+              + " ".join(f"{sum(hits[w]) / len(hits[w]):10.3f}" for w in WAYS)
+              + f" {rejected:8d} {statistics.median(seconds):11.2f}s", flush=True)
 
 
 if __name__ == "__main__":

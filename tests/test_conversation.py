@@ -3,7 +3,7 @@
 import pytest
 
 from saferag.conversation import (Condensed, check_rewrite, clean_rewrite, condense, condense_prompt,
-                                  fallback_query, last_user)
+                                  fallback_query, last_user, search_queries)
 from saferag.errors import SafeRagError
 
 CONV = [
@@ -42,6 +42,18 @@ def test_a_good_rewrite_passes():
 def test_fallback_joins_the_recent_user_turns_oldest_first():
     assert fallback_query(CONV) == ("How do I recursively copy an entire directory tree? Which argument lets me "
                                     "leave some of the files out while doing that?")
+
+
+def test_a_follow_up_is_searched_as_its_rewrite_its_turns_with_the_answer_and_itself():
+    joined, last = fallback_query(CONV), CONV[-1]["content"]
+    with_answer = f"{joined} Use `shutil.copytree(src, dst)` [1]."
+    rewrite = "Which argument of copytree leaves some files out?"
+    assert search_queries(Condensed(rewrite, "condensed"), CONV) == [rewrite, with_answer, last]
+    assert search_queries(Condensed(joined, "fallback", "x", "empty"), CONV) == [with_answer, last]
+    long = [*CONV[:1], {"role": "assistant", "content": "word " * 200}, CONV[-1]]
+    assert len(search_queries(Condensed(joined, "fallback"), long)[0]) < len(joined) + 320  # only the answer's gist
+    first = [{"role": "user", "content": "How do I copy a tree?"}]
+    assert search_queries(Condensed("How do I copy a tree?", "first turn"), first) == ["How do I copy a tree?"]
 
 
 def test_the_prompt_shows_the_conversation_and_the_last_message():

@@ -3,7 +3,8 @@
 import pytest
 from corpus import QUESTIONS
 
-from saferag.retrieval import Fusion, diversify, fuse
+from saferag.errors import SafeRagError
+from saferag.retrieval import Fusion, diversify, fuse, interleave
 from saferag.types import Hit
 
 
@@ -55,6 +56,14 @@ def test_diversify_refills_from_the_capped_when_too_few_sources():
     assert order(diversify(ranked, 3, 1)) == ["a#0", "a#1", "b#0"]
 
 
+def test_queries_interleave_best_first_each_chunk_once():
+    one = hits("a#0", "b#0", "c#0")
+    assert interleave([one]) == one
+    mixed = interleave([hits("a#0", "b#0", "c#0"), hits("d#0", "c#0", "a#0"), hits("a#0", "e#0")])
+    assert order(mixed) == ["a#0", "d#0", "b#0", "c#0", "e#0"]
+    assert interleave([[], hits("a#0")]) == hits("a#0")
+
+
 @pytest.fixture
 def loaded(make_rag, corpus):
     rag = make_rag()
@@ -79,3 +88,13 @@ def test_fusion_and_cap_come_from_settings(loaded):
     # a filter down to one source: the cap gives way rather than return fewer than k
     one = loaded.search("sourdough starter", k=2, mode="dense", filter='source == "kitchen/sourdough.md"')
     assert len(one) == 2 and {h.source for h in one} == {"kitchen/sourdough.md"}
+
+
+def test_search_all_finds_what_each_query_finds(loaded):
+    tcp, compost = QUESTIONS["networking/tcp.html"], QUESTIONS["garden/compost.md"]
+    assert [h.source for h in loaded.search_all([tcp])] == [h.source for h in loaded.search(tcp)]
+    both = [h.source for h in loaded.search_all([tcp, compost], k=2)]  # each query's best, in the query order
+    assert both == [loaded.search(tcp, k=1)[0].source, loaded.search(compost, k=1)[0].source]
+    assert both == ["networking/tcp.html", "garden/compost.md"]
+    with pytest.raises(SafeRagError, match="empty"):
+        loaded.search_all(["", "  "])

@@ -66,6 +66,20 @@ def condense(messages: Sequence[Message], generator: Generator) -> Condensed:
     return Condensed(rewrite, "condensed", raw)
 
 
+def search_queries(condensed: Condensed, messages: Sequence[Message]) -> list[str]:
+    """What retrieval searches for the last user turn, best first, their results interleaved
+    (``SafeRag.search_all``): the rewrite, when it passed; the recent user turns joined with the gist of the last
+    answer, which names what the conversation is about (the page's own terms, often); and the message itself,
+    which carries a change of topic that the turns joined drown. Chosen on the SQLite follow-ups: a rewrite that
+    passes can still drop what the turns said (docs/benchmarks.md). A first turn is one query."""
+    if condensed.method == "first turn":
+        return [condensed.query]
+    queries = [condensed.query] if condensed.method == "condensed" else []
+    answers = [m["content"] for m in messages if m["role"] == "assistant" and m["content"].strip()]
+    queries += [" ".join([fallback_query(messages), *(_preview(a) for a in answers[-1:])]), last_user(messages)]
+    return list(dict.fromkeys(queries))
+
+
 def user_turns(messages: Sequence[Message]) -> list[str]:
     return [m["content"] for m in messages if m["role"] == "user" and m["content"].strip()]
 
@@ -84,9 +98,7 @@ def condense_prompt(messages: Sequence[Message]) -> list[Message]:
     question, history = turns[-1]["content"], turns[:-1][-CONDENSE_TURNS:]
     lines = []
     for m in history:
-        text = " ".join(m["content"].split())
-        if m["role"] == "assistant" and len(text) > ANSWER_PREVIEW:
-            text = text[:ANSWER_PREVIEW].rsplit(" ", 1)[0] + " …"
+        text = _preview(m["content"]) if m["role"] == "assistant" else " ".join(m["content"].split())
         lines.append(f"{'User' if m['role'] == 'user' else 'Assistant'}: {text}")
     return [{"role": "system", "content": f"{CONDENSE_SYSTEM}\n\nExample:\n{CONDENSE_EXAMPLE}"},
             {"role": "user", "content": CONDENSE_USER.format(conversation="\n".join(lines), question=question)}]
@@ -129,6 +141,12 @@ def check_rewrite(rewrite: str, messages: Sequence[Message]) -> str:
 def fallback_query(messages: Sequence[Message]) -> str:
     """The recent user turns joined, oldest first: what retrieval gets when no rewrite can be trusted."""
     return " ".join(user_turns(messages)[-FALLBACK_TURNS:])
+
+
+def _preview(answer: str) -> str:
+    """The gist of an answer: its first ``ANSWER_PREVIEW`` characters, cut at a word, whitespace folded."""
+    text = " ".join(answer.split())
+    return text if len(text) <= ANSWER_PREVIEW else text[:ANSWER_PREVIEW].rsplit(" ", 1)[0] + " …"
 
 
 def _same_script(a: str, b: str) -> bool:

@@ -19,7 +19,7 @@ from saferag.guard.screen import Screener
 from saferag.ingest.pipeline import IngestReport, ingest
 from saferag.ingest.sources import check_inputs
 from saferag.llm import Generator, Message, SamplingParams
-from saferag.retrieval import Fusion, diversify
+from saferag.retrieval import Fusion, diversify, interleave
 from saferag.store import MilvusStore, Store, check_tenant
 from saferag.types import Hit, SearchMode
 
@@ -182,17 +182,25 @@ class SafeRag:
     def search(self, question: str, *, k: int | None = None, mode: SearchMode | None = None,
                filter: str = "") -> list[Hit]:
         """Top-k chunks for ``question``, best first, at most ``max_per_source`` of any one source."""
-        if not question.strip():
+        return self.search_all([question], k=k, mode=mode, filter=filter)
+
+    def search_all(self, queries: Sequence[str], *, k: int | None = None, mode: SearchMode | None = None,
+                   filter: str = "") -> list[Hit]:
+        """Top-k chunks for one need written several ways (a follow-up's rewrite, its turns joined, the message
+        itself), each query searched and the lists interleaved best first; one query is a plain ``search``."""
+        queries = [q for q in queries if q.strip()]
+        if not queries:
             raise SafeRagError("the question is empty")
         s = self.settings
         mode, k = mode or s.search_mode, k or s.top_k
         store = self._collection(create=False, check_embedder=mode != "bm25")
-        vector = None if mode == "bm25" else self.embedder.embed_query(question)
         fusion = Fusion(kind=s.fusion, dense_weight=s.dense_weight, rrf_k=s.rrf_k, candidates=s.hybrid_candidates)
-        # With a cap, look deeper than k so that other sources can fill the places a crowding source gives up.
-        depth = max(k, s.hybrid_candidates) if s.max_per_source else k
-        hits = store.search(vector, question, k=depth, mode=mode, filter=filter, fusion=fusion)
-        return diversify(hits, k, s.max_per_source)
+        # With a cap, look deeper than k so that other sources can fill the places a crowding source gives up;
+        # with several queries, too, so that a chunk two queries both found is not counted against the k.
+        depth = max(k, s.hybrid_candidates) if s.max_per_source or len(queries) > 1 else k
+        lists = [store.search(None if mode == "bm25" else self.embedder.embed_query(q), q, k=depth, mode=mode,
+                              filter=filter, fusion=fusion) for q in queries]
+        return diversify(interleave(lists), k, s.max_per_source)
 
     def ask(self, question: str, *, k: int | None = None, mode: SearchMode | None = None, filter: str = "",
             on_token: Callable[[str], None] | None = None, cancel: threading.Event | None = None,

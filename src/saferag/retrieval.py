@@ -51,6 +51,23 @@ def fuse(dense: Sequence[Hit], bm25: Sequence[Hit], fusion: Fusion) -> list[Hit]
     return [_with_score(hits[key], scores[key]) for key in order]
 
 
+def interleave(lists: Sequence[Sequence[Hit]]) -> list[Hit]:
+    """One list from the ranked results of several queries for the same need: their first hits, then their
+    second, and so on, each chunk once. Every query's best hits make the top k, which rank fusion (RRF, k = 60)
+    did not promise: over deep lists it favoured chunks all queries ranked middling (docs/benchmarks.md,
+    follow-up questions)."""
+    if len(lists) == 1:
+        return list(lists[0])
+    seen: set[tuple[str, int, str]] = set()
+    out: list[Hit] = []
+    for rank in range(max((len(leg) for leg in lists), default=0)):
+        for leg in lists:
+            if rank < len(leg) and _key(leg[rank]) not in seen:
+                seen.add(_key(leg[rank]))
+                out.append(leg[rank])
+    return out
+
+
 def diversify(hits: Sequence[Hit], k: int, max_per_source: int) -> list[Hit]:
     """The best ``k`` hits with at most ``max_per_source`` from any one source (0: no cap).
 
