@@ -27,8 +27,9 @@ def ask(
     """Answer a question from the collection, citing its sources."""
 
     def body():
+        # Loading the generator and guard beside the embedder was measured and gained nothing on 2 cores (the
+        # embedder's imports hold the GIL; docs/benchmarks.md): they load in turn, on first use.
         with make_rag(uri, collection, token, llm_backend=backend, llm_model=model) as rag:
-            rag.warm_up("generator", "guard")  # loaded beside the embedder and the collection, not after them
             printer = print_piece if stream and not as_json else None
             answer = rag.ask(question, k=k, mode=check_mode(mode), filter=filter, on_token=printer)
         if as_json:
