@@ -5,11 +5,9 @@ from __future__ import annotations
 import threading
 import time
 
-import pytest
 
 from saferag import SafeRag
 from saferag.components import Components, Part
-from saferag.errors import GeneratorError
 
 
 def test_a_part_is_rebuilt_only_when_its_own_settings_change(tmp_path):
@@ -81,19 +79,3 @@ def test_llama_guard_is_rebuilt_when_the_model_it_runs_on_changes(tmp_path):
     rag.settings = rag.settings.model_copy(update={"guard_base_url": "http://127.0.0.1:8/v1"})
     assert rag.guard is not guard
     rag.close()
-
-
-def test_warming_builds_a_part_in_the_background_once_and_close_waits_for_it():
-    from saferag.config import load_settings
-
-    parts = {"slow": Part(lambda s: s.max_tokens, lambda s, c: Slow())}
-    settings = load_settings()
-    components, before = Components(), Slow.built
-    components.warm(("slow",), settings, parts)
-    components.get("slow", settings, parts)  # waits for the build in flight instead of starting a second
-    assert Slow.built == before + 1
-    failing, bad = Components(), settings.model_copy(update={"llm_backend": "no-such-backend"})
-    failing.warm(("generator",), bad)
-    failing.close()  # waits for the build; its failure is raised where the part is used
-    with pytest.raises(GeneratorError, match="no-such-backend"):
-        failing.get("generator", bad)

@@ -81,10 +81,10 @@ class Components:
         self._given = dict(given or {})
         self._parent = parent
         self._built: dict[str, tuple[object, Any]] = {}  # name -> (the settings group it was built from, part)
-        # One lock a part, so that parts build in parallel (``warm``); the guard's builder takes the embedder's.
+        # One lock a part, so that threads needing different parts do not wait on each other's builds; the
+        # guard's builder takes the embedder's.
         self._locks: dict[str, threading.RLock] = {}
         self._locks_lock = threading.Lock()
-        self._warming: list[threading.Thread] = []
 
     def get(self, name: str, settings: Settings, parts: dict[str, Part] = PARTS) -> Any:
         """The part ``name`` for these settings, built now if it is missing or its settings group changed."""
@@ -106,21 +106,6 @@ class Components:
                 self._built[name] = entry
             return entry[1]
 
-    def warm(self, names: tuple[str, ...], settings: Settings, parts: dict[str, Part] = PARTS) -> None:
-        """Start building ``names`` now, each in a thread of its own (a cold ``saferag ask`` loads the generator
-        while the embedder loads). A part that fails to build is built again, and raises, where it is used."""
-        for name in names:
-            thread = threading.Thread(target=self._warm_one, args=(name, settings, parts),
-                                      name=f"saferag-warm-{name}", daemon=True)
-            thread.start()
-            self._warming.append(thread)
-
-    def _warm_one(self, name: str, settings: Settings, parts: dict[str, Part]) -> None:
-        try:
-            self.get(name, settings, parts)
-        except Exception:  # noqa: BLE001, S110 - reported by the get() that needs the part, with its own message
-            pass
-
     def _lock(self, name: str) -> threading.RLock:
         with self._locks_lock:
             return self._locks.setdefault(name, threading.RLock())
@@ -141,11 +126,7 @@ class Components:
         return Components(self._given, parent=self)
 
     def close(self) -> None:
-        """Close the parts built here that hold resources (a served embedder's connections) and forget them all;
-        parts still loading in the background are waited for (a process must not exit in the middle of a load)."""
-        for thread in self._warming:
-            thread.join()
-        self._warming.clear()
+        """Close the parts built here that hold resources (a served embedder's connections) and forget them all."""
         with self._locks_lock:
             built, self._built = self._built, {}
         for _, part in built.values():

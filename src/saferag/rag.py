@@ -84,11 +84,6 @@ class SafeRag:
     def screener(self) -> Screener:
         return self.components.get("screener", self.settings)
 
-    def warm_up(self, *parts: str) -> None:
-        """Start loading these parts (``embedder``, ``generator``, ``guard``, ...) in the background now, so that
-        they load side by side instead of one after another on first use."""
-        self.components.warm(parts or ("embedder", "generator", "guard"), self.settings)
-
     def screen(self, text: str, *, role: Role = "user", question: str = "") -> Verdict:
         """The guard's verdict on a question (``user``) or an answer to ``question`` (``agent``).
 

@@ -27,8 +27,6 @@ def ask(
     """Answer a question from the collection, citing its sources."""
 
     def body():
-        # Loading the generator and guard beside the embedder was measured and gained nothing on 2 cores (the
-        # embedder's imports hold the GIL; docs/benchmarks.md): they load in turn, on first use.
         with make_rag(uri, collection, token, llm_backend=backend, llm_model=model) as rag:
             printer = print_piece if stream and not as_json else None
             answer = rag.ask(question, k=k, mode=check_mode(mode), filter=filter, on_token=printer)
@@ -55,7 +53,6 @@ def chat(
     def body():
         with make_rag(uri, collection, token, llm_backend=backend, llm_model=model, top_k=k) as rag:
             rag.open_existing()  # a missing collection fails before the first prompt
-            rag.warm_up()  # the models load while the user types the first question
             converse(rag, write=lambda text: out.print(text, end="", markup=False, highlight=False))
 
     run(body)
