@@ -13,14 +13,22 @@ from test_cli import SAFERAG, run
 pexpect = pytest.importorskip("pexpect")
 
 
+def _sigint_ignored_and_blocked() -> None:
+    """A parent that ignores and blocks SIGINT (nohup, some job runners): both are inherited across exec."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+
+
 @pytest.fixture
-def chat(corpus, tmp_path):
+def chat(corpus, tmp_path, request):
     db = ["--uri", str(tmp_path / "chat.db"), "--collection", "notes"]
     run("ingest", str(corpus), *db, cwd=tmp_path)
     env = {k: v for k, v in os.environ.items() if not k.startswith("SAFERAG_")}
     env |= {"SAFERAG_MAX_TOKENS": "48", "SAFERAG_TEMPERATURE": "0", "SAFERAG_SEED": "1", "TERM": "dumb",
             "SAFERAG_GUARD_ANSWERS": "false"}  # unscreened: tokens stream, and Ctrl-C can stop them
-    child = pexpect.spawn(SAFERAG, ["chat", *db], cwd=str(tmp_path), env=env, encoding="utf-8", timeout=180)
+    parent = _sigint_ignored_and_blocked if getattr(request, "param", "") == "sigint ignored" else None
+    child = pexpect.spawn(SAFERAG, ["chat", *db], cwd=str(tmp_path), env=env, encoding="utf-8", timeout=180,
+                          preexec_fn=parent)
     child.logfile_read = sys.stdout  # shown when a test fails
     child.expect_exact(">>> ")
     yield child
@@ -52,6 +60,7 @@ def test_a_conversation_with_sources_commands_and_a_clean_exit(chat):
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize("chat", ["sigint as usual", "sigint ignored"], indirect=True)
 def test_ctrl_c_stops_the_answer_but_not_the_chat(chat):
     chat.sendline("Write a very long and detailed essay about every topic in these documents.")
     chat.expect_exact("in these documents.")  # the line as typed (echoed)

@@ -8,6 +8,7 @@ stops generation at its next token.
 
 from __future__ import annotations
 
+import signal
 import threading
 from collections.abc import Callable
 from typing import Any
@@ -110,8 +111,20 @@ class ChatSession:
             self.write(f"[{s['citation']}] {where}\n    {' '.join(s['text'].split())[:400]}\n")
 
 
+def _ctrl_c_interrupts() -> None:
+    """Make Ctrl-C raise KeyboardInterrupt here even if the process that started us ignored or blocked SIGINT
+    (nohup, some job runners and test harnesses do; both are inherited across exec, and Python then never raises
+    it, so Ctrl-C could not stop an answer). The likely cause of a Ctrl-C lost in full test-suite runs."""
+    if threading.current_thread() is not threading.main_thread():
+        return
+    if hasattr(signal, "pthread_sigmask"):
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+
+
 def run(rag: Any, *, write: Callable[[str], None], read: Callable[[str], str] = input) -> None:
     """The read-answer loop; returns when the user leaves (``/exit`` or Ctrl-D)."""
+    _ctrl_c_interrupts()
     try:
         import readline  # noqa: F401 - line editing and history with the arrow keys, where the platform has it
     except ImportError:  # pragma: no cover - Windows
