@@ -116,13 +116,13 @@ class AnswerFlow:
         screener = self.rag.screener
         conversation = [*self.history, {"role": "user", "content": self.question}]
         pending = screener.start_messages(conversation, "user")
+        turns = [*self.context, {"role": "user", "content": self.question}]  # what condensing and search read
         if user_turns(self.context):
             verdict = self._settle(pending())
             if not verdict.safe:
                 return verdict, []
             t = time.perf_counter()
-            self.condensed = condense([*self.context, {"role": "user", "content": self.question}],
-                                      self.rag.generator)
+            self.condensed = condense(turns, self.rag.generator)
             self.timings["condense"] = time.perf_counter() - t
             self.emit("condensed", query=self.condensed.query, method=self.condensed.method,
                       reason=self.condensed.reason)
@@ -133,7 +133,7 @@ class AnswerFlow:
             pending = screener.start(self.condensed.query, "user") if self.condensed.query != self.question \
                 else (lambda: previous)
         req = self.req
-        queries = search_queries(self.condensed, [*self.context, {"role": "user", "content": self.question}])
+        queries = search_queries(self.condensed, turns)
         try:
             hits = self.rag.search_all(queries, k=req.k, mode=req.mode, filter=req.filter)
         finally:

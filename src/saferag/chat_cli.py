@@ -114,7 +114,8 @@ class ChatSession:
 def _ctrl_c_interrupts() -> None:
     """Make Ctrl-C raise KeyboardInterrupt here even if the process that started us ignored or blocked SIGINT
     (nohup, some job runners and test harnesses do; both are inherited across exec, and Python then never raises
-    it, so Ctrl-C could not stop an answer). The likely cause of a Ctrl-C lost in full test-suite runs."""
+    it, so Ctrl-C could not stop an answer). A shell starting a job with ``&`` outside job control does it: a test
+    run started that way lost the chat test's Ctrl-C."""
     if threading.current_thread() is not threading.main_thread():
         return
     if hasattr(signal, "pthread_sigmask"):

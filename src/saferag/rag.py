@@ -193,7 +193,8 @@ class SafeRag:
         # With a cap, look deeper than k so that other sources can fill the places a crowding source gives up;
         # with several queries, too, so that a chunk two queries both found is not counted against the k.
         depth = max(k, s.hybrid_candidates) if s.max_per_source or len(queries) > 1 else k
-        lists = [store.search(None if mode == "bm25" else self.embedder.embed_query(q), q, k=depth, mode=mode,
+        embedder = None if mode == "bm25" else self.embedder
+        lists = [store.search(None if embedder is None else embedder.embed_query(q), q, k=depth, mode=mode,
                               filter=filter, fusion=fusion) for q in queries]
         return diversify(interleave(lists), k, s.max_per_source)
 
