@@ -46,3 +46,18 @@ def test_prompt_longer_than_the_context_window_is_a_clear_error(generator):
         list(generator.stream(too_long))
     # the model still answers after the refusal (the lock was released)
     assert generator.generate([{"role": "user", "content": "Say hi."}]).strip()
+
+
+def test_decodes_on_every_physical_core_unless_told_otherwise(generator):
+    """llama-cpp-python alone decodes on half the logical CPUs, leaving half of a VM without SMT idle."""
+    import os
+
+    import psutil
+
+    from saferag.llm.llamacpp import LlamaCppGenerator, default_threads
+
+    usable = len(os.sched_getaffinity(0))
+    smt = (psutil.cpu_count() or 1) // (psutil.cpu_count(logical=False) or 1)
+    assert default_threads() == max(1, usable // smt)
+    assert generator._llm.n_threads == default_threads()
+    assert LlamaCppGenerator("smollm2-135m", threads=1)._llm.n_threads == 1
