@@ -47,6 +47,15 @@ def test_passages_are_trimmed_to_fit_the_context_window_least_relevant_first(ask
     assert "dropped the" in trimmed.notes[0] and "426-token context window" in trimmed.notes[0]
 
 
+def test_an_answer_reads_answer_k_passages_while_search_returns_top_k(asker):
+    question = QUESTIONS["networking/tcp.html"]
+    assert (asker.settings.answer_k, asker.settings.top_k) == (3, 5)
+    assert len(asker.search(question)) == 5
+    assert len(asker.ask(question).sources) == 3  # with max_per_source = 1, one passage per source
+    asker.settings = asker.settings.model_copy(update={"answer_k": 2})
+    assert len(asker.ask(question).sources) == 2 and len(asker.ask(question, k=4).sources) == 4
+
+
 @pytest.mark.slow
 def test_cli_ask_json_and_stream(corpus, tmp_path):
     db = ["--uri", str(tmp_path / "ask.db")]

@@ -135,7 +135,8 @@ class AnswerFlow:
         req = self.req
         queries = search_queries(self.condensed, turns)
         try:
-            hits = self.rag.search_all(queries, k=req.k, mode=req.mode, filter=req.filter)
+            hits = self.rag.search_all(queries, k=req.k or self.rag.settings.answer_k, mode=req.mode,
+                                        filter=req.filter)
         finally:
             verdict = self._settle(pending())
         self.timings["retrieval"] = time.perf_counter() - self.t0

@@ -205,7 +205,10 @@ class Settings(BaseSettings):
 
     # Search
     search_mode: SearchMode = "hybrid"
-    top_k: int = Field(5, ge=1)
+    top_k: int = Field(5, ge=1, description="chunks a search returns")
+    # Chosen on the SQLite and PostgreSQL answer keys with the default generator, checked on git's (docs/benchmarks.md):
+    # 3 passages named the answer's key more often than 5, and generated faster.
+    answer_k: int = Field(3, ge=1, description="passages an answer is grounded in (ask, chat)")
     # Chosen on the SQLite and PostgreSQL sets (benchmarks/fusion_tuning.py), checked on the git set never tuned on.
     fusion: Literal["rrf", "convex"] = Field(
         "rrf", description="hybrid: weighted reciprocal-rank fusion, or a convex sum of min-max normalized scores")
@@ -230,7 +233,7 @@ class Settings(BaseSettings):
     llm_timeout: float = Field(120.0, gt=0, description="seconds per request (openai, ollama)")
     llm_max_retries: int = Field(2, ge=0, description="retries on connection errors (openai)")
     llm_context_window: int = Field(4096, ge=256)
-    llm_threads: int | None = Field(None, ge=1, description="llama.cpp threads; None = all cores")
+    llm_threads: int | None = Field(None, ge=1, description="llama.cpp threads; None = one per physical core")
     vllm_dtype: str = Field("auto", description="vllm: auto (the checkpoint's, bfloat16 for Llama 3.1), "
                                                 "bfloat16, float16, …")
     vllm_max_model_len: int | None = Field(8192, ge=256, description="vllm: tokens per sequence; bounds the "

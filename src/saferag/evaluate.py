@@ -94,7 +94,7 @@ def evaluate_answers(rag: SafeRag, items: list[dict[str, Any]], *, k: int | None
     share = (lambda key, among: sum(r[key] for r in among) / len(among) if among else None)  # noqa: E731
     generation = [r["generation"] for r in answered]
     return {
-        "n": n, "k": k or rag.settings.top_k,
+        "n": n, "k": k or rag.settings.answer_k,
         "source_hit": share("source_hit", rows), "key_rate": share("key_hit", rows),
         "refused": sum(r["refused"] for r in rows),
         "cites": share("cites", answered), "citations_valid": share("citations_valid", answered),

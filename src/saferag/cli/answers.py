@@ -51,7 +51,7 @@ def chat(
     from saferag.chat_cli import run as converse
 
     def body():
-        with make_rag(uri, collection, token, llm_backend=backend, llm_model=model, top_k=k) as rag:
+        with make_rag(uri, collection, token, llm_backend=backend, llm_model=model, answer_k=k) as rag:
             rag.open_existing()  # a missing collection fails before the first prompt
             converse(rag, write=lambda text: out.print(text, end="", markup=False, highlight=False))
 

@@ -66,7 +66,7 @@ def eval_retrieval(
 
 def eval_answers(
     file: Annotated[str, typer.Argument(help='JSONL lines {"question", "source", "key": [strings]}')],
-    k: Annotated[int | None, typer.Option("-k", min=1, help="passages per answer (default: top_k)")] = None,
+    k: Annotated[int | None, typer.Option("-k", min=1, help="passages per answer (default: answer_k)")] = None,
     backend: Backend = None,
     model: Model = None,
     uri: Uri = None, collection: Collection = None, token: Token = None, as_json: Json = False,
