@@ -108,7 +108,7 @@ def demo(
             out.print(f"[bold]Q: {question}[/bold]")
         # Greedy: a demo should give the same answer to the same question every time it is run.
         params = dataclasses.replace(sampling_from(rag.settings), temperature=0.0, seed=0)
-        answer = rag.ask(question, k=3, on_token=None if as_json else print_piece, params=params)
+        answer = rag.ask(question, on_token=None if as_json else print_piece, params=params)
         if as_json:
             out.print(json.dumps({"ingest": report.to_dict(), "question": question, **answer.to_dict()},
                                  ensure_ascii=False), markup=False)
