@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from saferag.embed import PACKAGED_MODEL_NAME, SentenceTransformerEmbedder, prefixes_for
+from saferag.embed import PACKAGED_MODEL_NAME, SentenceTransformerEmbedder, packaged_model_path, prefixes_for
 from saferag.errors import EmbedderError
 
 
@@ -87,3 +87,96 @@ def test_runtime_is_validated_and_torch_can_be_forced():
     assert SentenceTransformerEmbedder(runtime="torch").runtime == "torch"
     with pytest.raises(EmbedderError, match="unknown embed runtime"):
         SentenceTransformerEmbedder(runtime="tensorrt")
+
+
+def _in_fresh_process(code: str, *args: str) -> str:
+    """Run ``code`` in a new interpreter (nothing imported yet) and return its last line of output."""
+    import subprocess
+    import sys
+
+    out = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr[-3000:]
+    return out.stdout.strip().splitlines()[-1]
+
+
+STARTS_WITHOUT_TORCH = """
+import json, sys
+from saferag.embed import SentenceTransformerEmbedder
+e = SentenceTransformerEmbedder(cache=sys.argv[1])
+v = e.embed_documents(json.loads(sys.argv[2]))
+print(json.dumps({"runtime": e.runtime, "dim": e.dim, "loaded": sorted(m for m in ("torch", "transformers",
+      "sentence_transformers") if m in sys.modules), "vectors": v.tolist()}))
+"""
+
+
+def test_a_converted_embedder_starts_again_without_torch_and_gives_the_same_vectors(tmp_path):
+    """The cold start: the first start converts (torch); a later one reads the cache and never imports torch."""
+    import json
+
+    pytest.importorskip("openvino")
+    texts = ["A volcano is an opening in the crust.", "  spaced   out  ", "Ünïcödé naïve café", "long text " * 400]
+    first = SentenceTransformerEmbedder(runtime="auto", cache=str(tmp_path))
+    assert first.runtime == "openvino"
+    expected = first.embed_documents(texts)
+    later = json.loads(_in_fresh_process(STARTS_WITHOUT_TORCH, str(tmp_path), json.dumps(texts)))
+    assert later["runtime"] == "openvino" and later["dim"] == 384 and later["loaded"] == []
+    cos = np.sum(np.asarray(later["vectors"], dtype=np.float32) * expected, axis=1)
+    assert cos.min() > 0.99999, cos
+    torch32 = SentenceTransformerEmbedder(runtime="torch", precision="float32").embed_documents(texts)
+    assert np.sum(expected * torch32, axis=1).min() > 0.999
+
+
+def test_the_compiled_tokenizer_gives_sentence_transformers_own_inputs(tmp_path):
+    from saferag.embed_openvino import cached_encoder
+
+    pytest.importorskip("openvino")
+    slow = SentenceTransformerEmbedder(runtime="openvino", cache=str(tmp_path))
+    fast = cached_encoder(slow.name, str(packaged_model_path()), tmp_path, precision="float32")
+    assert fast is not None
+    texts = ["Hello, World!", "", "x", "  leading and trailing  ", "tabs\tand\nnewlines", "Ünïcödé", "word " * 600]
+    ours = fast._tokenize(texts)
+    theirs = slow._model[0].preprocess(texts)
+    for key in ("input_ids", "attention_mask", "token_type_ids"):
+        assert np.array_equal(ours[key], theirs[key].numpy()), key
+    assert ours["input_ids"].shape[1] == slow._model[0].max_seq_length  # truncated where the model truncates
+
+
+def test_a_changed_model_folder_is_converted_again_not_read_from_the_cache(tmp_path):
+    import os
+    import shutil
+
+    from saferag.embed_openvino import cached_encoder
+
+    pytest.importorskip("openvino")
+    model = tmp_path / "my-model"
+    shutil.copytree(packaged_model_path(), model)
+    SentenceTransformerEmbedder(str(model), cache=str(tmp_path / "cache"))
+    assert cached_encoder(str(model), str(model), tmp_path / "cache", precision="float32") is not None
+    config = model / "config_sentence_transformers.json"
+    os.utime(config, ns=(config.stat().st_atime_ns, config.stat().st_mtime_ns + 10**9))  # replaced by a new copy
+    assert cached_encoder(str(model), str(model), tmp_path / "cache", precision="float32") is None
+    again = SentenceTransformerEmbedder(str(model), cache=str(tmp_path / "cache"))  # converts, and indexes anew
+    assert again.runtime == "openvino" and again._model is not None
+    assert cached_encoder(str(model), str(model), tmp_path / "cache", precision="float32") is not None
+
+
+def test_a_model_with_extra_modules_runs_compiled_with_its_own_pooling_modules(tmp_path):
+    """A shape the torch-free encoder does not run (here a Dense layer after pooling) keeps its modules."""
+    import torch
+    from sentence_transformers import SentenceTransformer
+    from sentence_transformers.models import Dense
+
+    from saferag.embed_openvino import OpenVINOTransformer
+
+    pytest.importorskip("openvino")
+    base = SentenceTransformer(str(packaged_model_path()))
+    torch.manual_seed(0)
+    modules = [base[0], base[1], Dense(384, 64, activation_function=torch.nn.Tanh()), base[2]]
+    SentenceTransformer(modules=modules).save(str(tmp_path / "dense-model"))
+    texts = ["A volcano is an opening in the crust.", "short", "long text " * 50]
+    ov = SentenceTransformerEmbedder(str(tmp_path / "dense-model"), runtime="openvino", precision="float32",
+                                     cache=str(tmp_path / "cache"))
+    assert isinstance(ov._openvino, OpenVINOTransformer) and ov.dim == 64
+    eager = SentenceTransformerEmbedder(str(tmp_path / "dense-model"), runtime="torch", precision="float32")
+    assert np.sum(ov.embed_documents(texts) * eager.embed_documents(texts), axis=1).min() > 0.9999
+    assert not list((tmp_path / "cache").glob("openvino/index/*.json"))  # nothing for the torch-free start

@@ -10,7 +10,7 @@ import re
 import threading
 from pathlib import Path
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
@@ -18,7 +18,7 @@ from saferag.errors import EmbedderError
 
 if TYPE_CHECKING:
     from saferag.config import EmbedSettings, Settings
-    from saferag.embed_openvino import OpenVINOTransformer
+    from saferag.embed_openvino import CompiledEncoder, OpenVINOTransformer
 
 log = logging.getLogger("saferag.embed")
 
@@ -64,7 +64,11 @@ def prefixes_for(model_name: str) -> tuple[str, str]:
 
 def cpu_has_native_bf16() -> bool:
     """Whether this CPU runs bfloat16 matrix math in hardware: AMX tiles (Intel Sapphire Rapids and later) or
-    AVX512-BF16 (AMD Zen 4 and later, Intel Cooper Lake)."""
+    AVX512-BF16 (AMD Zen 4 and later, Intel Cooper Lake). Read from the kernel's CPU flags where there are any
+    (importing torch to ask costs seconds of a cold start), else from torch's probes."""
+    cpuinfo = Path("/proc/cpuinfo")
+    if cpuinfo.is_file():
+        return bool(set(cpuinfo.read_text().split()) & {"amx_bf16", "amx_tile", "avx512_bf16"})
     import torch
 
     # private, but the only probes torch has
@@ -91,37 +95,40 @@ def resolve_precision(precision: str, device: str) -> str:
 
 
 class SentenceTransformerEmbedder:
-    """sentence-transformers model by hub name or local path; the packaged MiniLM by default."""
+    """sentence-transformers model by hub name or local path; the packaged MiniLM by default.
+
+    On a CPU with OpenVINO, a model converted by an earlier start loads from the cache without importing torch
+    or sentence-transformers (``embed_openvino.cached_encoder``): the cold start of `saferag ask`.
+    """
 
     def __init__(self, model: str = "", *, device: str = "cpu", batch_size: int | None = None,
                  query_prefix: str | None = None, passage_prefix: str | None = None,
                  precision: str = "auto", runtime: str = "auto", cache: str = "") -> None:
-        from sentence_transformers import SentenceTransformer
+        from saferag.cache import cache_dir
 
+        if runtime not in ("auto", "openvino", "torch"):
+            raise EmbedderError(f"unknown embed runtime {runtime!r}: use auto, openvino or torch")
         self.name = model or PACKAGED_MODEL_NAME
-        location = str(packaged_model_path()) if not model else model
-        try:
-            self._model = SentenceTransformer(location, device=device)
-        except Exception as exc:  # hub, disk and format errors all surface here
-            raise EmbedderError(
-                f"cannot load embedding model {self.name!r}: {exc}. Give a local path or a model "
-                "name your machine can download (SAFERAG_EMBED_MODEL), or leave it empty for "
-                "the packaged all-MiniLM-L6-v2."
-            ) from None
-        get_dim = getattr(self._model, "get_embedding_dimension", None) or \
-            self._model.get_sentence_embedding_dimension  # renamed in sentence-transformers 5
-        dim = get_dim()
-        if not dim:
-            raise EmbedderError(f"model {self.name!r} does not report an embedding dimension")
-        self.dim = int(dim)
-        known_q, known_p = prefixes_for(self.name)
-        prompts = getattr(self._model, "prompts", {}) or {}
-        self.query_prefix = query_prefix if query_prefix is not None else prompts.get("query", known_q)
-        self.passage_prefix = passage_prefix if passage_prefix is not None else prompts.get(
-            "document", prompts.get("passage", known_p))
         self.device = device
         self.precision = resolve_precision(precision, device)
-        self.runtime = self._runtime(runtime, cache)
+        location = str(packaged_model_path()) if not model else model
+        self._model: Any = None
+        self._openvino: CompiledEncoder | OpenVINOTransformer | None = None
+        prompts: dict[str, str]
+        if device == "cpu" and runtime != "torch":
+            from saferag.embed_openvino import cached_encoder
+
+            self._openvino = cached_encoder(self.name, location, cache_dir(cache), precision=self.precision)
+        if self._openvino is not None:
+            self.runtime, self.dim, prompts = "openvino", self._openvino.dim, self._openvino.prompts
+        else:
+            self._model = self._load(location)
+            self.dim, prompts = self._dimension(), getattr(self._model, "prompts", {}) or {}
+            self.runtime = self._runtime(runtime, location, cache)
+        known_q, known_p = prefixes_for(self.name)
+        self.query_prefix: str = query_prefix if query_prefix is not None else prompts.get("query", known_q)
+        self.passage_prefix: str = passage_prefix if passage_prefix is not None else prompts.get(
+            "document", prompts.get("passage", known_p))
         if self.precision == "bfloat16" and self.runtime == "torch":
             import torch
 
@@ -137,22 +144,39 @@ class SentenceTransformerEmbedder:
                    passage_prefix=embed.passage_prefix, precision=embed.precision, runtime=embed.runtime,
                    cache=embed.cache_dir)
 
-    def _runtime(self, runtime: str, cache: str) -> str:
+    def _load(self, location: str) -> Any:
+        from sentence_transformers import SentenceTransformer
+
+        try:
+            return SentenceTransformer(location, device=self.device)
+        except Exception as exc:  # hub, disk and format errors all surface here
+            raise EmbedderError(
+                f"cannot load embedding model {self.name!r}: {exc}. Give a local path or a model "
+                "name your machine can download (SAFERAG_EMBED_MODEL), or leave it empty for "
+                "the packaged all-MiniLM-L6-v2."
+            ) from None
+
+    def _dimension(self) -> int:
+        get_dim = getattr(self._model, "get_embedding_dimension", None) or \
+            self._model.get_sentence_embedding_dimension  # renamed in sentence-transformers 5
+        dim = get_dim()
+        if not dim:
+            raise EmbedderError(f"model {self.name!r} does not report an embedding dimension")
+        return int(dim)
+
+    def _runtime(self, runtime: str, location: str, cache: str) -> str:
         """``openvino`` (the transformer compiled for this CPU) or ``torch``; ``auto`` picks OpenVINO on a CPU
         where it is installed and the model converts, else torch."""
         from saferag.cache import cache_dir
-        from saferag.embed_openvino import OpenVINOTransformer, openvino_available
+        from saferag.embed_openvino import compile_encoder, openvino_available
 
-        if runtime not in ("auto", "openvino", "torch"):
-            raise EmbedderError(f"unknown embed runtime {runtime!r}: use auto, openvino or torch")
-        self._openvino: OpenVINOTransformer | None = None
         if runtime == "torch" or (runtime == "auto" and (self.device != "cpu" or not openvino_available())):
             return "torch"
         if runtime == "openvino" and not openvino_available():
             raise EmbedderError("embed_runtime = openvino, but OpenVINO is not installed: pip install openvino")
         try:
-            self._openvino = OpenVINOTransformer(self._model, precision=self.precision, cache=cache_dir(cache),
-                                                 name=self.name)
+            self._openvino = compile_encoder(self._model, name=self.name, location=location,
+                                             cache=cache_dir(cache), precision=self.precision)
         except EmbedderError as exc:
             if runtime == "openvino":
                 raise
@@ -180,13 +204,13 @@ class SentenceTransformerEmbedder:
         norms = np.linalg.norm(vectors, axis=1, keepdims=True)
         return vectors / np.maximum(norms, 1e-12)
 
-    def _encode_openvino(self, model: OpenVINOTransformer, texts: list[str]) -> np.ndarray:
+    def _encode_openvino(self, model: CompiledEncoder | OpenVINOTransformer, texts: list[str]) -> np.ndarray:
         """Batches of similar length (less padding), as sentence-transformers' own ``encode`` makes them."""
         order = np.argsort([-len(t) for t in texts], kind="stable")
         out = np.empty((len(texts), self.dim), dtype=np.float32)
         for i in range(0, len(texts), self.batch_size):
             idx = order[i:i + self.batch_size]
-            out[idx] = model.sentence_embeddings([texts[j] for j in idx]).float().numpy()
+            out[idx] = model.sentence_embeddings([texts[j] for j in idx])
         return out
 
 

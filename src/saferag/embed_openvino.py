@@ -1,110 +1,153 @@
-"""The transformer of a sentence-transformers model run by OpenVINO on the CPU: the fast local embedding runtime.
+"""A sentence-transformers model run by OpenVINO on the CPU: the fast local embedding runtime, and a fast start.
 
 Measured on 2-core VMs (docs/benchmarks.md): OpenVINO runs the packaged MiniLM several times faster than torch
 eagerly does, on every CPU class, in float32 and in bfloat16 where the CPU has it natively, with vectors within
-cosine 0.9999 of torch float32's. Only the transformer is converted; tokenizing and pooling stay
-sentence-transformers' own modules, so any model's pooling (mean, CLS, …) and normalization are kept.
+cosine 0.9999 of torch float32's. Only the transformer is converted (once per machine, ``compiled.convert``).
 
-Written by hand because the library route does not fit: sentence-transformers' ``backend="openvino"`` needs
-optimum-intel, which downgrades transformers and huggingface-hub and pulls torchvision (which fails to import
-beside this torch). The model is converted once per machine with ``openvino.convert_model`` and cached as
-OpenVINO IR; conversion runs with OpenVINO's usage telemetry replaced by its own no-op stub: a self-hosted
-system sends nothing home.
+For the usual model shape (a transformer, then mean, CLS or max pooling, then perhaps normalization) the
+tokenizer and the pooling config are saved beside the IR with a manifest, and every later start builds a
+``CompiledEncoder`` from them without importing torch or sentence-transformers (``cached_encoder``). Other
+shapes keep sentence-transformers' own modules for tokenizing and pooling (``OpenVINOTransformer``).
 """
 
 from __future__ import annotations
 
-import hashlib
-import sys
-import threading
-from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from saferag.compiled import (CompiledModel, TextTokenizer, convert, digest, folder_fingerprint, openvino_available,
+                              pool, read_json, save_tokenizer, versions, write_json)
 from saferag.errors import EmbedderError
 
+__all__ = ["CompiledEncoder", "OpenVINOTransformer", "cached_encoder", "compile_encoder", "openvino_available"]
 
-def openvino_available() -> bool:
-    """Whether the OpenVINO runtime can be imported here."""
-    try:
-        _openvino()
-    except ImportError:
-        return False
-    return True
+#: Libraries whose versions key a conversion: a new one converts again, once.
+_CONVERTERS = ("openvino", "sentence-transformers", "transformers", "torch")
 
 
-def _openvino():
-    # Blocks the telemetry package (None in sys.modules makes its import fail), so that OpenVINO's converter
-    # falls back to its bundled stub; the runtime does not use it.
-    if "openvino" not in sys.modules:
-        sys.modules.setdefault("openvino_telemetry", None)  # type: ignore[arg-type]
-    import openvino
+class CompiledEncoder:
+    """Tokenizer, compiled transformer and pooling, all outside torch: texts → sentence vectors."""
 
-    return openvino
+    def __init__(self, folder: Path, manifest: dict[str, Any], *, precision: str) -> None:
+        self.dim, self.prompts = int(manifest["dim"]), dict(manifest.get("prompts") or {})
+        self._pooling, self._lower = str(manifest["pooling"]), bool(manifest.get("lowercase"))
+        self._tokenize = TextTokenizer(folder / "tokenizer.json", max_length=int(manifest["max_length"]),
+                                       pad_id=int(manifest["pad_id"]), pad_token=str(manifest["pad_token"]))
+        self._model = CompiledModel(folder / "model.xml", precision=precision)
+
+    def sentence_embeddings(self, texts: list[str]) -> np.ndarray:
+        """One batch of texts → the model's sentence vectors (before any normalization), float32."""
+        if self._lower:  # a model configured with do_lower_case, as sentence-transformers applies it
+            texts = [t.lower() for t in texts]
+        features = self._tokenize(texts)
+        return pool(self._model.run(features), features["attention_mask"], self._pooling)
 
 
 class OpenVINOTransformer:
-    """The token-embedding step of a ``SentenceTransformer`` compiled for the CPU; the pooling stays in torch."""
+    """The token-embedding step of any ``SentenceTransformer`` compiled for the CPU; its own modules tokenize
+    and pool (in torch), for models whose pooling ``CompiledEncoder`` does not run."""
 
-    def __init__(self, st_model: Any, *, precision: str, cache: Path, name: str) -> None:
-        ov = _openvino()
+    def __init__(self, st_model: Any, xml: Path, *, precision: str) -> None:
         self._st = st_model
-        transformer = st_model[0]
-        self._inputs: list[str] = []
-        xml = cache / "openvino" / _key(name, transformer) / "model.xml"
-        core = ov.Core()
-        # OpenVINO keeps the compiled model too, so a later start imports it instead of compiling again
-        core.set_property({"CACHE_DIR": str(xml.parent / "compiled")})
-        try:
-            if not xml.is_file():
-                _convert(ov, transformer, xml)
-            model = core.read_model(str(xml))
-            self._inputs = [i.get_any_name() for i in model.inputs]
-            hint = "bf16" if precision == "bfloat16" else "f32"
-            self._compiled = core.compile_model(model, "CPU", {"INFERENCE_PRECISION_HINT": hint})
-        except Exception as exc:  # conversion and compilation raise many types; the caller falls back to torch
-            raise EmbedderError(f"OpenVINO could not compile {name}: {exc}") from None
-        self._request = self._compiled.create_infer_request()
-        self._lock = threading.Lock()
+        self._model = CompiledModel(xml, precision=precision)
 
-    def sentence_embeddings(self, texts: list[str]):
-        """One batch of texts → the model's sentence embeddings (a torch tensor, before any normalization)."""
+    def sentence_embeddings(self, texts: list[str]) -> np.ndarray:
         import torch
 
-        features = _preprocess(self._st)(texts)
-        with self._lock:
-            out = self._request.infer({k: features[k].numpy() for k in self._inputs})
-        features["token_embeddings"] = torch.from_numpy(np.array(out[self._compiled.output(0)]))
-        for module in list(self._st)[1:]:  # pooling, normalize, dense: the model's own modules
-            features = module(features)
-        return features["sentence_embedding"]
+        features = _preprocess(self._st[0])(texts)
+        hidden = self._model.run({k: v.numpy() for k, v in features.items() if k in self._model.inputs})
+        features["token_embeddings"] = torch.from_numpy(hidden)
+        with torch.inference_mode():  # a Dense layer's weights require grad
+            for module in list(self._st)[1:]:  # pooling, normalize, dense: the model's own modules
+                features = module(features)
+        return features["sentence_embedding"].float().numpy()
 
 
-def _preprocess(module: Any):
+def model_folder(location: str) -> Path | None:
+    """Where a model's files are on this machine: the folder given, or the hub cache's copy of a hub name
+    (None when it is not there yet: the slow path downloads it)."""
+    if Path(location).expanduser().is_dir():
+        return Path(location).expanduser().resolve()
+    try:
+        from huggingface_hub import try_to_load_from_cache
+
+        found = try_to_load_from_cache(location, "config.json")
+    except Exception:  # not a repo id, or no hub library: no fast path
+        return None
+    return Path(found).parent if isinstance(found, str) else None
+
+
+def _index(cache: Path, name: str, location: str) -> Path:
+    return cache / "openvino" / "index" / f"{digest(name, location, *versions(*_CONVERTERS))}.json"
+
+
+def cached_encoder(name: str, location: str, cache: Path, *, precision: str) -> CompiledEncoder | None:
+    """The model's ``CompiledEncoder`` from an earlier conversion on this machine, without importing torch; None
+    when there is none, the model's files changed since, or OpenVINO cannot read it back."""
+    folder = model_folder(location)
+    manifest = read_json(_index(cache, name, location)) if folder is not None else None
+    if manifest is None or folder is None or manifest.get("files") != folder_fingerprint(folder):
+        return None
+    ir = Path(manifest["ir"])
+    if not (ir / "model.xml").is_file() or not (ir / "tokenizer.json").is_file() or not openvino_available():
+        return None
+    try:
+        return CompiledEncoder(ir, manifest, precision=precision)
+    except Exception:  # a damaged cache entry: convert again
+        return None
+
+
+def compile_encoder(st_model: Any, *, name: str, location: str, cache: Path,
+                    precision: str) -> CompiledEncoder | OpenVINOTransformer:
+    """Convert a loaded ``SentenceTransformer``'s transformer (once; cached) and compile it; for the usual model
+    shape also save what ``cached_encoder`` needs so later starts skip torch."""
+    transformer = st_model[0]
+    ir = cache / "openvino" / _key(name, transformer)
+    try:
+        if not (ir / "model.xml").is_file():
+            example = _preprocess(transformer)(["An example sentence.", "Another, somewhat longer example sentence."])
+            convert(transformer.auto_model, {k: v for k, v in example.items() if k in ("input_ids", "attention_mask",
+                                                                                   "token_type_ids")},
+                    ir / "model.xml")
+        manifest = _manifest(st_model, ir)
+        folder = model_folder(location)
+        if manifest is None or folder is None:
+            return OpenVINOTransformer(st_model, ir / "model.xml", precision=precision)
+        encoder = CompiledEncoder(ir, manifest, precision=precision)
+        write_json(_index(cache, name, location), {**manifest, "files": folder_fingerprint(folder), "ir": str(ir)})
+        return encoder
+    except Exception as exc:  # conversion and compilation raise many types; the caller falls back to torch
+        raise EmbedderError(f"OpenVINO could not compile {name}: {exc}") from None
+
+
+def _manifest(st_model: Any, ir: Path) -> dict[str, Any] | None:
+    """What ``CompiledEncoder`` needs, saved beside the IR; None for a shape it does not run (extra modules,
+    pooling other than mean/CLS/max, a prompt excluded from pooling, a tokenizer without a `tokenizers` form)."""
+    modules = list(st_model)
+    kinds = [type(m).__name__ for m in modules]
+    if kinds not in (["Transformer", "Pooling"], ["Transformer", "Pooling", "Normalize"]):
+        return None
+    transformer, pooling = modules[0], modules[1]
+    if getattr(pooling, "pooling_mode", None) not in ("mean", "cls", "max") or not getattr(pooling, "include_prompt",
+                                                                                           True):
+        return None
+    padding = save_tokenizer(transformer.tokenizer, ir / "tokenizer.json")
+    dim = st_model.get_embedding_dimension() if hasattr(st_model, "get_embedding_dimension") else \
+        st_model.get_sentence_embedding_dimension()
+    if padding is None or not dim:
+        return None
+    return {"dim": int(dim), "pooling": pooling.pooling_mode, "max_length": int(transformer.max_seq_length),
+            "lowercase": bool(getattr(transformer, "do_lower_case", False)),
+            "prompts": dict(getattr(st_model, "prompts", {}) or {}), **padding}
+
+
+def _preprocess(module: Any) -> Any:
     """Texts → model inputs: ``preprocess`` in sentence-transformers 6 (``tokenize`` before, now deprecated)."""
     return getattr(module, "preprocess", None) or module.tokenize
 
 
 def _key(name: str, transformer: Any) -> str:
     """A cache key that changes with the model, its config and the converting libraries' versions."""
-    config = transformer.auto_model.config.to_json_string()
-    parts = [name, config, version("openvino"), version("transformers"), version("torch")]
-    return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:16]
-
-
-def _convert(ov: Any, transformer: Any, xml: Path) -> None:
-    """Trace the Hugging Face model with an example batch and save it as IR (weights as they are, not float16)."""
-    import torch
-
-    model = transformer.auto_model.eval()
-    example = _preprocess(transformer)(["An example sentence.", "Another, somewhat longer example sentence."])
-    inputs = {k: v for k, v in example.items() if k in ("input_ids", "attention_mask", "token_type_ids")}
-    with torch.no_grad():
-        converted = ov.convert_model(model, example_input=inputs)
-    xml.parent.mkdir(parents=True, exist_ok=True)
-    partial = xml.with_name(f"model.{id(xml)}.partial.xml")
-    ov.save_model(converted, str(partial), compress_to_fp16=False)
-    partial.with_suffix(".bin").replace(xml.with_suffix(".bin"))
-    partial.replace(xml)  # the .xml last: it marks the cache entry whole
+    return digest(name, transformer.auto_model.config.to_json_string(), *versions("openvino", "transformers", "torch"))

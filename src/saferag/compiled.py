@@ -1,0 +1,181 @@
+"""Transformer models compiled by OpenVINO for this CPU, cached on disk, and run with numpy and `tokenizers` alone.
+
+Why: a cold `saferag ask` spent 5–7 s of its start importing torch, transformers and sentence-transformers on 2
+cores (docs/benchmarks.md), to run models that OpenVINO can run by itself once they are converted. Converting
+needs torch and happens once per machine (per model and library versions); every later start reads the IR and
+OpenVINO's compiled blob back and tokenizes with the `tokenizers` library (the Rust tokenizer behind
+transformers' fast tokenizers), which import in well under a second. The embedder (``embed_openvino``) and the
+embedded guard's question model (``guard.compiled``) are both run this way.
+
+Written by hand because the library route does not fit: sentence-transformers' ``backend="openvino"`` needs
+optimum-intel, which downgrades transformers and huggingface-hub and pulls torchvision (which fails to import
+beside this torch), and it imports torch at run time anyway. Conversion runs with OpenVINO's usage telemetry
+replaced by its own no-op stub: a self-hosted system sends nothing home.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sys
+import threading
+from collections.abc import Sequence
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+#: Inputs a BERT-like encoder takes, in the names transformers gives them.
+ENCODER_INPUTS = ("input_ids", "attention_mask", "token_type_ids")
+
+
+def openvino_available() -> bool:
+    """Whether the OpenVINO runtime can be imported here."""
+    try:
+        _openvino()
+    except ImportError:
+        return False
+    return True
+
+
+def _openvino() -> Any:
+    # Blocks the telemetry package (None in sys.modules makes its import fail), so that OpenVINO's converter
+    # falls back to its bundled stub; the runtime does not use it.
+    if "openvino" not in sys.modules:
+        sys.modules.setdefault("openvino_telemetry", None)  # type: ignore[arg-type]
+    import openvino
+
+    return openvino
+
+
+def versions(*packages: str) -> list[str]:
+    """Installed versions of ``packages`` ("-" for a missing one), read from their metadata without importing."""
+    out = []
+    for package in packages:
+        try:
+            out.append(f"{package}=={version(package)}")
+        except PackageNotFoundError:
+            out.append(f"{package}=-")
+    return out
+
+
+def digest(*parts: str) -> str:
+    """A short cache key for ``parts``."""
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:16]
+
+
+def folder_fingerprint(folder: Path) -> str:
+    """Names, sizes and modification times of the files under ``folder``: changes when a model is replaced."""
+    entries = []
+    for root, dirs, files in os.walk(folder):
+        dirs.sort()
+        for name in sorted(files):
+            stat = Path(root, name).stat()  # follows the hub cache's symlinks to their blobs
+            entries.append(f"{Path(root, name).relative_to(folder)}:{stat.st_size}:{stat.st_mtime_ns}")
+    return digest(*entries)
+
+
+def convert(module: Any, example: dict[str, Any], xml: Path) -> None:
+    """Trace a torch ``module`` with ``example`` inputs and save it as OpenVINO IR at ``xml`` (weights as they
+    are, not float16). Written beside and then renamed, the ``.xml`` last: its presence marks the entry whole."""
+    import torch
+
+    ov = _openvino()
+    with torch.no_grad():
+        converted = ov.convert_model(module.eval(), example_input=example)
+    xml.parent.mkdir(parents=True, exist_ok=True)
+    partial = xml.with_name(f"model.{os.getpid()}.{id(xml)}.partial.xml")
+    ov.save_model(converted, str(partial), compress_to_fp16=False)
+    partial.with_suffix(".bin").replace(xml.with_suffix(".bin"))
+    partial.replace(xml)
+
+
+class CompiledModel:
+    """An OpenVINO IR compiled for the CPU at a precision; OpenVINO keeps the compiled blob beside the IR, so a
+    later start imports it instead of compiling again. One inference at a time (one request, under a lock)."""
+
+    def __init__(self, xml: Path, *, precision: str) -> None:
+        ov = _openvino()
+        core = ov.Core()
+        core.set_property({"CACHE_DIR": str(xml.parent / "compiled")})
+        model = core.read_model(str(xml))
+        self.inputs = [i.get_any_name() for i in model.inputs]
+        hint = "bf16" if precision == "bfloat16" else "f32"
+        self._compiled = core.compile_model(model, "CPU", {"INFERENCE_PRECISION_HINT": hint})
+        self._request = self._compiled.create_infer_request()
+        self._lock = threading.Lock()
+
+    def run(self, features: dict[str, np.ndarray]) -> np.ndarray:
+        """The first output for one batch of features (only the inputs the model takes are sent)."""
+        with self._lock:
+            out = self._request.infer({k: features[k] for k in self.inputs})
+            return np.array(out[self._compiled.output(0)], dtype=np.float32)  # a copy: the request reuses it
+
+
+class TextTokenizer:
+    """A `tokenizers` tokenizer set to pad to the longest text and truncate at ``max_length``, as transformers'
+    fast tokenizers do with ``padding=True, truncation=True``; returns int64 numpy arrays."""
+
+    def __init__(self, path: Path, *, max_length: int, pad_id: int, pad_token: str) -> None:
+        from tokenizers import Tokenizer
+
+        self._tok = Tokenizer.from_file(str(path))
+        self._tok.enable_truncation(max_length=max_length)
+        self._tok.enable_padding(pad_id=pad_id, pad_token=pad_token)
+        self._lock = threading.Lock()  # padding and truncation are state on the tokenizer: kept as set here
+
+    def __call__(self, texts: Sequence[str]) -> dict[str, np.ndarray]:
+        with self._lock:
+            encodings = self._tok.encode_batch(list(texts))
+        return {"input_ids": np.array([e.ids for e in encodings], dtype=np.int64),
+                "attention_mask": np.array([e.attention_mask for e in encodings], dtype=np.int64),
+                "token_type_ids": np.array([e.type_ids for e in encodings], dtype=np.int64)}
+
+
+def save_tokenizer(hf_tokenizer: Any, path: Path) -> dict[str, Any] | None:
+    """Write a transformers fast tokenizer's `tokenizers` form to ``path``; its padding settings, or None when
+    it has no such form (a slow, Python-only tokenizer)."""
+    backend = getattr(hf_tokenizer, "backend_tokenizer", None)
+    if backend is None or hf_tokenizer.pad_token_id is None:
+        return None
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(f"{path.name}.{os.getpid()}.partial")
+    backend.save(str(partial))
+    partial.replace(path)
+    return {"pad_id": int(hf_tokenizer.pad_token_id), "pad_token": str(hf_tokenizer.pad_token)}
+
+
+def mean_pool(hidden: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """Average of the token vectors the attention mask keeps (sentence-transformers' ``mean`` pooling)."""
+    m = mask[..., None].astype(np.float32)
+    return (hidden * m).sum(axis=-2) / np.maximum(m.sum(axis=-2), 1e-9)
+
+
+def pool(hidden: np.ndarray, mask: np.ndarray, mode: str) -> np.ndarray:
+    """Sentence vectors from token vectors: ``mean``, ``cls`` or ``max``, as sentence-transformers pools them."""
+    if mode == "mean":
+        return mean_pool(hidden, mask)
+    if mode == "cls":
+        return hidden[:, 0]
+    if mode == "max":
+        return np.where(mask[..., None] > 0, hidden, -1e9).max(axis=1)
+    raise ValueError(f"pooling {mode!r} is not run outside torch")
+
+
+def read_json(path: Path) -> dict[str, Any] | None:
+    """A cache entry's manifest, or None when it is missing or unreadable (the caller rebuilds it)."""
+    try:
+        value = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return None
+    return value if isinstance(value, dict) else None
+
+
+def write_json(path: Path, value: dict[str, Any]) -> None:
+    """Write a manifest whole (beside, then renamed), so a reader never sees half of one."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(f"{path.name}.{os.getpid()}.partial")
+    partial.write_text(json.dumps(value, indent=1))
+    partial.replace(path)
