@@ -71,7 +71,8 @@ def test_agent_role_screens_the_answer(guard):
 
 
 def test_shared_lower_layers_score_like_each_member_run_whole(guard):
-    """The ensemble runs the frozen lower layers once for all members; that must change no score.
+    """The ensemble runs the frozen lower layers once for all members; that must change no score, in torch or
+    compiled (the guard's own model, OpenVINO where it is installed).
 
     The reference is the plain way: each member as a whole packaged MiniLM with its own top layers loaded.
     """
@@ -79,16 +80,16 @@ def test_shared_lower_layers_score_like_each_member_run_whole(guard):
 
     import numpy as np
     import torch
-    from transformers import AutoModel
+    from transformers import AutoModel, AutoTokenizer
 
     from saferag.embed import packaged_model_path
-    from saferag.guard.embedded import MAX_TOKENS, QUESTION_WEIGHTS, _weights, mean_pool
+    from saferag.guard.embedded import MAX_TOKENS, QUESTION_WEIGHTS, QuestionModel, _weights, mean_pool
 
-    model = guard.models["user"]
     texts = [text for text, _ in HARMS] + DOC_QUESTIONS  # different lengths: padding is exercised
     w = _weights(QUESTION_WEIGHTS)
     base = AutoModel.from_pretrained(str(packaged_model_path())).eval()
-    enc = model._tok(texts, padding=True, truncation=True, max_length=MAX_TOKENS, return_tensors="pt")
+    tokenizer = AutoTokenizer.from_pretrained(str(packaged_model_path()))
+    enc = tokenizer(texts, padding=True, truncation=True, max_length=MAX_TOKENS, return_tensors="pt")
     expected = []
     for j in range(int(w["members"])):
         whole = copy.deepcopy(base)
@@ -99,8 +100,9 @@ def test_shared_lower_layers_score_like_each_member_run_whole(guard):
         with torch.inference_mode():
             pooled = mean_pool(whole(**enc).last_hidden_state, enc["attention_mask"]).numpy()
         expected.append(1 / (1 + np.exp(-(pooled @ w["bin_w"][j] + w["bin_b"][j]))))
-    p_unsafe, _ = model.score(texts)
-    np.testing.assert_allclose(p_unsafe, np.mean(expected, axis=0), atol=1e-5)
+    for model in (QuestionModel(), guard.models["user"]):
+        p_unsafe, _ = model.score(texts)
+        np.testing.assert_allclose(p_unsafe, np.mean(expected, axis=0), atol=1e-5)
 
 
 # Answers written for this test (not in the training rows or the trainer's gate): what the pipeline's model

@@ -19,12 +19,15 @@ from __future__ import annotations
 import threading
 from collections.abc import Sequence
 from importlib import resources
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from saferag.guard import Category, Role, Verdict, last_content, timed, with_exclusions
 from saferag.llm import Message
+
+if TYPE_CHECKING:
+    from saferag.guard.compiled import CompiledQuestionModel
 
 QUESTION_WEIGHTS, ANSWER_WEIGHTS = "question_guard.npz", "answer_guard.npz"
 SECOND_CATEGORY = 0.35  # also name a second category the head gives at least this probability
@@ -109,9 +112,12 @@ class QuestionModel:
         self.codes, self.threshold = [str(c) for c in w["cat_codes"]], float(w["threshold"])
         self._lock = threading.Lock()  # a fast tokenizer must not be shared between threads
 
-    def score(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+    def tokenize(self, texts: Sequence[str]) -> Any:
         with self._lock:
-            enc = self._tok(list(texts), padding=True, truncation=True, max_length=MAX_TOKENS, return_tensors="pt")
+            return self._tok(list(texts), padding=True, truncation=True, max_length=MAX_TOKENS, return_tensors="pt")
+
+    def score(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+        enc = self.tokenize(texts)
         p_unsafe: Any = 0.0
         p_cat: Any = 0.0
         with self._torch.inference_mode():
@@ -125,16 +131,30 @@ class QuestionModel:
         return p_unsafe / n, p_cat / n
 
 
+def question_model(cache: str = "") -> QuestionModel | CompiledQuestionModel:
+    """The question ensemble compiled by OpenVINO (from the cache, or converted now and cached), else in torch."""
+    from saferag.cache import cache_dir
+    from saferag.guard.compiled import compiled_question_model
+
+    folder = cache_dir(cache)
+    found = compiled_question_model(folder, QUESTION_WEIGHTS, max_tokens=MAX_TOKENS)
+    if found is not None:
+        return found
+    torch_model = QuestionModel()
+    return compiled_question_model(folder, QUESTION_WEIGHTS, max_tokens=MAX_TOKENS,
+                                   torch_model=torch_model) or torch_model
+
+
 class AnswerModel:
     """An MLP over the packaged MiniLM's normalized sentence vector, and a logistic category head."""
 
-    def __init__(self, embedder=None) -> None:
+    def __init__(self, embedder=None, *, cache: str = "") -> None:
         from saferag.embed import PACKAGED_MODEL_NAME, SentenceTransformerEmbedder
 
         # The heads were trained on the packaged MiniLM's vectors: reuse the pipeline's embedder
         # only if it is that model, else load the packaged one next to it.
         if embedder is None or getattr(embedder, "name", "") != PACKAGED_MODEL_NAME:
-            embedder = SentenceTransformerEmbedder()
+            embedder = SentenceTransformerEmbedder(cache=cache)
         self._embedder = embedder
         w = _weights(ANSWER_WEIGHTS)
         self._w1, self._b1, self._w2, self._b2 = w["w1"], w["b1"], w["w2"], w["b2"]
@@ -153,14 +173,17 @@ class EmbeddingGuard:
 
     name = "embedded (MiniLM classifiers)"
 
-    def __init__(self, embedder=None, *, threshold: float | None = None, excluded: Sequence[str] = ()) -> None:
-        self.models: dict[str, QuestionModel | AnswerModel] = {"user": QuestionModel(), "agent": AnswerModel(embedder)}
+    def __init__(self, embedder=None, *, threshold: float | None = None, excluded: Sequence[str] = (),
+                 cache: str = "") -> None:
+        self.models: dict[str, QuestionModel | CompiledQuestionModel | AnswerModel] = {
+            "user": question_model(cache), "agent": AnswerModel(embedder, cache=cache)}
         self._threshold = threshold  # one cut-off for both roles, if set; else each model's own
         self.excluded = list(excluded)
 
     @classmethod
     def from_settings(cls, guard, *, embedder=None) -> EmbeddingGuard:
-        return cls(embedder, threshold=guard.threshold, excluded=guard.excluded_categories)
+        return cls(embedder, threshold=guard.threshold, excluded=guard.excluded_categories,
+                   cache=guard.generator.cache_dir)
 
     def threshold(self, role: Role = "user") -> float:
         return self._threshold if self._threshold is not None else self.models[role].threshold

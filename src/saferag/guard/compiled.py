@@ -1,0 +1,104 @@
+"""The embedded guard's question model compiled by OpenVINO: the same ensemble, scored without torch.
+
+The torch ensemble (``embedded.QuestionModel``) is traced once per machine into one OpenVINO graph (the shared
+lower layers, every member's fine-tuned top layers, mean pooling) and cached; later starts read it back and tokenize
+with `tokenizers`, so a cold `saferag ask` does not import torch or transformers for its question check (see
+``saferag.compiled``). It runs in float32, so its scores match the torch model's (tested) and the threshold the
+model was calibrated at still holds.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from saferag.compiled import (CompiledModel, TextTokenizer, convert, digest, folder_fingerprint, openvino_available,
+                              versions)
+
+#: What the members' probabilities are computed from; the layer weights stay inside the compiled graph.
+log = logging.getLogger("saferag.guard")
+
+HEADS = ("bin_w", "bin_b", "cat_w", "cat_b", "cat_codes", "threshold", "members")
+
+
+def _weights_file(name: str) -> Path:
+    return Path(str(resources.files("saferag.guard") / "data" / name))
+
+
+def ir_path(cache: Path, weights: str) -> Path:
+    """Where the compiled ensemble of these weights lives: keyed on the weights file, the packaged encoder and the
+    converting libraries, so retrained weights or a new encoder convert again."""
+    from saferag.embed import packaged_model_path
+
+    stat = _weights_file(weights).stat()
+    key = digest(weights, f"{stat.st_size}:{stat.st_mtime_ns}", folder_fingerprint(packaged_model_path()),
+                 *versions("openvino", "transformers", "torch"))
+    return cache / "openvino" / f"question-guard-{key}" / "model.xml"
+
+
+class CompiledQuestionModel:
+    """The question ensemble's scores from its compiled graph: P(unsafe) and category probabilities per text."""
+
+    def __init__(self, xml: Path, weights: str, *, max_tokens: int) -> None:
+        from saferag.embed import packaged_model_path
+
+        with np.load(_weights_file(weights)) as w:
+            heads = {k: w[k] for k in HEADS}
+        self._bin_w, self._bin_b, self._cat_w, self._cat_b = heads["bin_w"], heads["bin_b"], heads["cat_w"], \
+            heads["cat_b"]
+        self.codes, self.threshold = [str(c) for c in heads["cat_codes"]], float(heads["threshold"])
+        self._tokenize = TextTokenizer(packaged_model_path() / "tokenizer.json", max_length=max_tokens, pad_id=0,
+                                       pad_token="[PAD]")
+        self._model = CompiledModel(xml, precision="float32")
+
+    def score(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+        pooled = self._model.run(self._tokenize(list(texts)))  # (members, texts, hidden)
+        logits = np.einsum("mth,mh->mt", pooled, self._bin_w) + self._bin_b.reshape(-1, 1)
+        p_unsafe = (1.0 / (1.0 + np.exp(-logits))).mean(axis=0)
+        cat = np.einsum("mth,mhc->mtc", pooled, self._cat_w) + self._cat_b[:, None, :]
+        cat = np.exp(cat - cat.max(axis=2, keepdims=True))
+        return p_unsafe, (cat / cat.sum(axis=2, keepdims=True)).mean(axis=0)
+
+
+def convert_ensemble(torch_model: Any, xml: Path) -> None:
+    """Trace a loaded ``QuestionModel``'s lower layers, members and pooling as one graph and save it at ``xml``."""
+    import torch
+
+    from saferag.guard.embedded import mean_pool
+
+    class Ensemble(torch.nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.lower, self.members = torch_model._lower, torch.nn.ModuleList(torch_model._members)
+
+        def forward(self, input_ids, attention_mask, token_type_ids):
+            shared = self.lower(input_ids=input_ids, attention_mask=attention_mask,
+                                token_type_ids=token_type_ids).last_hidden_state
+            return torch.stack([mean_pool(m(inputs_embeds=shared, attention_mask=attention_mask).last_hidden_state,
+                                          attention_mask) for m in self.members])
+
+    example = torch_model.tokenize(["An example question.", "Another, somewhat longer example question?"])
+    convert(Ensemble(), {k: example[k] for k in ("input_ids", "attention_mask", "token_type_ids")}, xml)
+
+
+def compiled_question_model(cache: Path, weights: str, *, max_tokens: int,
+                            torch_model: Any = None) -> CompiledQuestionModel | None:
+    """The compiled ensemble from the cache, converting ``torch_model`` first when given and not cached yet; None
+    when OpenVINO is missing or fails (the caller scores with torch)."""
+    if not openvino_available():
+        return None
+    xml = ir_path(cache, weights)
+    try:
+        if not xml.is_file():
+            if torch_model is None:
+                return None
+            convert_ensemble(torch_model, xml)
+        return CompiledQuestionModel(xml, weights, max_tokens=max_tokens)
+    except Exception as exc:  # a damaged entry or a failed conversion: torch still scores
+        log.warning("the question guard could not run compiled (%s); scoring with torch", exc)
+        return None
