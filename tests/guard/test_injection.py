@@ -28,3 +28,12 @@ def test_injected_chunks_are_flagged_benign_kept(screen):
     assert [h.text for h in kept] == BENIGN
     assert [f.text for f in flagged] == INJECTED
     assert all(f.score >= 0.5 for f in flagged)
+
+
+def test_nanoguard_loads_only_when_a_chunk_passes_the_gate():
+    """Most chunks never reach the model: building the screen must not load it (torch, at every cold start)."""
+    screen = InjectionScreen()
+    kept, flagged = screen.split([Hit(text=t, source="doc.md", score=1.0, chunk_index=i) for i, t in enumerate(BENIGN)])
+    assert (len(kept), flagged, screen._model) == (len(BENIGN), [], None)
+    _, flagged = screen.split([Hit(text=INJECTED[0], source="bad.md", score=1.0, chunk_index=0)])
+    assert screen._model is not None and len(flagged) == 1

@@ -13,6 +13,7 @@ import re
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from saferag.types import Hit
 
@@ -46,15 +47,23 @@ class InjectionScreen:
     """Split hits into those safe to put in a prompt and those flagged as injection attempts."""
 
     def __init__(self, threshold: float = 0.5) -> None:
-        from nanoguard import NanoGuard
+        import importlib.util
 
+        if importlib.util.find_spec("nanoguard") is None:
+            raise ImportError("the injection screen needs NanoGuard: pip install metatronnanoguard")
         self.threshold = threshold
-        self._model = NanoGuard(device="cpu", threshold=threshold)
+        # Loaded on the first chunk that passes the gate, which few do: NanoGuard runs on torch, and importing
+        # torch for every start of `saferag ask` cost seconds of its cold start.
+        self._model: Any = None
         self._lock = threading.Lock()  # one torch module, called from request threads
 
     def model_score(self, text: str) -> float:
         """NanoGuard's injection score alone (0-1), without the gate: what ``split`` compares to the threshold."""
         with self._lock:
+            if self._model is None:
+                from nanoguard import NanoGuard
+
+                self._model = NanoGuard(device="cpu", threshold=self.threshold)
             return float(self._model.scan(text).injection_score)
 
     def split(self, hits: Sequence[Hit]) -> tuple[list[Hit], list[Flagged]]:
