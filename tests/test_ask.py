@@ -66,3 +66,9 @@ def test_cli_ask_json_and_stream(corpus, tmp_path):
     assert set(res["timings"]) == {"retrieval", "generation", "question_guard", "answer_guard", "total"}
     streamed = run("ask", QUESTIONS["garden/compost.md"], "-k", "2", "--stream", *db, cwd=tmp_path).stdout
     assert "Sources\n  [1] garden/compost.md" in streamed
+    # without -k an answer reads answer_k passages (one per source here: max_per_source = 1)
+    res = json.loads(run("ask", QUESTIONS["garden/compost.md"], *db, "--json", cwd=tmp_path).stdout)
+    assert len(res["sources"]) == 3
+    res = json.loads(run("ask", QUESTIONS["garden/compost.md"], *db, "--json", cwd=tmp_path,
+                         extra_env={"SAFERAG_ANSWER_K": "2"}).stdout)
+    assert len(res["sources"]) == 2

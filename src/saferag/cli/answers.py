@@ -16,7 +16,7 @@ from saferag.llm import sampling_from
 
 def ask(
     question: Annotated[str, typer.Argument(help="your question")],
-    k: Annotated[int, typer.Option("-k", min=1, help="how many passages to give the model")] = 5,
+    k: Annotated[int | None, typer.Option("-k", min=1, help="passages to give the model (default: answer_k)")] = None,
     backend: Backend = None,
     model: Model = None,
     stream: Annotated[bool, typer.Option("--stream", help="print the answer as it is generated")] = False,
