@@ -7,12 +7,15 @@ kept. Parts handed in by the caller (``SafeRag(embedder=...)``) are used as they
 
 from __future__ import annotations
 
+import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from saferag.config import Settings
+
+log = logging.getLogger("saferag")
 
 
 @dataclass(frozen=True)
@@ -109,6 +112,22 @@ class Components:
     def _lock(self, name: str) -> threading.RLock:
         with self._locks_lock:
             return self._locks.setdefault(name, threading.RLock())
+
+    def prepare(self, names: Sequence[str], settings: Settings) -> list[threading.Thread]:
+        """Start building ``names`` in background threads, each once as ``get`` builds it, so that a cold start
+        loads them while the caller opens the collection. A build that fails is not kept: the caller's own ``get``
+        builds it again and raises its error there."""
+        def build(name: str) -> None:
+            try:
+                self.get(name, settings)
+            except Exception as exc:  # surfaces again, in the caller's thread, on first use
+                log.debug("preparing %s failed: %s", name, exc)
+
+        threads = [threading.Thread(target=build, args=(name,), name=f"saferag-prepare-{name}", daemon=True)
+                   for name in names]
+        for thread in threads:
+            thread.start()
+        return threads
 
     def lazy(self, name: str, settings: Settings) -> Callable[[], Any]:
         """A function that gets the part when called (for a part that needs another only some of the time)."""

@@ -96,6 +96,12 @@ class SafeRag:
     def generator(self) -> Generator:
         return self.components.get("generator", self.settings)
 
+    def prepare(self, *parts: str) -> list[threading.Thread]:
+        """Start loading ``parts`` (default: the generator, the guard, its screener and the embedder) in background
+        threads and return at once: a cold `saferag ask` loads its models while the collection opens. Errors
+        surface when the part is first used."""
+        return self.components.prepare(parts or ("generator", "guard", "screener", "embedder"), self.settings)
+
     @property
     def store(self) -> Store:
         """The collection, created if missing, checked against the embedder if present."""
