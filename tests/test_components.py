@@ -79,3 +79,29 @@ def test_llama_guard_is_rebuilt_when_the_model_it_runs_on_changes(tmp_path):
     rag.settings = rag.settings.model_copy(update={"guard_base_url": "http://127.0.0.1:8/v1"})
     assert rag.guard is not guard
     rag.close()
+
+
+def test_prepared_parts_are_built_in_the_background_once_and_a_failed_one_fails_where_it_is_used(tmp_path):
+    from saferag.config import load_settings
+    from saferag.errors import GeneratorError
+
+    Slow.built = 0
+    parts = {"slow": Part(lambda s: s.max_tokens, lambda s, c: Slow())}
+    components, settings = Components(), load_settings(milvus_uri=str(tmp_path / "c.db"))
+    started = time.perf_counter()
+    threads = components.prepare(["slow"], settings, parts)
+    assert time.perf_counter() - started < 0.15  # returns at once; the part builds meanwhile
+    first = components.get("slow", settings, parts)  # waits for the build under way instead of building again
+    for thread in threads:
+        thread.join()
+    assert Slow.built == 1 and components.get("slow", settings, parts) is first
+
+    rag = SafeRag(milvus_uri=str(tmp_path / "c.db"), llm_backend="no-such-backend", guard="off")
+    for thread in rag.prepare("generator"):
+        thread.join()
+    try:
+        rag.generator
+    except GeneratorError as exc:  # the error the user would have had without prepare, raised where they use it
+        assert "no-such-backend" in str(exc)
+    else:
+        raise AssertionError("a generator that cannot be built was not reported")

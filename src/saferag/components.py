@@ -113,13 +113,14 @@ class Components:
         with self._locks_lock:
             return self._locks.setdefault(name, threading.RLock())
 
-    def prepare(self, names: Sequence[str], settings: Settings) -> list[threading.Thread]:
+    def prepare(self, names: Sequence[str], settings: Settings,
+                parts: dict[str, Part] = PARTS) -> list[threading.Thread]:
         """Start building ``names`` in background threads, each once as ``get`` builds it, so that a cold start
         loads them while the caller opens the collection. A build that fails is not kept: the caller's own ``get``
         builds it again and raises its error there."""
         def build(name: str) -> None:
             try:
-                self.get(name, settings)
+                self.get(name, settings, parts)
             except Exception as exc:  # surfaces again, in the caller's thread, on first use
                 log.debug("preparing %s failed: %s", name, exc)
 
