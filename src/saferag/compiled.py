@@ -92,6 +92,14 @@ def convert(module: Any, example: dict[str, Any], xml: Path) -> None:
     partial.replace(xml)
 
 
+# OpenVINO's bindings set up their numpy bridge on the first tensor read of the process, in one-time initialisers
+# that let go of the GIL and wait for it again; two threads reading their first tensors at once (the embedder's and
+# the guard's first runs, when ``SafeRag.prepare`` loads them in parallel) deadlocked there, one holding the GIL,
+# the other the initialiser (2 of 10 cold `saferag ask` runs hung). So the first run of the process is alone.
+_FIRST_RUN = threading.Lock()
+_first_run_done = False
+
+
 class CompiledModel:
     """An OpenVINO IR compiled for the CPU at a precision; OpenVINO keeps the compiled blob beside the IR, so a
     later start imports it instead of compiling again. One inference at a time (one request, under a lock)."""
@@ -109,6 +117,15 @@ class CompiledModel:
 
     def run(self, features: dict[str, np.ndarray]) -> np.ndarray:
         """The first output for one batch of features (only the inputs the model takes are sent)."""
+        global _first_run_done
+        if _first_run_done:
+            return self._run(features)
+        with _FIRST_RUN:
+            out = self._run(features)
+            _first_run_done = True
+            return out
+
+    def _run(self, features: dict[str, np.ndarray]) -> np.ndarray:
         with self._lock:
             out = self._request.infer({k: features[k] for k in self.inputs})
             return np.array(out[self._compiled.output(0)], dtype=np.float32)  # a copy: the request reuses it

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
 from collections.abc import Callable, Sequence
@@ -23,6 +24,8 @@ from saferag.retrieval import Fusion, diversify, interleave
 from saferag.store import MilvusStore, Store, check_tenant
 from saferag.types import Hit, SearchMode
 
+
+log = logging.getLogger("saferag")
 
 #: Fields an open collection was opened with: they cannot change under it.
 _STORE_FIELDS = ("milvus_", "collection", "tenant", "bm25_", "embed_model")
@@ -48,6 +51,7 @@ class SafeRag:
         self.settings = settings.model_copy(update=given) if settings else load_settings(**given)
         attach_audit(self)  # the audit_log, if configured, hears every ask and chat
         self._store_checked = False
+        self._store_lock = threading.RLock()  # the collection may be opened by ``prepare``'s thread meanwhile
         self._view = False  # a view shares the models and screener of the engine it came from
         self._parent: SafeRag | None = None  # set: the store is a tenant view of the parent's (not ours to close)
 
@@ -97,10 +101,25 @@ class SafeRag:
         return self.components.get("generator", self.settings)
 
     def prepare(self, *parts: str) -> list[threading.Thread]:
-        """Start loading ``parts`` (default: the generator, the guard, its screener and the embedder) in background
-        threads and return at once: a cold `saferag ask` loads its models while the collection opens. Errors
-        surface when the part is first used."""
-        return self.components.prepare(parts or ("generator", "guard", "screener", "embedder"), self.settings)
+        """Start loading ``parts`` in background threads and return at once, for a caller with time to spare:
+        `saferag chat` while the first question is typed. Default: all of ``collection`` (open it and run one
+        keyword search, which makes Milvus Lite read its BM25 index: 1.1 s at 16.5k chunks that the first answer
+        would otherwise wait for), ``generator``, ``guard``, ``screener`` and ``embedder``. Errors surface when the
+        part is used. Not used by `saferag ask`: on 2 cores the loads compete for the CPU, and a cold ask was no
+        faster with them in parallel (docs/benchmarks.md)."""
+        names = parts or ("collection", "generator", "guard", "screener", "embedder")
+        threads = []
+        if "collection" in names:
+            threads.append(threading.Thread(target=self._warm_collection, name="saferag-prepare-collection",
+                                            daemon=True))
+            threads[0].start()
+        return threads + self.components.prepare([n for n in names if n != "collection"], self.settings)
+
+    def _warm_collection(self) -> None:
+        try:
+            self.open_existing().search(None, "saferag", k=1, mode="bm25")
+        except Exception as exc:  # reported again where the collection is used
+            log.debug("preparing the collection failed: %s", exc)
 
     @property
     def store(self) -> Store:
@@ -112,6 +131,10 @@ class SafeRag:
         return self._collection(create=False, check_embedder=False)
 
     def _collection(self, *, create: bool, check_embedder: bool) -> Store:
+        with self._store_lock:
+            return self._collection_locked(create=create, check_embedder=check_embedder)
+
+    def _collection_locked(self, *, create: bool, check_embedder: bool) -> Store:
         if self._store is None and self._parent is not None:
             parent = self._parent._collection(create=create, check_embedder=check_embedder)
             self._store, self._store_checked = parent.scoped(self.settings.tenant), self._parent._store_checked
@@ -238,9 +261,10 @@ class SafeRag:
     def close(self) -> None:
         """Release the Milvus connection (a Milvus Lite file can then be opened elsewhere) and what the parts hold
         (the screener's threads, a served embedder's connections); a view closes only a store of its own."""
-        if self._store is not None and self._parent is None:
-            self._store.close()
-            self._store, self._store_checked = None, False
+        with self._store_lock:
+            if self._store is not None and self._parent is None:
+                self._store.close()
+                self._store, self._store_checked = None, False
         if not self._view:
             self.components.close()
 

@@ -28,7 +28,6 @@ def ask(
 
     def body():
         with make_rag(uri, collection, token, llm_backend=backend, llm_model=model) as rag:
-            rag.prepare()  # the models load while the collection opens and the question is searched
             printer = print_piece if stream and not as_json else None
             answer = rag.ask(question, k=k, mode=check_mode(mode), filter=filter, on_token=printer)
         if as_json:
@@ -54,7 +53,7 @@ def chat(
     def body():
         with make_rag(uri, collection, token, llm_backend=backend, llm_model=model, answer_k=k) as rag:
             rag.open_existing()  # a missing collection fails before the first prompt
-            rag.prepare()  # the models load while the user types the first question
+            rag.prepare()  # the models load, and Milvus reads its BM25 index, while the first question is typed
             converse(rag, write=lambda text: out.print(text, end="", markup=False, highlight=False))
 
     run(body)
