@@ -19,6 +19,14 @@ def _sigint_ignored_and_blocked() -> None:
     signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
 
 
+def _default_sigwinch() -> None:
+    signal.signal(signal.SIGWINCH, signal.SIG_DFL)  # `saferag chat` starts as it would from a shell
+
+
+def _both(*fns):
+    return lambda: [fn() for fn in fns]
+
+
 @pytest.fixture
 def chat(corpus, tmp_path, request):
     db = ["--uri", str(tmp_path / "chat.db"), "--collection", "notes"]
@@ -27,8 +35,15 @@ def chat(corpus, tmp_path, request):
     env |= {"SAFERAG_MAX_TOKENS": "48", "SAFERAG_TEMPERATURE": "0", "SAFERAG_SEED": "1", "TERM": "dumb",
             "SAFERAG_GUARD_ANSWERS": "false"}  # unscreened: tokens stream, and Ctrl-C can stop them
     parent = _sigint_ignored_and_blocked if getattr(request, "param", "") == "sigint ignored" else None
-    child = pexpect.spawn(SAFERAG, ["chat", *db], cwd=str(tmp_path), env=env, encoding="utf-8", timeout=180,
-                          preexec_fn=parent)
+    # The forked copy of this test process sets the new terminal's size before it execs, which signals it
+    # (SIGWINCH); after the compiled guard had run in this process, that copy died of SIGSEGV there, before
+    # `saferag chat` started (pexpect forks in Python). Ignored while forking; the chat itself is resized below.
+    winch = signal.signal(signal.SIGWINCH, signal.SIG_IGN)
+    try:
+        child = pexpect.spawn(SAFERAG, ["chat", *db], cwd=str(tmp_path), env=env, encoding="utf-8", timeout=180,
+                              preexec_fn=_default_sigwinch if parent is None else _both(parent, _default_sigwinch))
+    finally:
+        signal.signal(signal.SIGWINCH, winch)
     child.logfile_read = sys.stdout  # shown when a test fails
     child.expect_exact(">>> ")
     yield child
@@ -41,6 +56,7 @@ def test_a_conversation_with_sources_commands_and_a_clean_exit(chat):
     chat.sendline(QUESTIONS["networking/tcp.html"])
     chat.expect(r"\[1\] networking/tcp\.html")  # the sources line after the answer
     chat.expect_exact(">>> ")
+    chat.setwinsize(40, 120)  # the terminal is resized (SIGWINCH): the chat goes on
     chat.sendline("And how is it torn down again at the end?")
     chat.expect(r"\[\d\] networking/tcp\.html")  # the follow-up stays on the conversation's page
     chat.expect_exact(">>> ")
