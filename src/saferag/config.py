@@ -119,6 +119,9 @@ class LLMSettings(BaseModel):
     max_tokens: int
     repeat_penalty: float
     seed: int | None
+    #: Where these settings come from, for error messages: the ``llm_*`` settings, or the ``guard_*`` ones that
+    #: build the model a Llama Guard runs on.
+    env: str = "SAFERAG_LLM_"
 
 
 class GuardSettings(BaseModel):
@@ -345,7 +348,7 @@ class Settings(BaseSettings):
         generator = self.llm_settings.model_copy(update={
             "backend": self.guard_backend or self.llm_backend, "model": self.guard_model,
             "base_url": self.guard_base_url or self.llm_base_url, "timeout": self.guard_timeout, "max_retries": 0,
-            "context_window": self.guard_context_window})
+            "context_window": self.guard_context_window, "env": "SAFERAG_GUARD_"})
         return GuardSettings(kind=self.guard, generator=generator, model=self.guard_model,
                              prompt_format=self.guard_prompt_format, timeout=self.guard_timeout,
                              excluded_categories=tuple(self.guard_excluded_categories), answers=self.guard_answers,

@@ -121,3 +121,17 @@ def test_ask_over_ollama_sends_the_retrieved_passages(fake_ollama, make_rag, cor
     prompt = "\n".join(m["content"] for m in sent)
     for source in answer.sources:  # every passage the answer cites was in the prompt Ollama got
         assert source["text"][:80] in prompt
+
+
+def test_errors_name_the_settings_the_model_was_built_from(fake_ollama):
+    """A Llama Guard's model comes from the guard_* settings: its errors must not send the user to llm_*."""
+    fake_ollama.delay = 2.0
+    settings = load_settings(llm_backend="ollama", llm_base_url=fake_ollama.url, llm_timeout=0.5, guard="llama_guard",
+                             guard_base_url=fake_ollama.url, guard_model="llama3.2:1b", guard_timeout=0.5)
+    with pytest.raises(GeneratorError, match=r"within 0\.5s \(SAFERAG_LLM_TIMEOUT\)"):
+        load_generator(settings.llm_settings).generate(MESSAGES)
+    with pytest.raises(GeneratorError, match=r"within 0\.5s \(SAFERAG_GUARD_TIMEOUT\)"):
+        load_generator(settings.guard_settings.generator).generate(MESSAGES)
+    down = settings.model_copy(update={"guard_base_url": f"http://127.0.0.1:{free_port()}"})
+    with pytest.raises(GeneratorError, match=r"\(SAFERAG_GUARD_BASE_URL\)"):
+        load_generator(down.guard_settings.generator).generate(MESSAGES)

@@ -41,7 +41,8 @@ class LlamaCppGenerator:
     """A GGUF chat model in process: a file path, or the name of a packaged model (``llm/packaged.py``)."""
 
     def __init__(self, model_path: str = "", *, context_window: int = 4096, threads: int | None = None,
-                 defaults: SamplingParams | None = None, cache: str = "") -> None:
+                 defaults: SamplingParams | None = None, cache: str = "", env: str = "SAFERAG_LLM_") -> None:
+        self.env = env  # the settings' prefix, named in errors (SAFERAG_GUARD_ for a Llama Guard's model)
         try:
             from llama_cpp import Llama
         except ImportError:
@@ -50,7 +51,7 @@ class LlamaCppGenerator:
         packaged = PACKAGED.get(model_path or DEFAULT_MODEL)
         path = packaged_path(packaged.name, cache) if packaged else Path(model_path).expanduser()
         if not path.is_file():
-            raise GeneratorError(f"GGUF model not found: {path} (set SAFERAG_LLM_MODEL to a .gguf file, or to one "
+            raise GeneratorError(f"GGUF model not found: {path} (set {env}MODEL to a .gguf file, or to one "
                                  f"of the packaged models: {', '.join(PACKAGED)})")
         self.name = packaged.title if packaged else path.name
         try:
@@ -65,7 +66,7 @@ class LlamaCppGenerator:
     @classmethod
     def from_settings(cls, llm: LLMSettings) -> LlamaCppGenerator:
         return cls(llm.model, context_window=llm.context_window, threads=llm.threads, defaults=sampling_from(llm),
-                   cache=llm.cache_dir)
+                   cache=llm.cache_dir, env=llm.env)
 
     def generate(self, messages: Sequence[Message], params: SamplingParams | None = None) -> str:
         with self._lock, self._errors():
@@ -107,7 +108,7 @@ class LlamaCppGenerator:
         except ValueError as exc:
             if "context window" in str(exc):
                 raise GeneratorError(f"the prompt is too long for the model's context window ({exc}): lower -k "
-                                     "or raise SAFERAG_LLM_CONTEXT_WINDOW") from None
+                                     f"or raise {self.env}CONTEXT_WINDOW") from None
             raise GeneratorError(f"llama.cpp failed: {exc}") from None
 
     def _kwargs(self, params: SamplingParams | None) -> dict:

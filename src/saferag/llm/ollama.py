@@ -22,7 +22,8 @@ class OllamaGenerator:
 
     def __init__(self, model: str = "llama3.2:1b", *, host: str = "", timeout: float = 120.0,
                  context_window: int = 4096, keep_alive: str | None = None,
-                 defaults: SamplingParams | None = None) -> None:
+                 defaults: SamplingParams | None = None, env: str = "SAFERAG_LLM_") -> None:
+        self.env = env  # the settings' prefix, named in errors (SAFERAG_GUARD_ for a Llama Guard's model)
         try:
             import ollama
         except ImportError:  # pragma: no cover - a dependency of saferag
@@ -37,7 +38,7 @@ class OllamaGenerator:
     @classmethod
     def from_settings(cls, llm: LLMSettings) -> OllamaGenerator:
         return cls(llm.model, host=llm.base_url, timeout=llm.timeout, context_window=llm.context_window,
-                   defaults=sampling_from(llm))
+                   defaults=sampling_from(llm), env=llm.env)
 
     def generate(self, messages: Sequence[Message], params: SamplingParams | None = None) -> str:
         with self._errors():
@@ -86,13 +87,13 @@ class OllamaGenerator:
         except ollama.ResponseError as exc:
             if exc.status_code == 404 or "not found" in exc.error.lower():
                 raise GeneratorError(f"model {self.model!r} not found on Ollama at {self.host}: run "
-                                     f"`ollama pull {self.model}` (SAFERAG_LLM_MODEL)") from None
+                                     f"`ollama pull {self.model}` ({self.env}MODEL)") from None
             raise GeneratorError(f"Ollama at {self.host} failed: {exc.error}") from None
         except (ConnectionError, httpx.ConnectError):
             raise GeneratorError(f"cannot reach Ollama at {self.host}: is `ollama serve` running? "
-                                 "(SAFERAG_LLM_BASE_URL)") from None
+                                 f"({self.env}BASE_URL)") from None
         except httpx.TimeoutException:
             raise GeneratorError(f"Ollama at {self.host} did not answer within {self.timeout:g}s "
-                                 "(SAFERAG_LLM_TIMEOUT)") from None
+                                 f"({self.env}TIMEOUT)") from None
         except httpx.HTTPError as exc:
             raise GeneratorError(f"Ollama at {self.host} failed: {exc}") from None

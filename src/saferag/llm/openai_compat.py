@@ -22,7 +22,8 @@ class OpenAIGenerator:
 
     def __init__(self, base_url: str = "", *, model: str = "", api_key: str = "",
                  timeout: float = 120.0, max_retries: int = 2, context_window: int = 4096,
-                 defaults: SamplingParams | None = None) -> None:
+                 defaults: SamplingParams | None = None, env: str = "SAFERAG_LLM_") -> None:
+        self.env = env  # the settings' prefix, named in errors (SAFERAG_GUARD_ for a Llama Guard's model)
         from openai import OpenAI
 
         base_url = base_url or DEFAULT_BASE_URL
@@ -37,7 +38,8 @@ class OpenAIGenerator:
     @classmethod
     def from_settings(cls, llm: LLMSettings) -> OpenAIGenerator:
         return cls(llm.base_url, model=llm.model, api_key=llm.api_key, timeout=llm.timeout,
-                   max_retries=llm.max_retries, context_window=llm.context_window, defaults=sampling_from(llm))
+                   max_retries=llm.max_retries, context_window=llm.context_window, defaults=sampling_from(llm),
+                   env=llm.env)
 
     def generate(self, messages: Sequence[Message], params: SamplingParams | None = None) -> str:
         with self._errors():
@@ -84,16 +86,16 @@ class OpenAIGenerator:
             yield
         except openai.APITimeoutError:
             raise GeneratorError(f"the LLM server at {self.base_url} did not answer within {self.timeout:g}s "
-                                 "(SAFERAG_LLM_TIMEOUT)") from None
+                                 f"({self.env}TIMEOUT)") from None
         except openai.APIConnectionError:
             raise GeneratorError(f"cannot reach the LLM server at {self.base_url}: is it running? "
-                                 "(SAFERAG_LLM_BASE_URL)") from None
+                                 f"({self.env}BASE_URL)") from None
         except openai.NotFoundError:
-            raise GeneratorError(f"model {self.model!r} not found at {self.base_url} (SAFERAG_LLM_MODEL)") from None
+            raise GeneratorError(f"model {self.model!r} not found at {self.base_url} ({self.env}MODEL)") from None
         except openai.BadRequestError as exc:
             if "context" in str(exc).lower():
                 raise GeneratorError(f"the prompt exceeds the context window of {self.model!r}; lower -k or "
-                                     "set SAFERAG_LLM_CONTEXT_WINDOW to the server's limit") from None
+                                     f"set {self.env}CONTEXT_WINDOW to the server's limit") from None
             raise GeneratorError(f"the LLM server at {self.base_url} refused the request: {exc}") from None
         except openai.OpenAIError as exc:
             raise GeneratorError(f"the LLM server at {self.base_url} failed: {exc}") from None
