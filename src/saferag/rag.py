@@ -6,7 +6,7 @@ import logging
 import os
 import threading
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from saferag.answering import Answer, AnswerFlow, Observer, Request
 from saferag.audit import attach_audit
@@ -17,13 +17,14 @@ from saferag.errors import SafeRagError
 from saferag.guard import Guard, Role, Verdict
 from saferag.guard.injection import InjectionScreen
 from saferag.guard.screen import Screener
-from saferag.ingest.pipeline import IngestReport, ingest
-from saferag.ingest.sources import check_inputs
 from saferag.llm import Generator, Message, SamplingParams
 from saferag.retrieval import Fusion, diversify, interleave
 from saferag.store import MilvusStore, Store, check_tenant
 from saferag.types import Hit, SearchMode
 
+
+if TYPE_CHECKING:
+    from saferag.ingest.pipeline import IngestReport
 
 log = logging.getLogger("saferag")
 
@@ -182,6 +183,9 @@ class SafeRag:
                on_document: Callable[[str], None] | None = None, ray: str | None = None) -> IngestReport:
         """Ingest files, folders and URLs (``pipeline.ingest``); ``ray`` (``local``, ``auto`` or a cluster address)
         reads, splits and embeds on Ray (``ingest.on_ray``), this process still planning and writing."""
+        from saferag.ingest.pipeline import ingest
+        from saferag.ingest.sources import check_inputs
+
         paths = [os.fspath(i) for i in inputs]
         # Checked here as well as by the pipeline's discovery: ``self.store`` below loads the embedder and creates
         # the collection, so a typo in a path must fail before that (no model load, no empty collection).
