@@ -141,23 +141,64 @@ def test_the_compiled_tokenizer_gives_sentence_transformers_own_inputs(tmp_path)
     assert ours["input_ids"].shape[1] == slow._model[0].max_seq_length  # truncated where the model truncates
 
 
-def test_a_changed_model_folder_is_converted_again_not_read_from_the_cache(tmp_path):
-    import os
+def test_a_model_replaced_in_place_is_converted_again_and_its_new_weights_are_used(tmp_path):
     import shutil
+
+    import torch
+    from sentence_transformers import SentenceTransformer
 
     from saferag.embed_openvino import cached_encoder
 
     pytest.importorskip("openvino")
-    model = tmp_path / "my-model"
+    model, cache = tmp_path / "my-model", str(tmp_path / "cache")
     shutil.copytree(packaged_model_path(), model)
-    SentenceTransformerEmbedder(str(model), cache=str(tmp_path / "cache"))
+    texts = ["A volcano is an opening in the crust.", "SELECT * FROM t WHERE x > 3;"]
+    before = SentenceTransformerEmbedder(str(model), cache=cache).embed_documents(texts)
     assert cached_encoder(str(model), str(model), tmp_path / "cache", precision="float32") is not None
-    config = model / "config_sentence_transformers.json"
-    os.utime(config, ns=(config.stat().st_atime_ns, config.stat().st_mtime_ns + 10**9))  # replaced by a new copy
+    retrained = SentenceTransformer(str(model))  # the same path, new weights (a retrained model saved over it)
+    with torch.no_grad():
+        for p in retrained[0].auto_model.encoder.layer[-1].parameters():
+            p.add_(0.05 * torch.randn_like(p))
+    retrained.save(str(model))
     assert cached_encoder(str(model), str(model), tmp_path / "cache", precision="float32") is None
-    again = SentenceTransformerEmbedder(str(model), cache=str(tmp_path / "cache"))  # converts, and indexes anew
-    assert again.runtime == "openvino" and again._model is not None
-    assert cached_encoder(str(model), str(model), tmp_path / "cache", precision="float32") is not None
+    after = SentenceTransformerEmbedder(str(model), cache=cache, precision="float32")
+    assert after.runtime == "openvino"
+    new = after.embed_documents(texts)
+    eager = SentenceTransformerEmbedder(str(model), runtime="torch", precision="float32").embed_documents(texts)
+    assert np.sum(new * eager, axis=1).min() > 0.9999  # the new weights, compiled
+    assert np.sum(new * before, axis=1).min() < 0.999  # not the old compiled model
+    again = SentenceTransformerEmbedder(str(model), cache=cache, precision="float32")  # and later starts too
+    assert again._model is None and np.sum(again.embed_documents(texts) * eager, axis=1).min() > 0.9999
+
+
+def test_a_damaged_cache_entry_is_converted_again(tmp_path):
+    pytest.importorskip("openvino")
+    cache = str(tmp_path / "cache")
+    texts = ["A volcano is an opening in the crust.", "short"]
+    expected = SentenceTransformerEmbedder(cache=cache).embed_documents(texts)
+    (weights,) = (tmp_path / "cache").glob("openvino/*/model.bin")
+    weights.write_bytes(weights.read_bytes()[:1000])  # a truncated file, as a full disk leaves it
+    for blob in (tmp_path / "cache").glob("openvino/*/compiled/*"):
+        blob.unlink()
+    again = SentenceTransformerEmbedder(cache=cache)
+    assert again.runtime == "openvino"
+    assert np.sum(again.embed_documents(texts) * expected, axis=1).min() > 0.9999
+
+
+def test_known_prefixes_apply_when_the_model_sets_none():
+    """sentence-transformers 6 gives every model empty query and document prompts; they must not hide the
+    instruction a known family (here BGE, by its name) was trained with."""
+    import shutil
+    import tempfile
+    from pathlib import Path
+
+    with tempfile.TemporaryDirectory() as tmp:
+        model = Path(tmp) / "bge-mini-en-v1.5"
+        shutil.copytree(packaged_model_path(), model)
+        e = SentenceTransformerEmbedder(str(model), cache=str(Path(tmp) / "cache"))
+        assert e.query_prefix.startswith("Represent this sentence") and e.passage_prefix == ""
+        assert SentenceTransformerEmbedder(str(model), cache=str(Path(tmp) / "cache"),
+                                           query_prefix="").query_prefix == ""
 
 
 def test_a_model_with_extra_modules_runs_compiled_with_its_own_pooling_modules(tmp_path):

@@ -83,7 +83,7 @@ def convert(module: Any, example: dict[str, Any], xml: Path) -> None:
     import torch
 
     ov = _openvino()
-    with torch.no_grad():
+    with _FIRST_RUN, torch.no_grad():  # the bindings' numpy set-up may happen here too (see _FIRST_RUN)
         converted = ov.convert_model(module.eval(), example_input=example)
     xml.parent.mkdir(parents=True, exist_ok=True)
     partial = xml.with_name(f"model.{os.getpid()}.{id(xml)}.partial.xml")

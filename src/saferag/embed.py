@@ -126,9 +126,10 @@ class SentenceTransformerEmbedder:
             self.dim, prompts = self._dimension(), getattr(self._model, "prompts", {}) or {}
             self.runtime = self._runtime(runtime, location, cache)
         known_q, known_p = prefixes_for(self.name)
-        self.query_prefix: str = query_prefix if query_prefix is not None else prompts.get("query", known_q)
-        self.passage_prefix: str = passage_prefix if passage_prefix is not None else prompts.get(
-            "document", prompts.get("passage", known_p))
+        # sentence-transformers 6 gives every model empty "query" and "document" prompts: empty means not set
+        self.query_prefix: str = query_prefix if query_prefix is not None else prompts.get("query") or known_q
+        self.passage_prefix: str = passage_prefix if passage_prefix is not None else \
+            prompts.get("document") or prompts.get("passage") or known_p
         if self.precision == "bfloat16" and self.runtime == "torch":
             import torch
 

@@ -12,6 +12,7 @@ shapes keep sentence-transformers' own modules for tokenizing and pooling (``Ope
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -32,15 +33,13 @@ class CompiledEncoder:
 
     def __init__(self, folder: Path, manifest: dict[str, Any], *, precision: str) -> None:
         self.dim, self.prompts = int(manifest["dim"]), dict(manifest.get("prompts") or {})
-        self._pooling, self._lower = str(manifest["pooling"]), bool(manifest.get("lowercase"))
+        self._pooling = str(manifest["pooling"])
         self._tokenize = TextTokenizer(folder / "tokenizer.json", max_length=int(manifest["max_length"]),
                                        pad_id=int(manifest["pad_id"]), pad_token=str(manifest["pad_token"]))
         self._model = CompiledModel(folder / "model.xml", precision=precision)
 
     def sentence_embeddings(self, texts: list[str]) -> np.ndarray:
         """One batch of texts → the model's sentence vectors (before any normalization), float32."""
-        if self._lower:  # a model configured with do_lower_case, as sentence-transformers applies it
-            texts = [t.lower() for t in texts]
         features = self._tokenize(texts)
         return pool(self._model.run(features), features["attention_mask"], self._pooling)
 
@@ -102,21 +101,31 @@ def cached_encoder(name: str, location: str, cache: Path, *, precision: str) -> 
 def compile_encoder(st_model: Any, *, name: str, location: str, cache: Path,
                     precision: str) -> CompiledEncoder | OpenVINOTransformer:
     """Convert a loaded ``SentenceTransformer``'s transformer (once; cached) and compile it; for the usual model
-    shape also save what ``cached_encoder`` needs so later starts skip torch."""
+    shape also save what ``cached_encoder`` needs so later starts skip torch. An entry that does not compile (a
+    damaged file) is converted again, once."""
     transformer = st_model[0]
-    ir = cache / "openvino" / _key(name, transformer)
+    folder = model_folder(location)
+    files = folder_fingerprint(folder) if folder is not None else ""
+    ir = cache / "openvino" / _key(name, transformer, files)
     try:
-        if not (ir / "model.xml").is_file():
-            example = _preprocess(transformer)(["An example sentence.", "Another, somewhat longer example sentence."])
-            convert(transformer.auto_model, {k: v for k, v in example.items() if k in ("input_ids", "attention_mask",
-                                                                                   "token_type_ids")},
-                    ir / "model.xml")
-        manifest = _manifest(st_model, ir)
-        folder = model_folder(location)
-        if manifest is None or folder is None:
-            return OpenVINOTransformer(st_model, ir / "model.xml", precision=precision)
-        encoder = CompiledEncoder(ir, manifest, precision=precision)
-        write_json(_index(cache, name, location), {**manifest, "files": folder_fingerprint(folder), "ir": str(ir)})
+        for attempt in (1, 2):
+            if not (ir / "model.xml").is_file():
+                example = _preprocess(transformer)(["An example sentence.",
+                                                    "Another, somewhat longer example sentence."])
+                convert(transformer.auto_model, {k: v for k, v in example.items()
+                                                 if k in ("input_ids", "attention_mask", "token_type_ids")},
+                        ir / "model.xml")
+            try:
+                manifest = _manifest(st_model, ir)
+                if manifest is None or folder is None:
+                    return OpenVINOTransformer(st_model, ir / "model.xml", precision=precision)
+                encoder = CompiledEncoder(ir, manifest, precision=precision)
+                break
+            except Exception:
+                if attempt == 2:
+                    raise
+                shutil.rmtree(ir, ignore_errors=True)  # damaged: convert again
+        write_json(_index(cache, name, location), {**(manifest or {}), "files": files, "ir": str(ir)})
         return encoder
     except Exception as exc:  # conversion and compilation raise many types; the caller falls back to torch
         raise EmbedderError(f"OpenVINO could not compile {name}: {exc}") from None
@@ -124,11 +133,15 @@ def compile_encoder(st_model: Any, *, name: str, location: str, cache: Path,
 
 def _manifest(st_model: Any, ir: Path) -> dict[str, Any] | None:
     """What ``CompiledEncoder`` needs, saved beside the IR; None for a shape it does not run (extra modules,
-    pooling other than mean/CLS/max, a prompt excluded from pooling, a tokenizer without a `tokenizers` form)."""
+    pooling other than mean/CLS/max, a prompt excluded from pooling, a default prompt, lowercasing or left padding
+    done by sentence-transformers, a tokenizer without a `tokenizers` form)."""
     modules = list(st_model)
     kinds = [type(m).__name__ for m in modules]
     if kinds not in (["Transformer", "Pooling"], ["Transformer", "Pooling", "Normalize"]):
         return None
+    if getattr(st_model, "default_prompt_name", None) or getattr(modules[0], "do_lower_case", False) or \
+            getattr(modules[0].tokenizer, "padding_side", "right") != "right":
+        return None  # sentence-transformers applies these its own way: its modules tokenize (OpenVINOTransformer)
     transformer, pooling = modules[0], modules[1]
     if getattr(pooling, "pooling_mode", None) not in ("mean", "cls", "max") or not getattr(pooling, "include_prompt",
                                                                                            True):
@@ -139,7 +152,6 @@ def _manifest(st_model: Any, ir: Path) -> dict[str, Any] | None:
     if padding is None or not dim:
         return None
     return {"dim": int(dim), "pooling": pooling.pooling_mode, "max_length": int(transformer.max_seq_length),
-            "lowercase": bool(getattr(transformer, "do_lower_case", False)),
             "prompts": dict(getattr(st_model, "prompts", {}) or {}), **padding}
 
 
@@ -148,6 +160,8 @@ def _preprocess(module: Any) -> Any:
     return getattr(module, "preprocess", None) or module.tokenize
 
 
-def _key(name: str, transformer: Any) -> str:
-    """A cache key that changes with the model, its config and the converting libraries' versions."""
-    return digest(name, transformer.auto_model.config.to_json_string(), *versions("openvino", "transformers", "torch"))
+def _key(name: str, transformer: Any, files: str) -> str:
+    """A cache key that changes with the model, its config, its files (a model replaced in place converts again)
+    and the converting libraries' versions."""
+    return digest(name, transformer.auto_model.config.to_json_string(), files,
+                  *versions("openvino", "transformers", "torch"))

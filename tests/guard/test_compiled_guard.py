@@ -72,3 +72,19 @@ def test_a_later_start_scores_from_the_cache_without_torch(models, tmp_path):
     later = json.loads(out.stdout.strip().splitlines()[-1])
     assert later["kind"] == "CompiledQuestionModel" and later["torch"] is False
     assert np.abs(np.asarray(later["p"]) - torch_model.score(OWN)[0]).max() < 1e-4
+
+
+def test_a_damaged_compiled_guard_is_converted_again(models, tmp_path):
+    import shutil
+
+    from saferag.guard.compiled import ir_path
+    from saferag.guard.embedded import question_model
+
+    torch_model, _, cache = models
+    entry = ir_path(cache, QUESTION_WEIGHTS).parent
+    shutil.copytree(entry, tmp_path / "openvino" / entry.name, ignore=shutil.ignore_patterns("compiled"))
+    weights = tmp_path / "openvino" / entry.name / "model.bin"
+    weights.write_bytes(weights.read_bytes()[:1000])  # a truncated file, as a full disk leaves it
+    model = question_model(str(tmp_path))
+    assert type(model).__name__ == "CompiledQuestionModel"
+    assert np.abs(model.score(OWN)[0] - torch_model.score(OWN)[0]).max() < 1e-4

@@ -10,6 +10,7 @@ model was calibrated at still holds.
 from __future__ import annotations
 
 import logging
+import shutil
 from collections.abc import Sequence
 from importlib import resources
 from pathlib import Path
@@ -99,6 +100,9 @@ def compiled_question_model(cache: Path, weights: str, *, max_tokens: int,
                 return None
             convert_ensemble(torch_model, xml)
         return CompiledQuestionModel(xml, weights, max_tokens=max_tokens)
-    except Exception as exc:  # a damaged entry or a failed conversion: torch still scores
+    except Exception as exc:  # a damaged entry or a failed conversion: torch scores, and the entry is made again
+        shutil.rmtree(xml.parent, ignore_errors=True)
+        if torch_model is None:
+            return None  # the caller loads the torch model and converts afresh
         log.warning("the question guard could not run compiled (%s); scoring with torch", exc)
         return None
