@@ -18,8 +18,8 @@ from typing import Any
 
 import numpy as np
 
-from saferag.compiled import (CompiledModel, TextTokenizer, convert, digest, folder_fingerprint, openvino_available,
-                              pool, read_json, save_tokenizer, versions, write_json)
+from saferag.compiled import (ENCODER_INPUTS, CompiledModel, TextTokenizer, convert, digest, folder_fingerprint,
+                              openvino_available, pool, read_json, save_tokenizer, versions, write_json)
 from saferag.errors import EmbedderError
 
 __all__ = ["CompiledEncoder", "OpenVINOTransformer", "cached_encoder", "compile_encoder", "openvino_available"]
@@ -112,8 +112,7 @@ def compile_encoder(st_model: Any, *, name: str, location: str, cache: Path,
             if not (ir / "model.xml").is_file():
                 example = _preprocess(transformer)(["An example sentence.",
                                                     "Another, somewhat longer example sentence."])
-                convert(transformer.auto_model, {k: v for k, v in example.items()
-                                                 if k in ("input_ids", "attention_mask", "token_type_ids")},
+                convert(transformer.auto_model, {k: v for k, v in example.items() if k in ENCODER_INPUTS},
                         ir / "model.xml")
             try:
                 manifest = _manifest(st_model, ir)

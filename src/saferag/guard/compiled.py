@@ -18,12 +18,13 @@ from typing import Any
 
 import numpy as np
 
-from saferag.compiled import (CompiledModel, TextTokenizer, convert, digest, folder_fingerprint, openvino_available,
-                              versions)
+from saferag.compiled import (ENCODER_INPUTS, CompiledModel, TextTokenizer, convert, digest, folder_fingerprint,
+                              openvino_available, versions)
+from saferag.guard.embedded import softmax
 
-#: What the members' probabilities are computed from; the layer weights stay inside the compiled graph.
 log = logging.getLogger("saferag.guard")
 
+#: What the members' probabilities are computed from; the layer weights stay inside the compiled graph.
 HEADS = ("bin_w", "bin_b", "cat_w", "cat_b", "cat_codes", "threshold", "members")
 
 
@@ -62,8 +63,7 @@ class CompiledQuestionModel:
         logits = np.einsum("mth,mh->mt", pooled, self._bin_w) + self._bin_b.reshape(-1, 1)
         p_unsafe = (1.0 / (1.0 + np.exp(-logits))).mean(axis=0)
         cat = np.einsum("mth,mhc->mtc", pooled, self._cat_w) + self._cat_b[:, None, :]
-        cat = np.exp(cat - cat.max(axis=2, keepdims=True))
-        return p_unsafe, (cat / cat.sum(axis=2, keepdims=True)).mean(axis=0)
+        return p_unsafe, softmax(cat).mean(axis=0)
 
 
 def convert_ensemble(torch_model: Any, xml: Path) -> None:
@@ -84,7 +84,7 @@ def convert_ensemble(torch_model: Any, xml: Path) -> None:
                                           attention_mask) for m in self.members])
 
     example = torch_model.tokenize(["An example question.", "Another, somewhat longer example question?"])
-    convert(Ensemble(), {k: example[k] for k in ("input_ids", "attention_mask", "token_type_ids")}, xml)
+    convert(Ensemble(), {k: example[k] for k in ENCODER_INPUTS}, xml)
 
 
 def compiled_question_model(cache: Path, weights: str, *, max_tokens: int,

@@ -39,9 +39,10 @@ def _weights(name: str) -> dict[str, np.ndarray]:
         return {k: w[k] for k in w.files}
 
 
-def _softmax(logits: np.ndarray) -> np.ndarray:
-    e = np.exp(logits - logits.max(axis=1, keepdims=True))
-    return e / e.sum(axis=1, keepdims=True)
+def softmax(logits: np.ndarray) -> np.ndarray:
+    """Probabilities over the last axis (the categories)."""
+    e = np.exp(logits - logits.max(axis=-1, keepdims=True))
+    return e / e.sum(axis=-1, keepdims=True)
 
 
 def mean_pool(hidden, mask):
@@ -126,7 +127,7 @@ class QuestionModel:
                 hidden = member(inputs_embeds=shared, attention_mask=enc["attention_mask"]).last_hidden_state
                 pooled = mean_pool(hidden, enc["attention_mask"]).numpy()
                 p_unsafe = p_unsafe + 1.0 / (1.0 + np.exp(-(pooled @ self._bin_w[j] + self._bin_b[j])))
-                p_cat = p_cat + _softmax(pooled @ self._cat_w[j] + self._cat_b[j])
+                p_cat = p_cat + softmax(pooled @ self._cat_w[j] + self._cat_b[j])
         n = len(self._members)
         return p_unsafe / n, p_cat / n
 
@@ -165,7 +166,7 @@ class AnswerModel:
         x = np.asarray(self._embedder.embed_documents(list(texts)), dtype=np.float32)
         hidden = np.maximum(x @ self._w1 + self._b1, 0.0)
         p_unsafe = 1.0 / (1.0 + np.exp(-(hidden @ self._w2 + self._b2)[:, 0]))
-        return p_unsafe, _softmax(x @ self._cat_w + self._cat_b)
+        return p_unsafe, softmax(x @ self._cat_w + self._cat_b)
 
 
 class EmbeddingGuard:
