@@ -104,3 +104,24 @@ def test_prepared_parts_are_built_in_the_background_once_and_a_failed_one_fails_
     # the error the user would have had without prepare, raised where they use the part
     with pytest.raises(GeneratorError, match="no-such-backend"):
         _ = rag.generator
+
+
+def test_a_part_that_finishes_loading_after_close_is_closed_too(tmp_path):
+    from saferag.config import load_settings
+
+    release, made = threading.Event(), []
+
+    def build(settings, components):
+        release.wait(5)
+        made.append(Slow())
+        return made[-1]
+
+    parts = {"slow": Part(lambda s: s.max_tokens, build)}
+    components, settings = Components(), load_settings()
+    threads = components.prepare(["slow"], settings, parts)
+    components.close()  # `saferag chat` left before the part had loaded
+    release.set()
+    for thread in threads:
+        thread.join()
+    assert len(made) == 1 and made[0].closed
+    assert components.get("slow", settings, parts) is not made[0]  # not kept either: built anew when asked for

@@ -1,9 +1,25 @@
-"""Where saferag keeps what it derives from installed models (a joined GGUF, a converted embedder): one folder."""
+"""Where saferag keeps what it derives from installed models (a joined GGUF, converted models): one folder, and
+what keeps it from growing without end.
+
+Each entry is 100–500 MB, and a new library version or model makes a new one (its key changes) while the old one
+stays. So every start records when it used an entry (``mark_used``), and writing a new entry removes those no
+start has used for ``UNUSED_DAYS`` (``prune``); `saferag cache` lists them and prunes on demand.
+"""
 
 from __future__ import annotations
 
+import logging
 import os
+import shutil
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
+
+log = logging.getLogger("saferag.cache")
+
+#: Entries unused for this long are removed when a new one is written.
+UNUSED_DAYS = 30.0
 
 
 def cache_dir(configured: str = "") -> Path:
@@ -11,3 +27,88 @@ def cache_dir(configured: str = "") -> Path:
     if configured:
         return Path(configured).expanduser()
     return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache").expanduser() / "saferag"
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One derived model in the cache: a converted model's folder or a joined GGUF file."""
+
+    path: Path
+    size: int  # bytes
+    last_used: float  # seconds since the epoch
+
+    def to_dict(self) -> dict[str, object]:
+        return {"path": str(self.path), "bytes": self.size, "last_used": self.last_used}
+
+
+def mark_used(path: Path) -> None:
+    """Record that the entry at ``path`` was used now (its modification time). Never fails a start."""
+    try:
+        os.utime(path)
+    except OSError as exc:  # a read-only cache still serves its entries
+        log.debug("cannot mark %s as used: %s", path, exc)
+
+
+def entries(cache: Path) -> list[Entry]:
+    """The entries in ``cache``, least recently used first."""
+    converted = cache / "openvino"
+    paths = [p for p in converted.iterdir() if p.is_dir() and p.name != "index"] if converted.is_dir() else []
+    paths += sorted(cache.glob("*.gguf")) if cache.is_dir() else []
+    found = []
+    for path in paths:
+        try:
+            found.append(Entry(path, _size(path), path.stat().st_mtime))
+        except OSError:  # removed meanwhile by another process's prune
+            continue
+    return sorted(found, key=lambda e: e.last_used)
+
+
+def prune(cache: Path, *, unused_days: float = UNUSED_DAYS, keep: Iterable[Path] = ()) -> list[Entry]:
+    """Remove the entries no start has used for ``unused_days`` (never those in ``keep``), and index records that
+    point to an entry no longer there; what was removed, for the caller to report."""
+    cutoff = time.time() - unused_days * 86400
+    kept = {Path(p).resolve() for p in keep}
+    removed = []
+    for entry in entries(cache):
+        if entry.last_used >= cutoff or entry.path.resolve() in kept:
+            continue
+        try:
+            if entry.path.is_dir():
+                shutil.rmtree(entry.path)
+            else:
+                entry.path.unlink()
+        except OSError as exc:
+            log.warning("could not remove the unused cache entry %s: %s", entry.path, exc)
+            continue
+        removed.append(entry)
+    _drop_dangling_records(cache / "openvino" / "index")
+    return removed
+
+
+def prune_quietly(cache: Path, *, keep: Iterable[Path] = ()) -> None:
+    """``prune`` after a new entry was written; a failure is logged, never raised: the start goes on."""
+    try:
+        for entry in prune(cache, keep=keep):
+            log.info("removed %s from the cache (unused for %d days, %.0f MB)", entry.path, UNUSED_DAYS,
+                     entry.size / 1e6)
+    except OSError as exc:
+        log.warning("could not prune the cache at %s: %s", cache, exc)
+
+
+def _drop_dangling_records(index: Path) -> None:
+    """The embedder's torch-free start reads records here that name their converted model's folder."""
+    import json
+
+    for record in index.glob("*.json") if index.is_dir() else []:
+        try:
+            folder = json.loads(record.read_text()).get("ir")
+        except (OSError, ValueError, AttributeError):
+            folder = None
+        if not folder or not Path(folder).is_dir():
+            record.unlink(missing_ok=True)
+
+
+def _size(path: Path) -> int:
+    if path.is_file():
+        return path.stat().st_size
+    return sum(f.stat().st_size for f in path.rglob("*") if f.is_file())

@@ -88,6 +88,7 @@ class Components:
         # guard's builder takes the embedder's.
         self._locks: dict[str, threading.RLock] = {}
         self._locks_lock = threading.Lock()
+        self._closings = 0  # how many times ``close`` ran: a part ``prepare`` finishes after one is closed too
 
     def get(self, name: str, settings: Settings, parts: dict[str, Part] = PARTS) -> Any:
         """The part ``name`` for these settings, built now if it is missing or its settings group changed."""
@@ -117,12 +118,21 @@ class Components:
                 parts: dict[str, Part] = PARTS) -> list[threading.Thread]:
         """Start building ``names`` in background threads, each once as ``get`` builds it, so that a cold start
         loads them while the caller opens the collection. A build that fails is not kept: the caller's own ``get``
-        builds it again and raises its error there."""
+        builds it again and raises its error there. A part that finishes loading after ``close`` is closed then."""
         def build(name: str) -> None:
+            closings = self._closings
             try:
-                self.get(name, settings, parts)
+                part = self.get(name, settings, parts)
             except Exception as exc:  # surfaces again, in the caller's thread, on first use
                 log.debug("preparing %s failed: %s", name, exc)
+                return
+            if self._closings != closings:  # closed while it loaded (`saferag chat` left at once): close it too,
+                with self._locks_lock:     # unless ``close`` found it already
+                    mine = self._built.get(name, (None, None))[1] is part
+                    if mine:
+                        del self._built[name]
+                if mine:
+                    _close(part)
 
         threads = [threading.Thread(target=build, args=(name,), name=f"saferag-prepare-{name}", daemon=True)
                    for name in names]
@@ -149,7 +159,12 @@ class Components:
         """Close the parts built here that hold resources (a served embedder's connections) and forget them all."""
         with self._locks_lock:
             built, self._built = self._built, {}
+            self._closings += 1
         for _, part in built.values():
-            close = getattr(part, "close", None)
-            if callable(close):
-                close()
+            _close(part)
+
+
+def _close(part: Any) -> None:
+    close = getattr(part, "close", None)
+    if callable(close):
+        close()

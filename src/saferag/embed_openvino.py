@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from saferag.cache import mark_used, prune_quietly
 from saferag.compiled import (ENCODER_INPUTS, CompiledModel, TextTokenizer, convert, digest, folder_fingerprint,
                               openvino_available, pool, read_json, save_tokenizer, versions, write_json)
 from saferag.errors import EmbedderError
@@ -93,9 +94,11 @@ def cached_encoder(name: str, location: str, cache: Path, *, precision: str) -> 
     if not (ir / "model.xml").is_file() or not (ir / "tokenizer.json").is_file() or not openvino_available():
         return None
     try:
-        return CompiledEncoder(ir, manifest, precision=precision)
+        encoder = CompiledEncoder(ir, manifest, precision=precision)
     except Exception:  # a damaged cache entry: convert again
         return None
+    mark_used(ir)
+    return encoder
 
 
 def compile_encoder(st_model: Any, *, name: str, location: str, cache: Path,
@@ -107,9 +110,11 @@ def compile_encoder(st_model: Any, *, name: str, location: str, cache: Path,
     folder = model_folder(location)
     files = folder_fingerprint(folder) if folder is not None else ""
     ir = cache / "openvino" / _key(name, transformer, files)
+    converted = False
     try:
         for attempt in (1, 2):
             if not (ir / "model.xml").is_file():
+                converted = True
                 example = _preprocess(transformer)(["An example sentence.",
                                                     "Another, somewhat longer example sentence."])
                 convert(transformer.auto_model, {k: v for k, v in example.items() if k in ENCODER_INPUTS},
@@ -117,7 +122,11 @@ def compile_encoder(st_model: Any, *, name: str, location: str, cache: Path,
             try:
                 manifest = _manifest(st_model, ir)
                 if manifest is None or folder is None:
-                    return OpenVINOTransformer(st_model, ir / "model.xml", precision=precision)
+                    other = OpenVINOTransformer(st_model, ir / "model.xml", precision=precision)
+                    mark_used(ir)
+                    if converted:
+                        prune_quietly(cache, keep=[ir])
+                    return other
                 encoder = CompiledEncoder(ir, manifest, precision=precision)
                 break
             except Exception:
@@ -125,6 +134,9 @@ def compile_encoder(st_model: Any, *, name: str, location: str, cache: Path,
                     raise
                 shutil.rmtree(ir, ignore_errors=True)  # damaged: convert again
         write_json(_index(cache, name, location), {**(manifest or {}), "files": files, "ir": str(ir)})
+        mark_used(ir)
+        if converted:  # the cache grew: entries older library versions left behind go
+            prune_quietly(cache, keep=[ir])
         return encoder
     except Exception as exc:  # conversion and compilation raise many types; the caller falls back to torch
         raise EmbedderError(f"OpenVINO could not compile {name}: {exc}") from None

@@ -1,7 +1,8 @@
-"""The ``saferag`` command: ingest, search, ask, chat, stats, delete, guard, serve, demo, audit and evaluation.
+"""The ``saferag`` command: ingest, search, ask, chat, stats, delete, guard, serve, demo, audit, cache and evaluation.
 
 Each command is a function in a module of its own family (``collection``, ``answers``, ``evaluation``,
-``service``, and ``saferag.audit_cli``); they are registered here, in the order ``saferag --help`` lists them.
+``service``, ``maintenance``, and ``saferag.audit_cli``); they are registered here, in the order ``saferag --help``
+lists them.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from saferag.audit_cli import command as audit_command
 from saferag.cli.answers import ask, chat, demo, guard
 from saferag.cli.collection import delete, ingest, search, stats
 from saferag.cli.evaluation import eval_answers, eval_guard, eval_retrieval
+from saferag.cli.maintenance import cache
 from saferag.cli.service import serve
 
 app = typer.Typer(help="Self-hosted, safe RAG over your own documents.", no_args_is_help=True,
@@ -29,6 +31,7 @@ app.command()(delete)
 app.command()(guard)
 app.command()(serve)
 app.command()(demo)
+app.command()(cache)
 eval_app.command("guard")(eval_guard)
 eval_app.command("retrieval")(eval_retrieval)
 eval_app.command("answers")(eval_answers)

@@ -18,7 +18,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from saferag.cache import cache_dir
+from saferag.cache import cache_dir, mark_used, prune_quietly
 from saferag.errors import GeneratorError
 
 
@@ -69,8 +69,11 @@ def packaged_path(name: str, cache: str = "") -> Path:
         return parts[0]
     target = cache_dir(cache) / f"{model.name}-{model.sha256[:12]}.gguf"
     if target.is_file() and target.stat().st_size == sum(p.stat().st_size for p in parts):
+        mark_used(target)
         return target  # checked when it was written; renamed into place only then
-    return _join(model, parts, target)
+    joined = _join(model, parts, target)
+    prune_quietly(cache_dir(cache), keep=[joined])  # the cache grew: models no start has used for a while go
+    return joined
 
 
 def _join(model: PackagedModel, parts: list[Path], target: Path) -> Path:

@@ -1,0 +1,99 @@
+"""The model cache: entries that no start used for a while are removed, in use ones never; `saferag cache`."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from saferag.cache import entries, mark_used, prune
+
+DAY = 86400.0
+
+
+def _entry(cache: Path, name: str, *, days_ago: float, size: int = 1000) -> Path:
+    """A converted model's folder (IR files and a compiled blob) last used ``days_ago``."""
+    folder = cache / "openvino" / name
+    (folder / "compiled").mkdir(parents=True)
+    (folder / "model.xml").write_text("<net/>")
+    (folder / "model.bin").write_bytes(b"\0" * size)
+    (folder / "compiled" / "blob").write_bytes(b"\1" * 10)
+    then = time.time() - days_ago * DAY
+    os.utime(folder, (then, then))
+    return folder
+
+
+def _index(cache: Path, name: str, ir: Path) -> Path:
+    record = cache / "openvino" / "index" / f"{name}.json"
+    record.parent.mkdir(parents=True, exist_ok=True)
+    record.write_text(json.dumps({"ir": str(ir), "dim": 384}))
+    return record
+
+
+def test_entries_unused_for_the_period_are_removed_with_their_index_records(tmp_path):
+    old = _entry(tmp_path, "old", days_ago=45, size=5000)
+    recent = _entry(tmp_path, "recent", days_ago=2)
+    kept_old = _entry(tmp_path, "kept", days_ago=90)
+    gguf = tmp_path / "qwen-abc.gguf"
+    gguf.write_bytes(b"GGUF" + b"\0" * 100)
+    then = time.time() - 60 * DAY
+    os.utime(gguf, (then, then))
+    old_record, recent_record = _index(tmp_path, "a", old), _index(tmp_path, "b", recent)
+    (tmp_path / "openvino" / "index" / "broken.json").write_text("{not json")
+
+    listed = entries(tmp_path)
+    assert [e.path.name for e in listed] == ["kept", "qwen-abc.gguf", "old", "recent"]  # least recently used first
+    assert next(e for e in listed if e.path == old).size == 5000 + 6 + 10
+
+    removed = prune(tmp_path, unused_days=30, keep=[kept_old])
+    assert sorted(e.path.name for e in removed) == ["old", "qwen-abc.gguf"]
+    assert not old.exists() and not gguf.exists() and recent.is_dir() and kept_old.is_dir()
+    assert not old_record.exists() and recent_record.is_file()  # a record naming a removed entry goes with it
+    assert not (tmp_path / "openvino" / "index" / "broken.json").exists()
+    assert prune(tmp_path / "missing") == []  # no cache yet: nothing to do, no error
+
+
+def test_a_used_entry_is_not_pruned(tmp_path):
+    folder = _entry(tmp_path, "in-use", days_ago=400)
+    mark_used(folder)
+    assert prune(tmp_path, unused_days=1) == [] and folder.is_dir()
+    mark_used(tmp_path / "gone")  # never fails a start
+
+
+def test_a_start_marks_its_converted_model_as_used(tmp_path):
+    """The embedder's torch-free start and the question guard's compiled model mark their entries."""
+    from saferag.embed import SentenceTransformerEmbedder
+    from saferag.guard.embedded import question_model
+
+    SentenceTransformerEmbedder(cache=str(tmp_path))  # converts
+    question_model(str(tmp_path))
+    converted = entries(tmp_path)
+    assert len(converted) == 2
+    then = time.time() - 40 * DAY
+    for entry in converted:
+        os.utime(entry.path, (then, then))
+    stale = _entry(tmp_path, "left-by-an-older-version", days_ago=40)
+    SentenceTransformerEmbedder(cache=str(tmp_path))  # later starts, from the cache
+    question_model(str(tmp_path))
+    removed = prune(tmp_path, unused_days=30)
+    assert [e.path for e in removed] == [stale]
+    assert len(entries(tmp_path)) == 2
+
+
+def test_the_cache_command_lists_and_prunes(tmp_path):
+    _entry(tmp_path, "old", days_ago=45)
+    _entry(tmp_path, "recent", days_ago=1)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SAFERAG_")} | {"SAFERAG_CACHE_DIR": str(tmp_path)}
+    command = [sys.executable, "-m", "saferag.cli", "cache"]
+    listed = subprocess.run(command, env=env, capture_output=True, text=True, timeout=120, check=True).stdout
+    assert "2 entries" in listed and "old" in listed
+    pruned = json.loads(subprocess.run([*command, "--prune", "--json"], env=env, capture_output=True, text=True,
+                                       timeout=120, check=True).stdout)
+    assert [Path(e["path"]).name for e in pruned["removed"]] == ["old"]
+    assert [Path(e["path"]).name for e in pruned["entries"]] == ["recent"]
+    everything = json.loads(subprocess.run([*command, "--prune", "--unused-days", "0", "--json"], env=env,
+                                           capture_output=True, text=True, timeout=120, check=True).stdout)
+    assert everything["entries"] == [] and len(everything["removed"]) == 1
