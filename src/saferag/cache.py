@@ -2,7 +2,7 @@
 what keeps it from growing without end.
 
 Each entry is 100–500 MB, and a new library version or model makes a new one (its key changes) while the old one
-stays. So every start records when it used an entry (``mark_used``), and writing a new entry removes those no
+stays. So every start records when it used an entry (``record_use``), and writing a new entry removes those no
 start has used for ``UNUSED_DAYS`` (``prune``); `saferag cache` lists them and prunes on demand.
 """
 
@@ -85,25 +85,26 @@ def prune(cache: Path, *, unused_days: float = UNUSED_DAYS, keep: Iterable[Path]
     return removed
 
 
-def prune_quietly(cache: Path, *, keep: Iterable[Path] = ()) -> None:
-    """``prune`` after a new entry was written; a failure is logged, never raised: the start goes on."""
+def record_use(cache: Path, entry: Path, *, new: bool = False) -> None:
+    """A start used ``entry``: mark it; when it is ``new`` (the cache grew), prune the others, never failing the
+    start (a failure is logged)."""
+    mark_used(entry)
+    if not new:
+        return
     try:
-        for entry in prune(cache, keep=keep):
-            log.info("removed %s from the cache (unused for %d days, %.0f MB)", entry.path, UNUSED_DAYS,
-                     entry.size / 1e6)
+        for gone in prune(cache, keep=[entry]):
+            log.info("removed %s from the cache (unused for %d days, %.0f MB)", gone.path, UNUSED_DAYS,
+                     gone.size / 1e6)
     except OSError as exc:
         log.warning("could not prune the cache at %s: %s", cache, exc)
 
 
 def _drop_dangling_records(index: Path) -> None:
     """The embedder's torch-free start reads records here that name their converted model's folder."""
-    import json
+    from saferag.compiled import read_json
 
     for record in index.glob("*.json") if index.is_dir() else []:
-        try:
-            folder = json.loads(record.read_text()).get("ir")
-        except (OSError, ValueError, AttributeError):
-            folder = None
+        folder = (read_json(record) or {}).get("ir")
         if not folder or not Path(folder).is_dir():
             record.unlink(missing_ok=True)
 

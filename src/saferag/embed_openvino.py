@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from saferag.cache import mark_used, prune_quietly
+from saferag.cache import record_use
 from saferag.compiled import (ENCODER_INPUTS, CompiledModel, TextTokenizer, convert, digest, folder_fingerprint,
                               openvino_available, pool, read_json, save_tokenizer, versions, write_json)
 from saferag.errors import EmbedderError
@@ -97,7 +97,7 @@ def cached_encoder(name: str, location: str, cache: Path, *, precision: str) -> 
         encoder = CompiledEncoder(ir, manifest, precision=precision)
     except Exception:  # a damaged cache entry: convert again
         return None
-    mark_used(ir)
+    record_use(cache, ir)
     return encoder
 
 
@@ -121,22 +121,17 @@ def compile_encoder(st_model: Any, *, name: str, location: str, cache: Path,
                         ir / "model.xml")
             try:
                 manifest = _manifest(st_model, ir)
-                if manifest is None or folder is None:
-                    other = OpenVINOTransformer(st_model, ir / "model.xml", precision=precision)
-                    mark_used(ir)
-                    if converted:
-                        prune_quietly(cache, keep=[ir])
-                    return other
-                encoder = CompiledEncoder(ir, manifest, precision=precision)
+                encoder: CompiledEncoder | OpenVINOTransformer = \
+                    OpenVINOTransformer(st_model, ir / "model.xml", precision=precision) \
+                    if manifest is None or folder is None else CompiledEncoder(ir, manifest, precision=precision)
                 break
             except Exception:
                 if attempt == 2:
                     raise
                 shutil.rmtree(ir, ignore_errors=True)  # damaged: convert again
-        write_json(_index(cache, name, location), {**(manifest or {}), "files": files, "ir": str(ir)})
-        mark_used(ir)
-        if converted:  # the cache grew: entries older library versions left behind go
-            prune_quietly(cache, keep=[ir])
+        if isinstance(encoder, CompiledEncoder):  # later starts build it from the cache, without torch
+            write_json(_index(cache, name, location), {**(manifest or {}), "files": files, "ir": str(ir)})
+        record_use(cache, ir, new=converted)  # the cache grew: entries older library versions left behind go
         return encoder
     except Exception as exc:  # conversion and compilation raise many types; the caller falls back to torch
         raise EmbedderError(f"OpenVINO could not compile {name}: {exc}") from None

@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from saferag.cache import mark_used, prune_quietly
+from saferag.cache import record_use
 from saferag.compiled import (ENCODER_INPUTS, CompiledModel, TextTokenizer, convert, digest, folder_fingerprint,
                               openvino_available, versions)
 from saferag.guard.embedded import softmax
@@ -102,9 +102,7 @@ def compiled_question_model(cache: Path, weights: str, *, max_tokens: int,
                 return None
             convert_ensemble(torch_model, xml)
         model = CompiledQuestionModel(xml, weights, max_tokens=max_tokens)
-        mark_used(xml.parent)
-        if converted:  # the cache grew: entries older weights or library versions left behind go
-            prune_quietly(cache, keep=[xml.parent])
+        record_use(cache, xml.parent, new=converted)  # new: entries older weights or library versions left go
         return model
     except Exception as exc:  # a damaged entry or a failed conversion: torch scores, and the entry is made again
         shutil.rmtree(xml.parent, ignore_errors=True)

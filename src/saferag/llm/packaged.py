@@ -18,7 +18,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from saferag.cache import cache_dir, mark_used, prune_quietly
+from saferag.cache import cache_dir, record_use
 from saferag.errors import GeneratorError
 
 
@@ -69,10 +69,10 @@ def packaged_path(name: str, cache: str = "") -> Path:
         return parts[0]
     target = cache_dir(cache) / f"{model.name}-{model.sha256[:12]}.gguf"
     if target.is_file() and target.stat().st_size == sum(p.stat().st_size for p in parts):
-        mark_used(target)
+        record_use(cache_dir(cache), target)
         return target  # checked when it was written; renamed into place only then
     joined = _join(model, parts, target)
-    prune_quietly(cache_dir(cache), keep=[joined])  # the cache grew: models no start has used for a while go
+    record_use(cache_dir(cache), joined, new=True)  # the cache grew: models no start has used for a while go
     return joined
 
 
