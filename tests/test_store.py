@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import threading
 
 import numpy as np
 import pytest
@@ -143,3 +144,37 @@ def test_close_releases_a_lite_file_for_another_process(make_rag, corpus, tmp_pa
             f"print(SafeRag(milvus_uri={str(tmp_path / 'shared.db')!r}, collection='docs').stats()['documents'])")
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0 and proc.stdout.strip() == "6", proc.stderr[-2000:]
+
+
+def test_hybrid_embeds_the_query_while_the_bm25_leg_runs(loaded):
+    # The query vector may be a function; hybrid search calls it only after sending the BM25 leg, so the embedding
+    # overlaps the keyword search. The function waits for the BM25 leg to start: embedding first would time out.
+    store, q = loaded.store, QUESTIONS["garden/compost.md"]
+    leg = store._leg
+    bm25_started = threading.Event()
+
+    def watched_leg(mode, *args):
+        if mode == "bm25":
+            bm25_started.set()
+        return leg(mode, *args)
+
+    def embed_after_bm25_left():
+        assert bm25_started.wait(10), "the query was embedded before the BM25 leg was sent"
+        return loaded.embedder.embed_query(q)
+
+    store._leg = watched_leg
+    try:
+        lazily = store.search(embed_after_bm25_left, q, k=4, mode="hybrid")
+    finally:
+        del store._leg
+    eager = store.search(loaded.embedder.embed_query(q), q, k=4, mode="hybrid")
+    assert [(h.source, h.chunk_index) for h in lazily] == [(h.source, h.chunk_index) for h in eager]
+    assert lazily[0].source == "garden/compost.md"
+    # The function is called for dense search too, and its failure is the caller's error, not a hang.
+    assert store.search(lambda: loaded.embedder.embed_query(q), q, k=1, mode="dense")[0].source == "garden/compost.md"
+
+    def broken():
+        raise RuntimeError("embedder down")
+
+    with pytest.raises(RuntimeError, match="embedder down"):
+        store.search(broken, q, k=4, mode="hybrid")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import threading
@@ -227,8 +228,9 @@ class SafeRag:
         # with several queries, too, so that a chunk two queries both found is not counted against the k.
         depth = max(k, s.hybrid_candidates) if s.max_per_source or len(queries) > 1 else k
         embedder = None if mode == "bm25" else self.embedder
-        lists = [store.search(None if embedder is None else embedder.embed_query(q), q, k=depth, mode=mode,
-                              filter=filter, fusion=fusion) for q in queries]
+        # The query's embedding is handed over as a function, so hybrid search can run it during the BM25 leg.
+        lists = [store.search(None if embedder is None else functools.partial(embedder.embed_query, q), q, k=depth,
+                              mode=mode, filter=filter, fusion=fusion) for q in queries]
         return diversify(interleave(lists), k, s.max_per_source)
 
     def ask(self, question: str, *, k: int | None = None, mode: SearchMode | None = None, filter: str = "",
