@@ -67,12 +67,13 @@ def packaged_path(name: str, cache: str = "") -> Path:
     parts = _part_paths(model)
     if len(parts) == 1:
         return parts[0]
-    target = cache_dir(cache) / f"{model.name}-{model.sha256[:12]}.gguf"
+    folder = cache_dir(cache)
+    target = folder / f"{model.name}-{model.sha256[:12]}.gguf"
     if target.is_file() and target.stat().st_size == sum(p.stat().st_size for p in parts):
-        record_use(cache_dir(cache), target)
+        record_use(folder, target)
         return target  # checked when it was written; renamed into place only then
     joined = _join(model, parts, target)
-    record_use(cache_dir(cache), joined, new=True)  # the cache grew: models no start has used for a while go
+    record_use(folder, joined, new=True)  # the cache grew: models no start has used for a while go
     return joined
 
 
