@@ -178,3 +178,32 @@ def test_hybrid_embeds_the_query_while_the_bm25_leg_runs(loaded):
 
     with pytest.raises(RuntimeError, match="embedder down"):
         store.search(broken, q, k=4, mode="hybrid")
+
+
+
+def test_two_workers_creating_one_collection_at_once_both_open_it(milvus_server):
+    # Two `saferag serve` workers starting on an empty server both see no collection and create it at once; the
+    # slower create fails (milvus-lite server: "File exists", 10 of 10 rounds before the fix). It must open the
+    # collection the other made, not crash.
+    for round_ in range(3):
+        name, stores, errors = f"raced_{round_}", [], []
+        together = threading.Barrier(2)
+
+        def open_store(name=name, together=together, stores=stores, errors=errors):
+            together.wait()
+            try:
+                stores.append(MilvusStore(milvus_server, collection=name, embedder_name="e", dim=8))
+            except Exception as exc:
+                errors.append(exc)
+
+        workers = [threading.Thread(target=open_store) for _ in range(2)]
+        for w in workers:
+            w.start()
+        for w in workers:
+            w.join()
+        assert not errors and len(stores) == 2 and {s.count() for s in stores} == {0}
+        for s in stores:
+            s.close()
+    # A different embedder still meets the mismatch check, not a silent open.
+    with pytest.raises(CollectionMismatchError):
+        MilvusStore(milvus_server, collection="raced_0", embedder_name="other", dim=8)

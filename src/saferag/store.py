@@ -146,7 +146,14 @@ class MilvusStore:
         elif create:
             if embedder_name is None or dim is None:
                 raise StoreError("creating a collection needs the embedder name and dimension")
-            self._create()
+            try:
+                self._create()
+            except StoreError:
+                # Another process (a second `serve` worker) created it since the check: open theirs, which is
+                # checked like any existing collection.
+                if not self._call("check the collection", self.client.has_collection, collection):
+                    raise
+                self._check_and_load()
         else:
             raise StoreError(f"collection {collection!r} does not exist at {uri}: "
                              "run `saferag ingest` first, or pick another --collection")
