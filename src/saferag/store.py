@@ -15,6 +15,7 @@ import copy
 import json
 import re
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -148,12 +149,10 @@ class MilvusStore:
                 raise StoreError("creating a collection needs the embedder name and dimension")
             try:
                 self._create()
-            except StoreError:
-                # Another process (a second `serve` worker) created it since the check: open theirs, which is
-                # checked like any existing collection.
-                if not self._call("check the collection", self.client.has_collection, collection):
-                    raise
-                self._check_and_load()
+            except StoreError as err:
+                # Another process (a second `serve` worker) created it since the check: open theirs once it is
+                # complete, checked like any existing collection.
+                self._open_concurrently_created(err)
         else:
             raise StoreError(f"collection {collection!r} does not exist at {uri}: "
                              "run `saferag ingest` first, or pick another --collection")
@@ -184,6 +183,26 @@ class MilvusStore:
         self._call("create the collection", c.create_collection, self.collection, schema=schema,
                    index_params=index,
                    properties={_PROP_EMBEDDER: self.embedder_name, _PROP_VERSION: _SCHEMA_VERSION})
+
+    def _open_concurrently_created(self, create_error: StoreError, wait_s: float = 5.0) -> None:
+        """Open a collection another process is creating; raise our create error if none appears.
+
+        The creator's folder exists before its schema and indexes do (milvus-lite server makes them in
+        turn), so for a moment the collection is neither absent nor openable: poll until it opens.
+        """
+        deadline = time.monotonic() + wait_s
+        while True:
+            try:
+                if self._call("check the collection", self.client.has_collection, self.collection):
+                    self._check_and_load()
+                    return
+            except CollectionMismatchError:
+                raise
+            except StoreError:
+                pass
+            if time.monotonic() > deadline:
+                raise create_error
+            time.sleep(0.05)
 
     def _check_and_load(self) -> None:
         desc = self._call("describe the collection", self.client.describe_collection, self.collection)
