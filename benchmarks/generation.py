@@ -40,11 +40,12 @@ def main() -> None:
     print(f"model {gen.name}; prompt {gen.count_tokens(prompt.messages)} tokens; {os.cpu_count()} CPUs; "
           f"{args.runs} runs, up to {args.max_tokens} new tokens")
     gen.generate(prompt.messages, SamplingParams(max_tokens=4))  # warm up
-    ttft, rates, counts = [], [], []
+    ttft, rates, counts, sizes = [], [], [], []
     for run in range(args.runs):
         # A different first line each run: llama.cpp reuses the KV cache of a repeated prompt prefix,
         # and real questions bring different passages, so time the prompt cold.
         prompt = build_prompt(question, hits, system=f"Session {run}. {SYSTEM}")
+        sizes.append(gen.count_tokens(prompt.messages))
         t0 = time.perf_counter()
         first, n = None, 0
         for _piece in gen.stream(prompt.messages, params):
@@ -56,6 +57,9 @@ def main() -> None:
         counts.append(n)
         rates.append((n - 1) / (end - first) if n > 1 else 0.0)
     print(f"time to first token: p50 {statistics.median(ttft) * 1000:.0f} ms (includes prompt processing)")
+    # Reading the prompt is most of the first token's time; on slow CPUs it is most of an answer's, too.
+    print(f"prompt reading: about {statistics.median(s / t for s, t in zip(sizes, ttft, strict=True)):.0f} tokens/s "
+          "(prompt tokens over time to first token)")
     print(f"generation: {statistics.median(rates):.1f} pieces/s after the first "
           f"(median over runs; {statistics.median(counts):.0f} pieces a run; llama.cpp streams one token a piece)")
 
