@@ -1,6 +1,6 @@
 """Embedding throughput of the packaged MiniLM per backend and precision, and each one's fidelity to float32.
 
-  python -m benchmarks.embed_backends [--chunks 600] [--backends torch-fp32,torch-bf16,openvino-fp32,openvino-bf16]
+  python -m benchmarks.embed_backends [--chunks 600] [--backends torch-fp32,torch-bf16,openvino-fp32,openvino-bf16,openvino-int8]
 
 The chunks are real ingest chunks (title and heading path above the text, as saferag embeds them) of the
 Python library reference, the ingest-speed corpus. Reports chunks/s (best of --repeats after a warm-up) and
@@ -51,7 +51,7 @@ def main() -> None:
     ap.add_argument("--dir", default="/usr/share/doc/python3.11/html/library")
     ap.add_argument("--chunks", type=int, default=600)
     ap.add_argument("--repeats", type=int, default=2)
-    ap.add_argument("--backends", default="torch-fp32,torch-bf16,openvino-fp32,openvino-bf16")
+    ap.add_argument("--backends", default="torch-fp32,torch-bf16,openvino-fp32,openvino-bf16,openvino-int8")
     args = ap.parse_args()
     from saferag.embed import SentenceTransformerEmbedder, cpu_has_native_bf16
 

@@ -110,6 +110,8 @@ class CompiledModel:
         core.set_property({"CACHE_DIR": str(xml.parent / "compiled")})
         model = core.read_model(str(xml))
         self.inputs = [i.get_any_name() for i in model.inputs]
+        # int8: the IR is already quantized (``quantize.int8_model``); what stays float runs in float32, measured
+        # faster than bfloat16 there on Zen 4 (84 against 75 chunks/s)
         hint = "bf16" if precision == "bfloat16" else "f32"
         self._compiled = core.compile_model(model, "CPU", {"INFERENCE_PRECISION_HINT": hint})
         self._request = self._compiled.create_infer_request()

@@ -182,8 +182,10 @@ class Settings(BaseSettings):
     embed_device: str = "cpu"
     embed_batch_size: int | None = Field(
         None, ge=1, description="None: the measured best on 2 CPU cores, 8 (float32) or 16 (bfloat16)")
-    embed_precision: Literal["auto", "float32", "bfloat16"] = Field(
-        "auto", description="auto: bfloat16 on CPUs with AMX (2.4x faster, cosine 0.99996), else float32")
+    embed_precision: Literal["auto", "float32", "bfloat16", "int8"] = Field(
+        "auto", description="auto: bfloat16 where the CPU runs it natively (AMX, AVX512-BF16), else float32; int8: "
+                            "OpenVINO quantized by NNCF (saferag[int8]), faster on VNNI CPUs, retrieval moved up to "
+                            "0.02 (docs/benchmarks.md)")
     embed_runtime: Literal["auto", "openvino", "torch"] = Field(
         "auto", description="local embedding runtime: auto = OpenVINO on the CPU where installed (several times "
                             "faster), else torch")

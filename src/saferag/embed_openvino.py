@@ -21,7 +21,8 @@ import numpy as np
 from saferag.cache import record_use
 from saferag.compiled import (ENCODER_INPUTS, CompiledModel, TextTokenizer, convert, digest, folder_fingerprint,
                               openvino_available, pool, read_json, save_tokenizer, versions, write_json)
-from saferag.errors import EmbedderError
+from saferag.errors import EmbedderError, QuantizationError
+from saferag.quantize import features_of, int8_model
 
 __all__ = ["CompiledEncoder", "OpenVINOTransformer", "cached_encoder", "compile_encoder", "openvino_available"]
 
@@ -37,7 +38,9 @@ class CompiledEncoder:
         self._pooling = str(manifest["pooling"])
         self._tokenize = TextTokenizer(folder / "tokenizer.json", max_length=int(manifest["max_length"]),
                                        pad_id=int(manifest["pad_id"]), pad_token=str(manifest["pad_token"]))
-        self._model = CompiledModel(folder / "model.xml", precision=precision)
+        xml = folder / "model.xml"
+        self._model = CompiledModel(int8_model(xml, self._tokenize) if precision == "int8" else xml,
+                                    precision=precision)
 
     def sentence_embeddings(self, texts: list[str]) -> np.ndarray:
         """One batch of texts → the model's sentence vectors (before any normalization), float32."""
@@ -51,6 +54,8 @@ class OpenVINOTransformer:
 
     def __init__(self, st_model: Any, xml: Path, *, precision: str) -> None:
         self._st = st_model
+        if precision == "int8":
+            xml = int8_model(xml, features_of(_preprocess(st_model[0])))
         self._model = CompiledModel(xml, precision=precision)
 
     def sentence_embeddings(self, texts: list[str]) -> np.ndarray:
@@ -95,6 +100,8 @@ def cached_encoder(name: str, location: str, cache: Path, *, precision: str) -> 
         return None
     try:
         encoder = CompiledEncoder(ir, manifest, precision=precision)
+    except QuantizationError:
+        raise  # not damage: the caller falls back to a float precision
     except Exception:  # a damaged cache entry: convert again
         return None
     record_use(cache, ir)
@@ -125,6 +132,8 @@ def compile_encoder(st_model: Any, *, name: str, location: str, cache: Path,
                     OpenVINOTransformer(st_model, ir / "model.xml", precision=precision) \
                     if manifest is None or folder is None else CompiledEncoder(ir, manifest, precision=precision)
                 break
+            except QuantizationError:
+                raise
             except Exception:
                 if attempt == 2:
                     raise
@@ -133,6 +142,8 @@ def compile_encoder(st_model: Any, *, name: str, location: str, cache: Path,
             write_json(_index(cache, name, location), {**(manifest or {}), "files": files, "ir": str(ir)})
         record_use(cache, ir, new=converted)  # the cache grew: entries older library versions left behind go
         return encoder
+    except QuantizationError:
+        raise
     except Exception as exc:  # conversion and compilation raise many types; the caller falls back to torch
         raise EmbedderError(f"OpenVINO could not compile {name}: {exc}") from None
 

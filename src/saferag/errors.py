@@ -30,6 +30,10 @@ class EmbedderError(SafeRagError):
     """The embedding model could not be loaded or run."""
 
 
+class QuantizationError(EmbedderError):
+    """An embedder could not be quantized to int8 (NNCF missing or failing); ``auto`` precision falls back."""
+
+
 class StoreError(SafeRagError):
     """Milvus could not be reached or refused an operation."""
 
