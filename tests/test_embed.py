@@ -88,12 +88,14 @@ def test_int8_keeps_vectors_close_and_quantizes_once():
 
 
 def _cache_entries(pattern: str) -> list:
-    """Files matching ``pattern`` in the packaged model's converted-model folder of the default cache."""
+    """Files matching ``pattern`` in the packaged model's converted-model folder of the default cache (the one
+    this start reads, not those older library versions left behind)."""
     from saferag.cache import cache_dir
     from saferag.compiled import read_json
+    from saferag.embed_openvino import _index
 
-    folders = {Path(r["ir"]) for r in map(read_json, (cache_dir() / "openvino" / "index").glob("*.json")) if r}
-    return [f for folder in folders for f in folder.glob(pattern)]
+    record = read_json(_index(cache_dir(), PACKAGED_MODEL_NAME, str(packaged_model_path()))) or {}
+    return sorted(Path(record["ir"]).glob(pattern)) if record.get("ir") else []
 
 
 def test_int8_without_nncf_or_openvino_is_a_clear_error_and_writes_nothing(tmp_path, monkeypatch):
