@@ -5,11 +5,12 @@ the embedding model (the same model for both; its load time is printed separatel
 
   python -m benchmarks.ingest_speed                      # saferag, all 317 library pages
   python -m benchmarks.ingest_speed --pages 60 --llamaindex   # both, on the first 60 pages
+  python -m benchmarks.ingest_speed --pages 60 --llamaindex --model PATH   # both with another embedder
 
 The LlamaIndex side needs `llama-index-core llama-index-vector-stores-milvus
 llama-index-embeddings-huggingface` in the same environment. It runs the common setup with the
 same text, embedder and chunking: documents → SentenceSplitter(512 characters, 51 overlap) →
-HuggingFaceEmbedding (the same packaged all-MiniLM-L6-v2) → MilvusVectorStore (Milvus Lite).
+HuggingFaceEmbedding (the same packaged all-MiniLM-L6-v2, or ``--model``) → MilvusVectorStore (Milvus Lite).
 """
 
 from __future__ import annotations
@@ -60,7 +61,10 @@ def worker_llamaindex(folder: str, db: str, raw_html: bool = False, token_chunks
     from saferag.embed import packaged_model_path
 
     t = time.perf_counter()
-    embed = HuggingFaceEmbedding(model_name=str(packaged_model_path()), device="cpu")
+    # The model saferag runs (SAFERAG_EMBED_MODEL, set by --model), so both embed with the same weights.
+    embed = HuggingFaceEmbedding(model_name=os.environ.get("SAFERAG_EMBED_MODEL") or str(packaged_model_path()),
+                                 device="cpu")
+    dim = len(embed.get_text_embedding("dimension probe"))
     load = time.perf_counter() - t
     # The same chunking as saferag: 512 characters with 51 overlap (a character "tokenizer"),
     # or with --token-chunks the 128-token chunks of LlamaIndex's usual setup.
@@ -76,7 +80,7 @@ def worker_llamaindex(folder: str, db: str, raw_html: bool = False, token_chunks
 
         docs = [Document(text=html_to_text(p.read_text(encoding="utf-8")).text, metadata={"file_name": p.name})
                 for p in sorted(Path(folder).glob("*.html"))]
-    store = MilvusVectorStore(uri=db, dim=384, overwrite=True)
+    store = MilvusVectorStore(uri=db, dim=dim, overwrite=True)
     VectorStoreIndex.from_documents(docs, storage_context=StorageContext.from_defaults(vector_store=store),
                                     embed_model=embed,
                                     transformations=[splitter])
@@ -109,6 +113,7 @@ def main() -> None:
                     help="LlamaIndex reads the files with its default reader (embeds the HTML markup too)")
     ap.add_argument("--token-chunks", action="store_true",
                     help="LlamaIndex splits into 128-token chunks instead of saferag's 512 characters")
+    ap.add_argument("--model", help="embedding model (name or path) for both pipelines; default the packaged MiniLM")
     ap.add_argument("--keep-db", help="write saferag's Milvus Lite file here and keep it (for search_latency.py)")
     ap.add_argument("--worker", nargs=3, metavar=("NAME", "FOLDER", "DB"), help=argparse.SUPPRESS)
     args = ap.parse_args()
@@ -120,6 +125,8 @@ def main() -> None:
         res = workers[name](folder, db)
         print(json.dumps(res))
         return
+    if args.model:  # read by both workers: saferag's settings and the LlamaIndex side above
+        os.environ["SAFERAG_EMBED_MODEL"] = args.model
 
     with tempfile.TemporaryDirectory() as tmp:
         tmp_path = Path(tmp)
