@@ -16,6 +16,9 @@ None of these sets is trained on or used to pick a threshold (``scripts/guard_da
   words like kill, execute, inject, exploit, purge). Written after the sets above had been used to pick the
   question guard's threshold floor (``scripts/train_question_guard.py``), by a writer who never saw them: they
   are the fair report.
+- ``scenarios``: ``benchmarks/data/guard_scenarios_eval.csv`` (2026-12-03; 160 safe technical requests phrased as
+  first-person needs, situations and short follow-ups, in four kinds, and 70 harmful requests phrased the same way),
+  written by a writer who saw no other set and no training row: the report on that phrasing.
 """
 
 from __future__ import annotations
@@ -88,14 +91,15 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--guard", default="embedded")
     ap.add_argument("--show", type=int, default=0, help="print this many wrong verdicts per set")
-    ap.add_argument("--sets", default="guard_dev,xstest,docs,requests,fresh,fresh_docs")
+    ap.add_argument("--sets", default="guard_dev,xstest,docs,requests,fresh,fresh_docs,scenarios")
     args = ap.parse_args()
     sets = {"guard_dev": lambda: labeled_csv(HERE / "data" / "guard_dev.csv", "category"),
             "xstest": lambda: labeled_csv(EVAL / "xstest_prompts.csv", "type"),
             "docs": doc_questions, "requests": requests,
             "fresh": lambda: labeled_csv(HERE / "data" / "guard_fresh.csv", "category"),
             "fresh_docs": lambda: [(json.loads(line)["question"], False, json.loads(line)["topic"]) for line in
-                                   (HERE / "data" / "doc_questions_fresh.jsonl").read_text().splitlines() if line]}
+                                   (HERE / "data" / "doc_questions_fresh.jsonl").read_text().splitlines() if line],
+            "scenarios": lambda: labeled_csv(HERE / "data" / "guard_scenarios_eval.csv", "kind")}
     with SafeRag(guard=args.guard, milvus_uri=str(HERE / "unused.db")) as rag:
         latencies = []
         for name in args.sets.split(","):
