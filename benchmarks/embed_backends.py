@@ -1,6 +1,7 @@
 """Embedding throughput of the packaged MiniLM per backend and precision, and each one's fidelity to float32.
 
-  python -m benchmarks.embed_backends [--chunks 600] [--backends torch-fp32,torch-bf16,openvino-fp32,openvino-bf16,openvino-int8]
+  python -m benchmarks.embed_backends [--chunks 600] \
+      [--backends torch-fp32,torch-bf16,openvino-fp32,openvino-bf16,openvino-int8]
 
 The chunks are real ingest chunks (title and heading path above the text, as saferag embeds them) of the
 Python library reference, the ingest-speed corpus. Reports chunks/s (best of --repeats after a warm-up) and
