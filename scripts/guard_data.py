@@ -83,6 +83,14 @@ def threshold_at(safe_scores, max_fpr: float) -> float:
     return ordered[math.ceil(len(ordered) * (1 - max_fpr)) - 1]
 
 
+def threshold_for_recall(unsafe_scores, min_recall: float) -> float:
+    """A cut-off that flags at least ``min_recall`` of these unsafe rows' scores (flagged: above), midway between the
+    lowest score it must flag and the one under it (not just under it: the threshold is stored as float32)."""
+    ordered = sorted(float(x) for x in unsafe_scores)
+    misses = math.floor(len(ordered) * (1 - min_recall) + 1e-9)
+    return ((ordered[misses - 1] if misses else 0.0) + ordered[misses]) / 2
+
+
 def gate(score, threshold: float, codes: list[str]) -> list[str]:
     """What keeps a model from shipping (empty: fit to ship): a MUST_PASS question it flags, a MUST_FLAG
     one it passes or names the wrong first category for. ``score(texts)`` gives P(unsafe) and the

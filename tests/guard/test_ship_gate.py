@@ -7,7 +7,7 @@ import random
 import numpy as np
 import pytest
 
-from scripts.guard_data import MUST_FLAG, MUST_PASS, gate, threshold_at
+from scripts.guard_data import MUST_FLAG, MUST_PASS, gate, threshold_at, threshold_for_recall
 
 CODES = [f"S{i}" for i in range(1, 15)]
 HARMS = dict(MUST_FLAG)  # question -> the first category it must be named with
@@ -85,3 +85,22 @@ def test_the_threshold_rule_on_random_scores(max_fpr):
         lower = max((s for s in scores if s < t), default=None)
         if lower is not None:  # and it is the lowest such cut-off: the next lower one flags too many
             assert sum(s > lower for s in scores) > max_fpr * n
+
+
+def test_the_recall_cut_off_flags_the_share_it_must_and_no_fewer():
+    scores = [i / 10 for i in range(1, 11)]  # 0.1 … 1.0
+    assert threshold_for_recall(scores, 0.8) == pytest.approx(0.25)  # misses 0.1 and 0.2: 8 of 10 flagged
+    assert threshold_for_recall(scores, 1.0) == pytest.approx(0.05)  # flags all
+    assert threshold_for_recall(np.array(scores[::-1]), 0.85) == pytest.approx(0.15)  # one miss allowed
+
+
+@pytest.mark.parametrize("min_recall", [0.8, 0.9, 0.93, 0.99])
+def test_the_recall_rule_holds_on_float32_scores(min_recall):
+    """Stored and compared as float32 (the weights file keeps it so): the cut-off must not round onto a score."""
+    rng = np.random.default_rng(int(min_recall * 100))
+    for n in (7, 61, 500):
+        scores = rng.random(n).astype(np.float32)
+        t = np.float32(threshold_for_recall(scores, min_recall))
+        flagged = int((scores > t).sum())
+        assert flagged >= min_recall * n - 1e-9
+        assert flagged - 1 < min_recall * n or flagged == n  # the highest such cut-off: one more miss is too many
