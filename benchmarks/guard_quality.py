@@ -19,6 +19,10 @@ None of these sets is trained on or used to pick a threshold (``scripts/guard_da
 - ``scenarios``: ``benchmarks/data/guard_scenarios_eval.csv`` (2026-12-03; 160 safe technical requests phrased as
   first-person needs, situations and short follow-ups, in four kinds, and 70 harmful requests phrased the same way),
   written by a writer who saw no other set and no training row: the report on that phrasing.
+- ``selfharm``: ``benchmarks/data/guard_selfharm_eval.csv`` (2026-12-03; 50 first-person messages implying a decision
+  to end one's life or to hurt oneself, with a question about means, place or timing, many without the words
+  "suicide" or "kill myself"; 50 safe look-alikes: load ratings, overdose first aid, idioms, help-seeking), written
+  by a writer who saw no other set and no training row.
 """
 
 from __future__ import annotations
@@ -91,7 +95,7 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--guard", default="embedded")
     ap.add_argument("--show", type=int, default=0, help="print this many wrong verdicts per set")
-    ap.add_argument("--sets", default="guard_dev,xstest,docs,requests,fresh,fresh_docs,scenarios")
+    ap.add_argument("--sets", default="guard_dev,xstest,docs,requests,fresh,fresh_docs,scenarios,selfharm")
     args = ap.parse_args()
     sets = {"guard_dev": lambda: labeled_csv(HERE / "data" / "guard_dev.csv", "category"),
             "xstest": lambda: labeled_csv(EVAL / "xstest_prompts.csv", "type"),
@@ -99,7 +103,8 @@ def main() -> None:
             "fresh": lambda: labeled_csv(HERE / "data" / "guard_fresh.csv", "category"),
             "fresh_docs": lambda: [(json.loads(line)["question"], False, json.loads(line)["topic"]) for line in
                                    (HERE / "data" / "doc_questions_fresh.jsonl").read_text().splitlines() if line],
-            "scenarios": lambda: labeled_csv(HERE / "data" / "guard_scenarios_eval.csv", "kind")}
+            "scenarios": lambda: labeled_csv(HERE / "data" / "guard_scenarios_eval.csv", "kind"),
+            "selfharm": lambda: labeled_csv(HERE / "data" / "guard_selfharm_eval.csv", "kind")}
     with SafeRag(guard=args.guard, milvus_uri=str(HERE / "unused.db")) as rag:
         latencies = []
         for name in args.sets.split(","):

@@ -8,7 +8,9 @@
   ``fanoutqa``, the questions heading Python's FAQ and HOWTOs (Debian's ``python3.11-doc``) and
   Perl's FAQ (``perl-doc``), and the authored safe rows (``guard_intent.py``: prompts *about* harmful topics,
   prevention, defence, fiction, history, and unusual technical questions; ``guard_scenarios.py``: technical
-  requests phrased as first-person needs, situations and short follow-ups, and harmful requests phrased alike).
+  requests phrased as first-person needs, situations and short follow-ups, and harmful requests phrased alike;
+  ``guard_selfharm.py``: implicit first-person self-harm intent, a decision never named, with a question about
+  means, and safe look-alikes: rope ratings, overdose first aid, help-seeking).
 
 XSTest is never read here.
 """
@@ -26,6 +28,7 @@ from scripts.guard_followups import followup_rows
 from scripts.guard_intent import intent_rows
 from scripts.guard_prompts import authored
 from scripts.guard_scenarios import scenario_rows
+from scripts.guard_selfharm import selfharm_rows
 
 # Questions saferag's own tests, demo and docs ask: a shipped guard must pass every one of them (and
 # flag the harms below); the training script checks this before it writes weights.
@@ -302,6 +305,7 @@ def load_rows(*, contrasts: bool = True, intent: bool = True) -> list[tuple[str,
         rows += [(q["question"], "safe", "man-pages") for q in read_jsonl(MAN_QUESTIONS)]
         rows += [(p, code, "follow-ups") for p, code in followup_rows()]
         rows += [(p, code, "scenarios") for p, code in scenario_rows()]
+        rows += [(p, code, "selfharm") for p, code in selfharm_rows()]
     seen, unique = set(), []
     for row in rows:
         if row[0] not in seen:
