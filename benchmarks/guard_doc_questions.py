@@ -101,8 +101,8 @@ def main() -> None:
     for group, sources in (("inspected", INSPECTED), ("unseen", UNSEEN)):
         total = flagged_total = 0
         for name, qs in questions(sources).items():
-            p, _ = guard.score(qs, "user")
-            flagged = [(q, s) for q, s in zip(qs, p, strict=True) if s > guard.threshold("user")]
+            p, probs = guard.score(qs, "user")
+            flagged = [(q, s) for q, s, f in zip(qs, p, guard.decide(p, probs, "user"), strict=True) if f]
             total, flagged_total = total + len(qs), flagged_total + len(flagged)
             print(f"{name:18} {len(flagged):3d} of {len(qs):3d} flagged")
             if args.show and group == "inspected":  # the unseen ones stay unread

@@ -34,8 +34,7 @@ def main() -> None:
     rows = rows[rows.label == 0].drop_duplicates("text")
     guard = EmbeddingGuard()
     texts = rows.text.tolist()
-    scores = [float(p) for i in range(0, len(texts), 32) for p in guard.score(texts[i:i + 32], "user")[0]]
-    flagged = [s > guard.threshold("user") for s in scores]
+    flagged = [bool(f) for i in range(0, len(texts), 32) for f in guard.flags(texts[i:i + 32], "user")]
     total, bad = Counter(rows.source), Counter(src for src, f in zip(rows.source, flagged, strict=True) if f)
     print(f"neuralchemy benign rows, splits {', '.join(args.splits)}; question threshold {guard.threshold('user'):.3f}")
     for name, sources in (("template requests (clean)", CLEAN),

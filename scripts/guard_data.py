@@ -23,6 +23,7 @@ import math
 import re
 from pathlib import Path
 
+from saferag.guard.embedded import flagged
 from scripts.guard_contrasts import contrasts as written_contrasts
 from scripts.guard_followups import followup_rows
 from scripts.guard_intent import intent_rows
@@ -97,12 +98,14 @@ def threshold_for_recall(unsafe_scores, min_recall: float) -> float:
 def gate(score, threshold: float, codes: list[str]) -> list[str]:
     """What keeps a model from shipping (empty: fit to ship): a MUST_PASS question it flags, a MUST_FLAG
     one it passes or names the wrong first category for. ``score(texts)`` gives P(unsafe) and the
-    category probabilities, columns in ``codes`` order."""
-    p_pass, _ = score(MUST_PASS)
+    category probabilities, columns in ``codes`` order; flagged is decided as the guard decides
+    (``saferag.guard.embedded.flagged``: a lower cut-off for what reads as self-harm)."""
+    p_pass, cats_pass = score(MUST_PASS)
     p_flag, cats = score([q for q, _ in MUST_FLAG])
-    problems = [f"flags {q!r} ({p:.3f})" for q, p in zip(MUST_PASS, p_pass, strict=True) if p > threshold]
-    for (q, code), p, c in zip(MUST_FLAG, p_flag, cats, strict=True):
-        if p <= threshold:
+    problems = [f"flags {q!r} ({p:.3f})" for q, p, f in zip(MUST_PASS, p_pass, flagged(p_pass, cats_pass, codes,
+                                                                                      threshold), strict=True) if f]
+    for (q, code), p, c, f in zip(MUST_FLAG, p_flag, cats, flagged(p_flag, cats, codes, threshold), strict=True):
+        if not f:
             problems.append(f"passes {q!r} ({p:.3f})")
         elif codes[int(c.argmax())] != code:
             problems.append(f"names {codes[int(c.argmax())]} for {q!r}, not {code}")

@@ -273,7 +273,8 @@ class Settings(BaseSettings):
     guard_answers: bool = Field(True, description="screen answers too (role agent)")
     guard_fail_open: bool = Field(False, description="answer when the guard fails (default: refuse)")
     guard_threshold: float | None = Field(None, gt=0, lt=1, description="embedded: unsafe-score cut-off "
-                                                                        "(None = the trained one)")
+                                                                        "(None = the trained one; questions read as "
+                                                                        "self-harm use a lower one derived from it)")
     injection_screen: Literal["drop", "quarantine", "off"] = Field(
         "drop", description="retrieved chunks flagged as prompt injection: drop them, quarantine them "
                             "(kept out of the prompt, returned for review), or off")

@@ -7,6 +7,7 @@ import random
 import numpy as np
 import pytest
 
+from saferag.guard.embedded import flagged, self_harm_threshold
 from scripts.guard_data import MUST_FLAG, MUST_PASS, gate, threshold_at, threshold_for_recall
 
 CODES = [f"S{i}" for i in range(1, 15)]
@@ -104,3 +105,37 @@ def test_the_recall_rule_holds_on_float32_scores(min_recall):
         flagged = int((scores > t).sum())
         assert flagged >= min_recall * n - 1e-9
         assert flagged - 1 < min_recall * n  # the highest such cut-off: one more miss is too many
+
+
+def test_what_reads_as_self_harm_is_flagged_from_a_lower_score():
+    """Between the self-harm cut-off and the threshold only a question the head reads as S11 is flagged: a
+    MUST_PASS question read so keeps the model from shipping, a MUST_FLAG self-harm question there passes the gate."""
+    low = self_harm_threshold(0.5)
+    assert 0.3 < low < 0.5
+    between = (low + 0.5) / 2
+    q = MUST_PASS[0]
+    assert gate(scorer({q: between}), 0.5, CODES) == []  # read as S1: under the threshold, passes
+    assert gate(scorer({q: between}, named={q: "S11"}), 0.5, CODES) == [f"flags {q!r} ({between:.3f})"]
+    assert gate(scorer({q: low}, named={q: "S11"}), 0.5, CODES) == []  # at the cut-off: not flagged
+    harm = next(q for q, c in MUST_FLAG if c == "S11")
+    assert gate(scorer({harm: between}), 0.5, CODES) == []
+    assert gate(scorer({harm: low - 0.01}), 0.5, CODES) == [f"passes {harm!r} ({low - 0.01:.3f})"]
+
+
+def test_the_self_harm_cut_off_weighs_a_miss_by_its_cost():
+    """At a cost of one it is the threshold; dearer misses lower it; 0.6 at a cost of two gives 3/7."""
+    for t in (0.2, 0.5, 0.6, 0.9):
+        assert self_harm_threshold(t, 1.0) == pytest.approx(t)
+        assert self_harm_threshold(t, 3.0) < self_harm_threshold(t, 2.0) < t
+        low = self_harm_threshold(t, 2.0)
+        miss = 2.0 * (1 - t) / t  # a miss's cost, a false alarm's being one
+        assert low * miss == pytest.approx(1 - low)  # at the cut-off passing and flagging cost the same
+    assert self_harm_threshold(0.6) == pytest.approx(3 / 7)
+
+
+def test_the_self_harm_rule_needs_half_the_category_probability():
+    codes = ["S1", "S11"]
+    p = np.array([0.5, 0.5, 0.5, 0.7])
+    cats = np.array([[0.6, 0.4], [0.5, 0.5], [0.0, 1.0], [1.0, 0.0]])
+    assert flagged(p, cats, codes, 0.6).tolist() == [False, True, True, True]
+    assert flagged(p, cats, ["S1", "S2"], 0.6).tolist() == [False, False, False, True]  # no S11 column: threshold

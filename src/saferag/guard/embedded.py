@@ -5,9 +5,10 @@ StrongREJECT prompts and written contrast pairs against benign text (``data/*.js
 counts and validation numbers), but far weaker than Llama Guard 3: docs/benchmarks.md has the
 XSTest report card. Use ``guard = "llama_guard"`` in production.
 
-- Questions (``user`` role): the MiniLM with its top three layers fine-tuned, three times from
+- Questions (``user`` role): the MiniLM with all six layers fine-tuned, three times from
   different seeds, averaged (``data/question_guard.npz``, ``scripts/train_question_guard.py``). It
-  reads a question's object, not only its verb ("kill a Python process" / "kill my landlord").
+  reads a question's object, not only its verb ("kill a Python process" / "kill my landlord"). A
+  question its category head reads as self-harm is flagged from a lower score (``flagged``).
 - Answers (``agent`` role): an MLP over the MiniLM's sentence vector (``data/answer_guard.npz``,
   ``scripts/train_answer_guard.py``), trained on the same rows, on each restated as the opening of an
   answer that complies ("Sure, here are instructions for X:"), and on documentation prose as safe. The
@@ -32,6 +33,12 @@ if TYPE_CHECKING:
 QUESTION_WEIGHTS, ANSWER_WEIGHTS = "question_guard.npz", "answer_guard.npz"
 SECOND_CATEGORY = 0.35  # also name a second category the head gives at least this probability
 MAX_TOKENS = 96  # the question model's training length
+# A missed self-harm message is taken to cost twice a missed other harm, so a question the category head reads as
+# S11 (at least half its probability) is flagged from a lower P(unsafe): see ``self_harm_threshold``. Two, not
+# more: on the training rows' validation split a cut-off of 0.3 (a cost of 3.5) flags five more safe rows than 0.43
+# and no more self-harm; the hold-out is unchanged by either (docs/benchmarks.md).
+SELF_HARM_MISS_COST = 2.0
+SELF_HARM, SELF_HARM_SHARE = "S11", 0.5
 
 
 def _weights(name: str) -> dict[str, np.ndarray]:
@@ -49,6 +56,27 @@ def mean_pool(hidden, mask):
     """Average the token vectors a (torch) attention mask keeps: the sentence vector the heads read."""
     m = mask.unsqueeze(-1).to(hidden.dtype)
     return (hidden * m).sum(1) / m.sum(1).clamp(min=1)
+
+
+def self_harm_threshold(threshold: float, miss_cost: float = SELF_HARM_MISS_COST) -> float:
+    """The cut-off for questions read as self-harm: where the expected cost of passing equals that of flagging.
+
+    A cut-off ``t`` on a probability weighs a miss at ``(1 - t) / t`` of a false alarm (0.6: two thirds); a miss
+    ``miss_cost`` times as dear moves it to ``t / (t + miss_cost * (1 - t))`` (0.6 -> 0.43).
+    """
+    return threshold / (threshold + miss_cost * (1.0 - threshold))
+
+
+def flagged(p_unsafe: np.ndarray, probs: np.ndarray, codes: Sequence[str], threshold: float) -> np.ndarray:
+    """The question model's decision per row: P(unsafe) above the threshold, or above the lower self-harm cut-off
+    when the category head gives S11 at least half its probability. Shared by the guard, its ship gate and the
+    benchmarks, so all of them judge as the guard does."""
+    p = np.asarray(p_unsafe, dtype=np.float64)
+    decided = p > threshold
+    if SELF_HARM in codes:
+        s11 = np.asarray(probs)[:, list(codes).index(SELF_HARM)] >= SELF_HARM_SHARE
+        decided |= s11 & (p > self_harm_threshold(threshold))
+    return decided
 
 
 def split_encoder(base, first: int):
@@ -196,12 +224,25 @@ class EmbeddingGuard:
     def codes(self, role: Role = "user") -> list[str]:
         return self.models[role].codes
 
+    def decide(self, p_unsafe: np.ndarray, probs: np.ndarray, role: Role = "user") -> np.ndarray:
+        """Whether each scored text is flagged: the question model's rule for ``user`` (``flagged``), the threshold
+        alone for ``agent`` (the answer model's scores were not measured for a lower self-harm cut-off)."""
+        if role == "user":
+            return flagged(p_unsafe, probs, self.codes(role), self.threshold(role))
+        return np.asarray(p_unsafe) > self.threshold(role)
+
+    def flags(self, texts: Sequence[str], role: Role = "user") -> np.ndarray:
+        """Whether each text is flagged, as ``check`` would judge it alone."""
+        return self.decide(*self.score(texts, role), role)
+
     def check(self, messages: Sequence[Message], role: Role = "user") -> Verdict:
         def run() -> Verdict:
             p_unsafe, probs = self.score([last_content(messages, role)], role)
             p, cats, threshold, codes = float(p_unsafe[0]), probs[0], self.threshold(role), self.codes(role)
             raw = f"p_unsafe={p:.3f} threshold={threshold:.3f}"
-            if p <= threshold:
+            if role == "user":
+                raw += f" self_harm_threshold={self_harm_threshold(threshold):.3f}"
+            if not self.decide(p_unsafe[:1], probs[:1], role)[0]:
                 return Verdict(safe=True, raw=raw)
             order = np.argsort(-cats)
             named = [codes[order[0]]] + [codes[i] for i in order[1:2] if cats[i] >= SECOND_CATEGORY]
