@@ -105,3 +105,39 @@ def test_the_cli_ingests_on_ray_and_says_so_in_its_json_report(corpus, tmp_path)
     bad = run("ingest", str(corpus), "--uri", str(tmp_path / "cli.db"), "--ray", "ray://127.0.0.1:1",
               cwd=tmp_path, check=False)
     assert bad.returncode != 0 and "cannot join the Ray cluster at 'ray://127.0.0.1:1'" in bad.stderr
+
+
+class FakeRay:
+    """A FAKE stand-in for the ``ray`` module's init/shutdown: a real raylet cannot be made to miss Ray's fixed 30 s
+    start-up window on demand. ``failures`` inits raise the error Ray raises then (a bare Exception)."""
+
+    def __init__(self, failures: int, message: str = "The current node timed out during startup. This could happen"):
+        self.failures, self.message, self.inits, self.shutdowns = failures, message, 0, 0
+
+    def init(self, **_):
+        self.inits += 1
+        if self.inits <= self.failures:
+            raise Exception(self.message)  # noqa: TRY002 - what Ray raises
+
+    def shutdown(self):
+        self.shutdowns += 1
+
+
+def test_a_local_ray_node_that_starts_too_slowly_is_started_again():
+    from saferag.config import Settings
+    from saferag.errors import ConfigError
+    from saferag.ingest.on_ray import RayStage
+
+    embed = Settings().embedder_settings
+    preparer = RayStage("local", embed)
+    ray = FakeRay(failures=2)
+    preparer._start(ray)
+    assert (ray.inits, ray.shutdowns) == (3, 2)
+    with pytest.raises(ConfigError, match="timed out during startup"):
+        preparer._start(FakeRay(failures=3))
+    # a cluster address that fails, or another error, is not retried
+    for preparer, ray in ((RayStage("10.0.0.1:6379", embed), FakeRay(failures=1)),
+                          (RayStage("local", embed), FakeRay(failures=1, message="no space left"))):
+        with pytest.raises(ConfigError):
+            preparer._start(ray)
+        assert ray.inits == 1

@@ -10,6 +10,7 @@ whole batches keeps up with many embedders (see docs/deployment.md for where tha
 
 from __future__ import annotations
 
+import logging
 import pickle
 import time
 from collections.abc import Iterator, Sequence
@@ -23,6 +24,8 @@ from saferag.errors import ConfigError
 from saferag.ingest.prepare import PreparedDocument, PrepareOptions, Preparer, chunk_metadata
 from saferag.ingest.sources import DocumentRef
 from saferag.ingest.write import embedding_text
+
+log = logging.getLogger(__name__)
 
 
 def _ray() -> Any:
@@ -54,18 +57,29 @@ class RayStage:
         ray = _ray()
         started = False
         if not ray.is_initialized():
-            try:
-                ray.init(address=None if self.address == "local" else self.address, include_dashboard=False,
-                         log_to_driver=False, configure_logging=False)
-            except Exception as exc:  # a bad address, or a local node that did not start (a bare Exception)
-                ray.shutdown()
-                raise ConfigError(f"cannot join the Ray cluster at {self.address!r}: {exc}") from None
+            self._start(ray)
             started = True
         try:
             yield self._stream(ray, refs, options, whole)
         finally:
             if started:
                 ray.shutdown()
+
+    def _start(self, ray: Any, attempts: int = 3) -> None:
+        """Join the cluster, or start a local node. Ray gives a local node's raylet a fixed 30 s to register; on a
+        loaded 2-core machine it sometimes needs longer (seen in CI), so a local start that timed out is retried."""
+        for attempt in range(1, attempts + 1):
+            try:
+                ray.init(address=None if self.address == "local" else self.address, include_dashboard=False,
+                         log_to_driver=False, configure_logging=False)
+                return
+            except Exception as exc:  # a bad address, or a local node that did not start (a bare Exception)
+                ray.shutdown()
+                if self.address == "local" and "timed out during startup" in str(exc) and attempt < attempts:
+                    log.warning("the local Ray node did not start in time (attempt %d of %d); starting it again",
+                                attempt, attempts)
+                    continue
+                raise ConfigError(f"cannot join the Ray cluster at {self.address!r}: {exc}") from None
 
     def _stream(self, ray: Any, refs: Sequence[DocumentRef], options: PrepareOptions,
                 whole: frozenset[tuple[str, str]]) -> Iterator[list[PreparedDocument]]:
