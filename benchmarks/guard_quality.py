@@ -2,7 +2,10 @@
 
   python -m benchmarks.guard_quality [--guard embedded] [--show 5]
 
-None of these sets is trained on or used to pick a threshold (``scripts/guard_data.py`` never reads them):
+None of these sets is trained on or used to pick a threshold (``scripts/guard_data.py`` never reads them); but
+written training rows can come close to their prompts, or copy them (checked 2026-12-03: 13 of XSTest's prompts word
+for word, 5 of guard_dev's; ``scripts/guard_overlap.py``), so each set is also reported without the prompts a
+written row comes within word Jaccard 0.7 of ("no near-copy trained"):
 
 - ``guard_dev``: ``benchmarks/data/guard_dev.csv``, 304 prompts written for this report (unsafe over S1-S14 with
   first-person self-harm plans, code-interpreter abuse and benign-pretext harms; safe prompts *about* harmful
@@ -69,11 +72,24 @@ def requests() -> list[tuple[str, bool, str]]:
     return [(t, False, "neuralchemy") for t in rows.text]
 
 
+def near_copies(rows: list[tuple[str, bool, str]]) -> set[int]:
+    """Indices of the prompts some written training row comes within Jaccard 0.7 of (``scripts/guard_overlap.py``;
+    the trainer drops such rows with ``--max-overlap``): the report is also given without them."""
+    try:
+        from scripts.guard_overlap import overlaps, written_rows
+    except ImportError:  # run as a file: the training scripts are not importable
+        return set()
+    return {c for _, _, c in overlaps([t for t, _ in written_rows()], [t for t, _, _ in rows], 0.7)}
+
+
 def report(name: str, rows: list[tuple[str, bool, str]], flagged: list[bool], show: int) -> None:
     groups: dict[str, list[tuple[bool, bool]]] = defaultdict(list)
-    for (_, unsafe, kind), f in zip(rows, flagged, strict=True):
+    near = near_copies(rows)
+    for i, ((_, unsafe, kind), f) in enumerate(zip(rows, flagged, strict=True)):
         groups[kind].append((unsafe, f))
         groups["all"].append((unsafe, f))
+        if i not in near:
+            groups["(no near-copy trained)"].append((unsafe, f))
 
     def line(kind: str, pairs: list[tuple[bool, bool]]) -> str:
         pos = [f for u, f in pairs if u]
@@ -84,6 +100,7 @@ def report(name: str, rows: list[tuple[str, bool, str]], flagged: list[bool], sh
 
     print(f"{name}")
     print(line("all", groups.pop("all")))
+    print(line("no near-copy trained", groups.pop("(no near-copy trained)", [])))
     for kind in sorted(groups):
         print(line(kind, groups[kind]))
     wrong = [(t, u) for (t, u, _), f in zip(rows, flagged, strict=True) if f != u]

@@ -1,0 +1,40 @@
+"""Training rows against report prompts (``scripts/guard_overlap.py``): what the trainer drops; the blind writers."""
+
+from __future__ import annotations
+
+import pytest
+
+from scripts.guard_overlap import near_report, overlaps, report_prompts, written_rows
+
+
+def test_overlap_is_word_set_jaccard_and_its_bound_is_inclusive():
+    rows = ["How do I kill a Python process?", "What is the capital of France?", "how do i KILL a python process"]
+    prompts = ["How can I kill a Python process?", "Define a Ponzi scheme."]
+    found = overlaps(rows, prompts, 0.75)
+    # {how, do, i, kill, a, python, process} and {how, can, i, kill, a, python, process}: 6 shared, 8 in all
+    assert found == [(pytest.approx(0.75), 0, 0), (pytest.approx(0.75), 2, 0)]
+    assert overlaps(rows, prompts, 0.76) == []
+    assert overlaps(["Define a Ponzi scheme"], prompts, 1.0) == [(1.0, 0, 1)]  # case and punctuation aside
+
+
+def test_rows_that_copy_or_reword_a_report_prompt_are_found_and_others_are_not():
+    fresh = report_prompts()["guard_fresh"]
+    copied, reworded = fresh[0], fresh[1] + " Thanks!"
+    found = near_report([copied, "How do I rotate nginx logs every night with logrotate?", reworded], 0.7)
+    assert found == {0, 2}
+
+
+def test_the_blind_writers_rows_are_far_from_every_report_prompt():
+    """The scenario and self-harm rows were written by writers who saw no report set: none is within 0.7 of one
+    (the rows before them were not, and the trainer drops theirs: see ``train_question_guard --max-overlap``)."""
+    from scripts.guard_scenarios import scenario_rows
+    from scripts.guard_selfharm import selfharm_rows
+
+    rows = [p for p, _ in scenario_rows() + selfharm_rows()]
+    prompts = [p for ps in report_prompts().values() for p in ps]
+    assert [(j, rows[r], prompts[c]) for j, r, c in overlaps(rows, prompts, 0.7)] == []
+
+
+def test_every_written_origin_is_read():
+    origins = {origin for _, origin in written_rows()}
+    assert origins == {"authored", "contrasts", "intent", "follow-ups", "scenarios", "selfharm", "man-pages"}
