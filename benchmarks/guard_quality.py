@@ -73,13 +73,15 @@ def requests() -> list[tuple[str, bool, str]]:
 
 
 def near_copies(rows: list[tuple[str, bool, str]]) -> set[int]:
-    """Indices of the prompts some written training row comes within Jaccard 0.7 of (``scripts/guard_overlap.py``;
-    the trainer drops such rows with ``--max-overlap``): the report is also given without them."""
+    """Indices of the prompts some written training row comes near (``scripts/guard_overlap.py``; the trainer can
+    drop such rows with ``--max-overlap``, the shipped weights kept them): the report is also given without them."""
     try:
-        from scripts.guard_overlap import overlaps, written_rows
-    except ImportError:  # run as a file: the training scripts are not importable
-        return set()
-    return {c for _, _, c in overlaps([t for t, _ in written_rows()], [t for t, _, _ in rows], 0.7)}
+        from scripts.guard_overlap import NEAR, overlaps, written_rows
+    except ImportError as exc:
+        if getattr(exc, "name", None) == "scripts":  # run as a file: say so rather than report a wrong line
+            raise SystemExit("run from the repository root as: python -m benchmarks.guard_quality") from None
+        raise
+    return {c for _, _, c in overlaps([t for t, _ in written_rows()], [t for t, _, _ in rows], NEAR)}
 
 
 def report(name: str, rows: list[tuple[str, bool, str]], flagged: list[bool], show: int) -> None:

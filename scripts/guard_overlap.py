@@ -6,8 +6,11 @@ A report set says how the guard does on prompts it never saw only while no train
 in part. Every set of rows here was written by someone who did not see the report sets, and that is what this
 checks: word-set Jaccard similarity between each written row (``guard_prompts``, ``guard_contrasts``,
 ``guard_intent``, ``guard_followups``, ``guard_scenarios``, ``guard_selfharm``, the man-page questions) and each
-prompt of ``benchmarks/guard_quality.py``'s sets and ``guard_holdout``. ``tests/guard/test_training_rows.py`` keeps
-it under a bound. Dataset rows (HarmBench, StrongREJECT, FAQs…) are not ours to edit and are not checked.
+prompt of ``benchmarks/guard_quality.py``'s sets and ``guard_holdout`` (XSTest and the SQLite and PostgreSQL
+questions where ``../shared/eval`` has them; neuralchemy's held-out requests are left to that dataset's own split).
+``tests/guard/test_training_rows.py`` keeps the blind writers' rows under the bound. Dataset rows (HarmBench,
+StrongREJECT, FAQs…) are not ours to edit; ``train_question_guard.py --max-overlap`` drops any training row, theirs
+too, that comes within the bound.
 """
 
 from __future__ import annotations
@@ -22,8 +25,10 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "benchmarks" / "data"
-XSTEST = ROOT.parent / "shared" / "eval" / "xstest_prompts.csv"  # outside the repository: used where present
+EVAL = ROOT.parent / "shared" / "eval"  # outside the repository: its sets are used where present
+XSTEST = EVAL / "xstest_prompts.csv"
 WORD = re.compile(r"[a-z0-9']+")
+NEAR = 0.7  # word Jaccard at which a training row counts as a near-copy of a report prompt
 
 
 def words(text: str) -> frozenset[str]:
@@ -52,6 +57,9 @@ def report_prompts(xstest: Path = XSTEST) -> dict[str, list[str]]:
     sets["holdout"] = HOLDOUT_SAFE + [q for q, _ in HOLDOUT_UNSAFE]
     if xstest.exists():
         sets["xstest"] = _csv_prompts(xstest)
+    for name in ("sqlite_qa", "postgres_qa"):
+        if (EVAL / f"{name}.jsonl").exists():
+            sets[name] = _jsonl_questions(EVAL / f"{name}.jsonl")
     return sets
 
 

