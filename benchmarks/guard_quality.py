@@ -34,6 +34,7 @@ import argparse
 import csv
 import json
 from collections import defaultdict
+from functools import cache
 from pathlib import Path
 
 from saferag import SafeRag
@@ -72,16 +73,25 @@ def requests() -> list[tuple[str, bool, str]]:
     return [(t, False, "neuralchemy") for t in rows.text]
 
 
-def near_copies(rows: list[tuple[str, bool, str]]) -> set[int]:
-    """Indices of the prompts some written training row comes near (``scripts/guard_overlap.py``; the trainer can
-    drop such rows with ``--max-overlap``, the shipped weights kept them): the report is also given without them."""
+@cache
+def written_texts() -> list[str]:
+    """The written training rows (``scripts/guard_overlap.written_rows``), read once for all the sets."""
     try:
-        from scripts.guard_overlap import NEAR, overlaps, written_rows
+        from scripts.guard_overlap import written_rows
     except ImportError as exc:
         if getattr(exc, "name", None) == "scripts":  # run as a file: say so rather than report a wrong line
             raise SystemExit("run from the repository root as: python -m benchmarks.guard_quality") from None
         raise
-    return {c for _, _, c in overlaps([t for t, _ in written_rows()], [t for t, _, _ in rows], NEAR)}
+    return [t for t, _ in written_rows()]
+
+
+def near_copies(rows: list[tuple[str, bool, str]]) -> set[int]:
+    """Indices of the prompts some written training row comes near (``scripts/guard_overlap.py``; the trainer can
+    drop such rows with ``--max-overlap``, the shipped weights kept them): the report is also given without them."""
+    texts = written_texts()
+    from scripts.guard_overlap import NEAR, overlaps
+
+    return {c for _, _, c in overlaps(texts, [t for t, _, _ in rows], NEAR)}
 
 
 def report(name: str, rows: list[tuple[str, bool, str]], flagged: list[bool], show: int) -> None:

@@ -102,9 +102,9 @@ def test_the_recall_rule_holds_on_float32_scores(min_recall):
     for n in (7, 61, 500):
         scores = rng.random(n).astype(np.float32)
         t = np.float32(threshold_for_recall(scores, min_recall))
-        flagged = int((scores > t).sum())
-        assert flagged >= min_recall * n - 1e-9
-        assert flagged - 1 < min_recall * n  # the highest such cut-off: one more miss is too many
+        n_flagged = int((scores > t).sum())
+        assert n_flagged >= min_recall * n - 1e-9
+        assert n_flagged - 1 < min_recall * n  # the highest such cut-off: one more miss is too many
 
 
 def test_what_reads_as_self_harm_is_flagged_from_a_lower_score():
