@@ -8,7 +8,9 @@ Two measurements, each in fresh processes so nothing is warm but the OS file cac
   screen, generator), timing each, to show what a cold ask pays for;
 - end to end: ``saferag ask --stream`` as a user runs it, timing from the process start to the first answer
   character on stdout (answers unscreened, so tokens stream) and to its exit; and the same ask in process
-  after a warm-up, for generation's own first-token time.
+  after a warm-up, for generation's own first-token time;
+- with ``--server``: ``saferag ask --stream --server URL`` against a ``saferag serve`` of the same collection,
+  started here and warmed by one ask (the models stay loaded there; the command loads none).
 """
 
 from __future__ import annotations
@@ -41,15 +43,16 @@ print(json.dumps(out))
 """
 
 
-def end_to_end(uri: str, collection: str, question: str, cache: str = "") -> tuple[float, float]:
+def end_to_end(uri: str, collection: str, question: str, cache: str = "", server: str = "") -> tuple[float, float]:
     """Seconds from starting `saferag ask --stream` to its first answer character, and to its exit; ``cache``: a
-    ``cache_dir`` to use instead of the configured one."""
+    ``cache_dir`` to use instead of the configured one; ``server``: ask that running server instead."""
     exe = shutil.which("saferag") or str(Path(sys.executable).parent / "saferag")
     env = {**os.environ, "SAFERAG_GUARD_ANSWERS": "false", "PYTHONUNBUFFERED": "1"}
     if cache:
         env["SAFERAG_CACHE_DIR"] = cache
     t0 = time.perf_counter()
-    proc = subprocess.Popen([exe, "ask", question, "--stream", "--uri", uri, "--collection", collection],
+    where = ["--server", server] if server else ["--uri", uri]
+    proc = subprocess.Popen([exe, "ask", question, "--stream", *where, "--collection", collection],
                             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env)
     first = None
     while True:
@@ -62,6 +65,43 @@ def end_to_end(uri: str, collection: str, question: str, cache: str = "") -> tup
     return first or float("nan"), time.perf_counter() - t0
 
 
+def through_server(uri: str, collection: str, question: str, runs: int) -> None:
+    """`saferag ask --server` against a `saferag serve` of the collection, started here, warmed, then stopped."""
+    import socket
+
+    import httpx
+
+    from saferag.remote import ask_remote
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    exe = shutil.which("saferag") or str(Path(sys.executable).parent / "saferag")
+    env = {**os.environ, "SAFERAG_GUARD_ANSWERS": "false"}
+    server = subprocess.Popen([exe, "serve", "--port", str(port), "--uri", uri, "--collection", collection],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 300
+        while True:
+            try:
+                if httpx.get(f"{url}/healthz", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if server.poll() is not None or time.monotonic() > deadline:
+                raise SystemExit("saferag serve did not start")
+            time.sleep(0.5)
+        ask_remote(url, question, collection=collection)  # the server loads its parts on its first ask
+        for run in range(runs):
+            first, total = end_to_end(uri, collection, f"{question} [server {run}]", server=url)
+            print(f"run {run}: `saferag ask --stream --server`: first answer character {first:.2f}s, "
+                  f"exit {total:.2f}s", flush=True)
+    finally:
+        server.terminate()
+        server.wait(timeout=60)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--uri", required=True)
@@ -71,7 +111,11 @@ def main() -> None:
     ap.add_argument("--first-start", action="store_true",
                     help="also time the first start on a machine: an empty cache_dir, so the GGUF is joined and "
                          "the embedder and guard converted before answering")
+    ap.add_argument("--server", action="store_true", help="also time `saferag ask --server` against a warm "
+                                                          "`saferag serve` of the collection")
     args = ap.parse_args()
+    if args.server:
+        through_server(args.uri, args.collection, args.question, args.runs)
     if args.first_start:
         import tempfile
 

@@ -56,3 +56,8 @@ class GuardError(SafeRagError):
 
 class Cancelled(SafeRagError):
     """The caller gave up (a client disconnected, a deadline passed): generation stopped early."""
+
+
+class RemoteError(SafeRagError):
+    """A saferag server asked on the user's behalf (``saferag ask --server``) could not be reached, refused the
+    request, or broke off the answer."""

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
 from saferag.cli.common import (Backend, Collection, Json, Mode, Model, Token, Uri, check_mode, make_rag, out,
-                                print_piece, print_sources, print_verdict, run)
+                                print_piece, print_sources, print_verdict, quiet_libraries, run)
 from saferag.errors import SafeRagError
 from saferag.llm import sampling_from
 
@@ -23,13 +23,26 @@ def ask(
     mode: Mode = None,
     filter: Annotated[str, typer.Option("--filter", help="Milvus filter on the passages")] = "",
     uri: Uri = None, collection: Collection = None, token: Token = None, as_json: Json = False,
+    server: Annotated[str | None, typer.Option(
+        "--server", help="ask a running `saferag serve` at this URL, which has its models loaded: a cold ask "
+                         "starts in about a second (env SAFERAG_SERVER_URL)")] = None,
 ) -> None:
     """Answer a question from the collection, citing its sources."""
 
     def body():
-        with make_rag(uri, collection, token, llm_backend=backend, llm_model=model) as rag:
-            printer = print_piece if stream and not as_json else None
-            answer = rag.ask(question, k=k, mode=check_mode(mode), filter=filter, on_token=printer)
+        from saferag.config import load_settings
+
+        settings = load_settings()
+        url = settings.server_url if server is None else server
+        printer = print_piece if stream and not as_json else None
+        if url:
+            answer = _ask_server(url, settings, question, k=k, mode=mode, filter=filter, on_token=printer,
+                                 collection=collection, unused={"--backend": backend, "--model": model,
+                                                                "--uri": uri, "--token": token})
+        else:
+            quiet_libraries()
+            with make_rag(uri, collection, token, llm_backend=backend, llm_model=model) as rag:
+                answer = rag.ask(question, k=k, mode=check_mode(mode), filter=filter, on_token=printer)
         if as_json:
             out.print(json.dumps(answer.to_dict(), ensure_ascii=False), markup=False)
             return
@@ -38,7 +51,23 @@ def ask(
             print_sources(answer)
         print_verdict(answer.guard)
 
-    run(body)
+    run(body, libraries=False)  # quieted in body when it loads them: a server's client imports none
+
+
+def _ask_server(url: str, settings: Any, question: str, *, collection: str | None, unused: dict[str, str | None],
+                **kwargs: Any) -> Any:
+    """``ask`` through a running server: its collection (``--collection``, else the configured one when set,
+    else the server's first), its models; options that choose models or a store here are an error."""
+    from saferag.remote import ask_remote
+
+    given = [name for name, value in unused.items() if value is not None]
+    if given:
+        raise SafeRagError(f"{', '.join(given)} choose what this process loads; with --server the server's "
+                           "own settings answer (leave them out, or ask without --server)")
+    if collection is None and "collection" in settings.model_fields_set:
+        collection = settings.collection
+    kwargs["mode"] = check_mode(kwargs["mode"])
+    return ask_remote(url, question, collection=collection or "", api_key=settings.server_api_key, **kwargs)
 
 
 def chat(

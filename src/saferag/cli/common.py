@@ -58,9 +58,11 @@ def print_piece(piece: str) -> None:
     out.print(piece, end="", markup=False)
 
 
-def run(fn: Callable[[], T]) -> T:
-    """Run a command body: a ``SafeRagError`` is one line on stderr, Ctrl-C a clean exit."""
-    quiet_libraries()
+def run(fn: Callable[[], T], *, libraries: bool = True) -> T:
+    """Run a command body: a ``SafeRagError`` is one line on stderr, Ctrl-C a clean exit. ``libraries``: the
+    body loads models or Milvus (quieted first); a body that only talks to a server skips their imports."""
+    if libraries:
+        quiet_libraries()
     try:
         return fn()
     except SafeRagError as exc:
