@@ -9,22 +9,32 @@ request is the server's own OpenAI-compatible chat completion, streamed, with sa
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import httpx
 
 from saferag.answering import Answer
-from saferag.errors import RemoteError
+from saferag.errors import Cancelled, RemoteError
+from saferag.llm import Message
 
 
-def ask_remote(base_url: str, question: str, *, collection: str = "", k: int | None = None,
-               mode: str | None = None, filter: str = "", api_key: str = "",
-               on_token: Callable[[str], None] | None = None, timeout: float = 600.0) -> Answer:
-    """The server's answer to ``question``, streamed to ``on_token`` as it is generated; sources, verdicts and
-    timings as the server sent them. ``collection`` '' asks the server's first collection."""
+def ask_remote(base_url: str, question: str, **kwargs: Any) -> Answer:
+    """The server's answer to ``question``, streamed to ``on_token`` as it is generated (``chat_remote``)."""
+    return chat_remote(base_url, [{"role": "user", "content": question}], **kwargs)
+
+
+def chat_remote(base_url: str, messages: Sequence[Message], *, collection: str = "", k: int | None = None,
+                mode: str | None = None, filter: str = "", api_key: str = "",
+                on_token: Callable[[str], None] | None = None, cancel: threading.Event | None = None,
+                timeout: float = 600.0) -> Answer:
+    """The server's answer to the conversation's last user turn, streamed to ``on_token`` as it is generated;
+    sources, verdicts and timings as the server sent them. ``collection`` '' asks the server's first collection.
+    ``cancel`` set: the stream is closed at the next event, which stops the generation there (``Cancelled``)."""
     body: dict[str, Any] = {"model": collection, "stream": True, "filter": filter,
-                            "messages": [{"role": "user", "content": question}]}
+                            "messages": [{"role": m["role"], "content": m["content"]} for m in messages]}
     body.update({key: value for key, value in (("k", k), ("mode", mode)) if value is not None})
     headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
     url = base_url.rstrip("/").removesuffix("/v1") + "/v1/chat/completions"
@@ -42,6 +52,8 @@ def ask_remote(base_url: str, question: str, *, collection: str = "", k: int | N
             # the last chunk saying so, and a refusal is not streamed (as in process).
             pending = ""
             for event in _events(response.iter_lines()):
+                if cancel is not None and cancel.is_set():
+                    raise Cancelled("stopped: the answer was cancelled")
                 if "error" in event:
                     raise RemoteError(f"{url}: {event['error'].get('message', event['error'])}")
                 if pending and on_token is not None and not event.get("refused"):
@@ -65,6 +77,29 @@ def ask_remote(base_url: str, question: str, *, collection: str = "", k: int | N
                   refused=bool(final.get("refused")), question_guard=final.get("question_guard"),
                   condensed_query=final.get("condensed_query") or "")
 
+
+
+@dataclass(frozen=True)
+class RemoteSettings:
+    """What `saferag chat` reads of its engine's settings. The server screens (or not) before it streams, so the
+    terminal prints what arrives: no answer check on this side."""
+
+    collection: str
+    guard: str = "on the server"
+    guard_answers: bool = False
+
+
+class RemoteChat:
+    """A running ``saferag serve`` with ``SafeRag.chat``'s shape, for `saferag chat --server`."""
+
+    def __init__(self, base_url: str, *, collection: str = "", api_key: str = "", k: int | None = None,
+                 timeout: float = 600.0) -> None:
+        self.base_url, self.collection, self.api_key, self.k, self.timeout = base_url, collection, api_key, k, timeout
+        self.settings = RemoteSettings(collection=f"{collection or 'default'} at {base_url}")
+
+    def chat(self, messages: Sequence[Message], **kwargs: Any) -> Answer:
+        return chat_remote(self.base_url, messages, collection=self.collection, api_key=self.api_key, k=self.k,
+                           timeout=self.timeout, **kwargs)
 
 
 def _events(lines: Iterator[str]) -> Iterator[dict[str, Any]]:

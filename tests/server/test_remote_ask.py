@@ -5,17 +5,20 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
+import threading
 
 import pytest
 from conftest import free_port
 from corpus import QUESTIONS, write_corpus
 from server_helpers import serving
 
-from saferag.errors import RemoteError
+from saferag.chat_cli import ChatSession
+from saferag.errors import Cancelled, RemoteError
 from saferag.rag import SafeRag
-from saferag.remote import ask_remote
+from saferag.remote import RemoteChat, ask_remote
 
 KEYS = {"key-a": "team_a"}
 
@@ -24,7 +27,7 @@ KEYS = {"key-a": "team_a"}
 def server(tmp_path_factory, embedder, generator):
     tmp = tmp_path_factory.mktemp("remote")
     rag = SafeRag(embedder=embedder, generator=generator, milvus_uri=str(tmp / "remote.db"), collection="docs",
-                  api_keys=KEYS, max_tokens=32, guard_answers=False)
+                  api_keys=KEYS, max_tokens=32, guard_answers=False, temperature=0.0, seed=1)
     with serving(rag) as (url, _):
         rag.view(tenant="team_a").ingest([write_corpus(tmp / "corpus")])
         yield url
@@ -72,3 +75,45 @@ def test_the_cli_asks_the_server_without_loading_models(server, tmp_path):
     wrong = subprocess.run([sys.executable, "-m", "saferag.cli", "ask", "--server", server, "--uri", "x.db", "q"],
                            capture_output=True, text=True, env=env, timeout=120)
     assert wrong.returncode == 1 and "--uri choose what this process loads" in wrong.stderr
+
+
+def test_a_conversation_reaches_the_server_whole(server):
+    """Two turns through the terminal chat's session: the follow-up is condensed on the server from the whole
+    conversation (a lone message would be searched as it is, as a first turn)."""
+    written: list[str] = []
+    session = ChatSession(RemoteChat(server, api_key="key-a"), written.append)
+    session.handle(QUESTIONS["networking/tcp.html"])
+    assert session.last and "networking/tcp.html" in [s["source"] for s in session.last.sources]
+    follow_up = "And how is it torn down again at the end?"
+    session.handle(follow_up)
+    assert len(session.messages) == 4 and session.last.condensed_query not in ("", follow_up)
+    assert "[1] networking/tcp.html" in "".join(written)
+
+
+def test_cancel_closes_the_stream(server):
+    cancel = threading.Event()
+    with pytest.raises(Cancelled):
+        RemoteChat(server, api_key="key-a").chat([{"role": "user", "content": QUESTIONS["garden/compost.md"]}],
+                                                 on_token=lambda _: cancel.set(), cancel=cancel)
+
+
+def test_the_terminal_chat_talks_to_the_server(server, tmp_path):
+    pexpect = pytest.importorskip("pexpect")
+    env = {**os.environ, "SAFERAG_SERVER_API_KEY": "key-a", "SAFERAG_CONFIG": str(tmp_path / "none.toml"),
+           "TERM": "dumb"}
+    winch = signal.signal(signal.SIGWINCH, signal.SIG_IGN)  # as in test_chat_cli: the fork must not be signalled
+    try:
+        child = pexpect.spawn(sys.executable, ["-m", "saferag.cli", "chat", "--server", server], env=env,
+                              encoding="utf-8", timeout=120)
+    finally:
+        signal.signal(signal.SIGWINCH, winch)
+    try:
+        child.expect_exact(f"collection default at {server}")
+        child.expect_exact(">>> ")
+        child.sendline(QUESTIONS["space/jupiter.txt"])
+        child.expect(r"\[1\] space/jupiter\.txt")
+        child.expect_exact(">>> ")
+        child.sendline("/exit")
+        child.expect(pexpect.EOF)
+    finally:
+        child.terminate(force=True)

@@ -14,6 +14,11 @@ from saferag.errors import SafeRagError
 from saferag.llm import sampling_from
 
 
+Server = Annotated[str | None, typer.Option(
+    "--server", help="use a running `saferag serve` at this URL, which has its models loaded: nothing loads "
+                     "here, so a cold start takes about a second (env SAFERAG_SERVER_URL)")]
+
+
 def ask(
     question: Annotated[str, typer.Argument(help="your question")],
     k: Annotated[int | None, typer.Option("-k", min=1, help="passages to give the model (default: answer_k)")] = None,
@@ -23,9 +28,7 @@ def ask(
     mode: Mode = None,
     filter: Annotated[str, typer.Option("--filter", help="Milvus filter on the passages")] = "",
     uri: Uri = None, collection: Collection = None, token: Token = None, as_json: Json = False,
-    server: Annotated[str | None, typer.Option(
-        "--server", help="ask a running `saferag serve` at this URL, which has its models loaded: a cold ask "
-                         "starts in about a second (env SAFERAG_SERVER_URL)")] = None,
+    server: Server = None,
 ) -> None:
     """Answer a question from the collection, citing its sources."""
 
@@ -54,38 +57,65 @@ def ask(
     run(body, libraries=False)  # quieted in body when it loads them: a server's client imports none
 
 
-def _ask_server(url: str, settings: Any, question: str, *, collection: str | None, unused: dict[str, str | None],
+def _ask_server(url: str, settings: Any, question: str, *, collection: str | None, unused: dict[str, object],
                 **kwargs: Any) -> Any:
-    """``ask`` through a running server: its collection (``--collection``, else the configured one when set,
-    else the server's first), its models; options that choose models or a store here are an error."""
+    """``ask`` through a running server, with its models and guard."""
     from saferag.remote import ask_remote
 
-    given = [name for name, value in unused.items() if value is not None]
+    _no_local_options(unused)
+    kwargs["mode"] = check_mode(kwargs["mode"])
+    return ask_remote(url, question, collection=_server_collection(settings, collection),
+                      api_key=settings.server_api_key, **kwargs)
+
+
+def _no_local_options(options: dict[str, object]) -> None:
+    """Options that choose what this process would load are an error with ``--server``, not silently ignored."""
+    given = [name for name, value in options.items() if value is not None]
     if given:
         raise SafeRagError(f"{', '.join(given)} choose what this process loads; with --server the server's "
-                           "own settings answer (leave them out, or ask without --server)")
+                           "own settings answer (leave them out, or run without --server)")
+
+
+def _server_collection(settings: Any, collection: str | None) -> str:
+    """The collection to ask a server for: ``--collection``, else the configured one when set, else '' (the
+    server's first)."""
     if collection is None and "collection" in settings.model_fields_set:
         collection = settings.collection
-    kwargs["mode"] = check_mode(kwargs["mode"])
-    return ask_remote(url, question, collection=collection or "", api_key=settings.server_api_key, **kwargs)
+    return collection or ""
 
 
 def chat(
     backend: Backend = None,
     model: Model = None,
     k: Annotated[int | None, typer.Option("-k", min=1, help="passages per answer")] = None,
-    uri: Uri = None, collection: Collection = None, token: Token = None,
+    uri: Uri = None, collection: Collection = None, token: Token = None, server: Server = None,
 ) -> None:
     """Chat with the collection in the terminal: follow-ups keep the conversation; /sources, /reset, /exit."""
     from saferag.chat_cli import run as converse
 
+    def write(text: str) -> None:
+        out.print(text, end="", markup=False, highlight=False)
+
     def body():
+        from saferag.config import load_settings
+
+        settings = load_settings()
+        url = settings.server_url if server is None else server
+        if url:
+            from saferag.remote import RemoteChat
+
+            _no_local_options({"--backend": backend, "--model": model, "--uri": uri, "--token": token})
+            remote = RemoteChat(url, collection=_server_collection(settings, collection),
+                                api_key=settings.server_api_key, k=k)
+            converse(remote, write=write)
+            return
+        quiet_libraries()
         with make_rag(uri, collection, token, llm_backend=backend, llm_model=model, answer_k=k) as rag:
             rag.open_existing()  # a missing collection fails before the first prompt
             rag.prepare()  # the models load, and Milvus reads its BM25 index, while the first question is typed
-            converse(rag, write=lambda text: out.print(text, end="", markup=False, highlight=False))
+            converse(rag, write=write)
 
-    run(body)
+    run(body, libraries=False)  # quieted in body when it loads them: a server's client imports none
 
 
 def guard(
