@@ -1,6 +1,6 @@
 """Cold start of `saferag ask`: where the seconds go before the first token, and the first token itself.
 
-  python -m benchmarks.cold_start --uri DB --collection C [--question Q] [--runs 3]
+  python -m benchmarks.cold_start --uri DB --collection C [--question Q] [--runs 3] [--server] [--first-start]
 
 Two measurements, each in fresh processes so nothing is warm but the OS file cache:
 
@@ -92,7 +92,10 @@ def through_server(uri: str, collection: str, question: str, runs: int) -> None:
             if server.poll() is not None or time.monotonic() > deadline:
                 raise SystemExit("saferag serve did not start")
             time.sleep(0.5)
-        ask_remote(url, question, collection=collection)  # the server loads its parts on its first ask
+        from saferag.config import load_settings
+
+        key = load_settings().server_api_key  # where api_keys are configured, SAFERAG_SERVER_API_KEY is one
+        ask_remote(url, question, collection=collection, api_key=key)  # the server loads its parts on its first ask
         for run in range(runs):
             first, total = end_to_end(uri, collection, f"{question} [server {run}]", server=url)
             print(f"run {run}: `saferag ask --stream --server`: first answer character {first:.2f}s, "

@@ -296,9 +296,10 @@ class Settings(BaseSettings):
     rate_limit_db: str = Field("", description="SQLite file the workers share for rate limits ('' = a temporary "
                                                "one per `saferag serve`)")
 
-    # Asking a running server (saferag ask --server)
-    server_url: str = Field("", description="saferag ask: hand questions to this running `saferag serve` (e.g. "
-                                            "http://127.0.0.1:8000), which has its models loaded ('' = answer here)")
+    # Asking a running server (saferag ask / chat --server)
+    server_url: str = Field("", description="saferag ask and chat: hand questions to this running `saferag serve` "
+                                            "(e.g. http://127.0.0.1:8000), whose models, guard and settings "
+                                            "answer ('' = answer here)")
     server_api_key: str = Field("", description="the API key sent to server_url")
 
     # Audit trail

@@ -59,5 +59,5 @@ class Cancelled(SafeRagError):
 
 
 class RemoteError(SafeRagError):
-    """A saferag server asked on the user's behalf (``saferag ask --server``) could not be reached, refused the
-    request, or broke off the answer."""
+    """A saferag server asked on the user's behalf (``saferag ask`` / ``chat --server``) could not be reached,
+    refused the request, or broke off the answer."""

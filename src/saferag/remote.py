@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -32,51 +33,71 @@ def chat_remote(base_url: str, messages: Sequence[Message], *, collection: str =
                 timeout: float = 600.0) -> Answer:
     """The server's answer to the conversation's last user turn, streamed to ``on_token`` as it is generated;
     sources, verdicts and timings as the server sent them. ``collection`` '' asks the server's first collection.
-    ``cancel`` set: the stream is closed at the next event, which stops the generation there (``Cancelled``)."""
+    ``cancel`` set: the stream is closed at the next line the server sends (a token, or the keep-alive it sends
+    every second while it screens), which makes it stop the generation (``Cancelled``)."""
     body: dict[str, Any] = {"model": collection, "stream": True, "filter": filter,
                             "messages": [{"role": m["role"], "content": m["content"]} for m in messages]}
     body.update({key: value for key, value in (("k", k), ("mode", mode)) if value is not None})
-    headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
-    url = base_url.rstrip("/").removesuffix("/v1") + "/v1/chat/completions"
-    # A read timeout between two events: the server sends a keep-alive every second while it screens.
-    limits = httpx.Timeout(timeout, connect=10.0)
+    url = _root(base_url) + "/v1/chat/completions"
     pieces: list[str] = []
     final: dict[str, Any] | None = None
-    try:
-        with httpx.Client(timeout=limits, headers=headers) as client, \
-                client.stream("POST", url, json=body) as response:
-            if response.status_code != 200:
-                response.read()
-                raise RemoteError(f"{url} answered {response.status_code}: {_message(response)}")
-            # Each piece is passed on when the next event comes: a refusal arrives as one piece followed by
-            # the last chunk saying so, and a refusal is not streamed (as in process).
-            pending = ""
-            for event in _events(response.iter_lines()):
-                if cancel is not None and cancel.is_set():
-                    raise Cancelled("stopped: the answer was cancelled")
-                if "error" in event:
-                    raise RemoteError(f"{url}: {event['error'].get('message', event['error'])}")
-                if pending and on_token is not None and not event.get("refused"):
-                    on_token(pending)
-                choice = (event.get("choices") or [{}])[0]
-                pending = (choice.get("delta") or {}).get("content") or ""
-                pieces.append(pending)
-                if choice.get("finish_reason"):
-                    final = event
-    except httpx.ConnectError:
-        raise RemoteError(f"no saferag server at {base_url}: start one with `saferag serve`, or ask without "
-                          "--server (SAFERAG_SERVER_URL)") from None
-    except httpx.TimeoutException:
-        raise RemoteError(f"{base_url} did not answer within {timeout:g} s") from None
-    except httpx.HTTPError as exc:
-        raise RemoteError(f"{base_url}: {exc}") from None
+    with _client(base_url, api_key, timeout) as client, client.stream("POST", url, json=body) as response:
+        _check(response, url)
+        # Each piece is passed on when the next event comes: a refusal arrives as one piece followed by the last
+        # chunk saying so, and a refusal is not streamed (as in process).
+        pending = ""
+        for event in _events(_lines(response), cancel):
+            if "error" in event:
+                raise RemoteError(f"{url}: {event['error'].get('message', event['error'])}")
+            if pending and on_token is not None and not event.get("refused"):
+                on_token(pending)
+            choice = (event.get("choices") or [{}])[0]
+            pending = (choice.get("delta") or {}).get("content") or ""
+            pieces.append(pending)
+            if choice.get("finish_reason"):
+                final = event
     if final is None:
         raise RemoteError(f"{url} ended the answer without its last chunk")
     return Answer(answer="".join(pieces).strip(), sources=final.get("sources") or [],
                   timings=final.get("timings") or {}, notes=final.get("notes") or [], guard=final.get("guard"),
                   refused=bool(final.get("refused")), question_guard=final.get("question_guard"),
-                  condensed_query=final.get("condensed_query") or "")
+                  condensed_query=final.get("condensed_query") or "", not_found=bool(final.get("not_found")))
 
+
+def served_collections(base_url: str, *, api_key: str = "", timeout: float = 30.0) -> list[str]:
+    """The collections the server answers from (``GET /v1/models``): checks the address and the key at once."""
+    url = _root(base_url) + "/v1/models"
+    with _client(base_url, api_key, timeout) as client:
+        response = client.get(url)
+        _check(response, url)
+        return [m["id"] for m in response.json().get("data", [])]
+
+
+def _root(base_url: str) -> str:
+    return base_url.rstrip("/").removesuffix("/v1")
+
+
+@contextmanager
+def _client(base_url: str, api_key: str, timeout: float) -> Iterator[httpx.Client]:
+    """An httpx client whose transport errors come out as one-line ``RemoteError``s."""
+    headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
+    try:
+        # The read timeout is between two lines: the server sends a keep-alive every second while it screens.
+        with httpx.Client(timeout=httpx.Timeout(timeout, connect=10.0), headers=headers) as client:
+            yield client
+    except (httpx.ConnectError, httpx.ConnectTimeout):
+        raise RemoteError(f"no saferag server at {base_url}: start one with `saferag serve`, or leave out "
+                          "--server (and SAFERAG_SERVER_URL)") from None
+    except httpx.TimeoutException:
+        raise RemoteError(f"{base_url} sent nothing for {timeout:g} s") from None
+    except (httpx.HTTPError, httpx.InvalidURL) as exc:
+        raise RemoteError(f"{base_url}: {exc}") from None
+
+
+def _check(response: httpx.Response, url: str) -> None:
+    if response.status_code != 200:
+        response.read()
+        raise RemoteError(f"{url} answered {response.status_code}: {_message(response)}")
 
 
 @dataclass(frozen=True)
@@ -94,17 +115,39 @@ class RemoteChat:
 
     def __init__(self, base_url: str, *, collection: str = "", api_key: str = "", k: int | None = None,
                  timeout: float = 600.0) -> None:
-        self.base_url, self.collection, self.api_key, self.k, self.timeout = base_url, collection, api_key, k, timeout
-        self.settings = RemoteSettings(collection=f"{collection or 'default'} at {base_url}")
+        """Checks the server, the key and the collection at once (a chat should not fail at its first answer)."""
+        self.base_url, self.api_key, self.k, self.timeout = base_url, api_key, k, timeout
+        served = served_collections(base_url, api_key=api_key)
+        if collection and collection not in served:
+            raise RemoteError(f"{base_url} does not serve collection {collection!r} (it serves: "
+                              f"{', '.join(served) or 'none'})")
+        self.collection = collection or (served[0] if served else "")
+        self.settings = RemoteSettings(collection=f"{self.collection} at {base_url}")
 
     def chat(self, messages: Sequence[Message], **kwargs: Any) -> Answer:
         return chat_remote(self.base_url, messages, collection=self.collection, api_key=self.api_key, k=self.k,
                            timeout=self.timeout, **kwargs)
 
 
-def _events(lines: Iterator[str]) -> Iterator[dict[str, Any]]:
-    """The JSON payloads of a server-sent event stream, up to ``[DONE]`` (comments are keep-alives)."""
+def _lines(response: httpx.Response) -> Iterator[str]:
+    """The stream's lines, split at line feeds only. (``iter_lines`` also splits at U+2028, U+2029 and U+0085,
+    which a server may send unescaped inside an event's JSON; SSE ends lines with CR, LF or CRLF only.)"""
+    buffer = ""
+    for text in response.iter_text():
+        buffer += text
+        *lines, buffer = buffer.split("\n")
+        for line in lines:
+            yield line.removesuffix("\r")
+    if buffer:
+        yield buffer
+
+
+def _events(lines: Iterator[str], cancel: threading.Event | None = None) -> Iterator[dict[str, Any]]:
+    """The JSON payloads of a server-sent event stream, up to ``[DONE]``; ``cancel`` is looked at on every line,
+    keep-alive comments included, so a silent stretch (an answer being screened) can still be left."""
     for line in lines:
+        if cancel is not None and cancel.is_set():
+            raise Cancelled("stopped: the answer was cancelled")
         if not line.startswith("data:"):
             continue
         data = line[len("data:"):].strip()

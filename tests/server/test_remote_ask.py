@@ -9,10 +9,12 @@ import signal
 import subprocess
 import sys
 import threading
+import time
 
 import pytest
 from conftest import free_port
 from corpus import QUESTIONS, write_corpus
+from fake_ollama import FakeOllama
 from server_helpers import serving
 
 from saferag.chat_cli import ChatSession
@@ -21,6 +23,12 @@ from saferag.rag import SafeRag
 from saferag.remote import RemoteChat, ask_remote
 
 KEYS = {"key-a": "team_a"}
+
+
+def _env(tmp_path, **extra: str) -> dict[str, str]:
+    """The test process's environment without a developer's SAFERAG_* settings, plus ``extra``."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SAFERAG_")}
+    return {**env, "SAFERAG_SERVER_API_KEY": "key-a", "SAFERAG_CONFIG": str(tmp_path / "none.toml"), **extra}
 
 
 @pytest.fixture(scope="module")
@@ -48,6 +56,14 @@ def test_a_refusal_is_not_streamed(server):
     assert answer.refused and "S9" in answer.answer and answer.sources == [] and pieces == []
 
 
+def test_line_separators_inside_an_event_do_not_split_it(server):
+    """U+2028 and U+0085 are line breaks to str.splitlines (and httpx's iter_lines): inside an event's JSON they
+    must not cut it. The question comes back in the last chunk as the condensed query."""
+    question = "How do I get my loaf to rise\u2028naturally without\u0085store-bought yeast?"
+    answer = ask_remote(server, question, api_key="key-a")
+    assert answer.condensed_query == question and answer.sources
+
+
 def test_server_errors_are_one_clear_line(server):
     with pytest.raises(RemoteError, match="401"):
         ask_remote(server, "anything", api_key="wrong-key")
@@ -64,7 +80,7 @@ def test_the_cli_asks_the_server_without_loading_models(server, tmp_path):
             "try:\n    app(sys.argv[1:])\nexcept SystemExit as e:\n    code = e.code\n"
             "heavy = [m for m in ('pymilvus', 'llama_cpp', 'torch', 'openvino') if m in sys.modules]\n"
             "print('HEAVY', heavy, 'EXIT', code)\n")
-    env = {**os.environ, "SAFERAG_SERVER_API_KEY": "key-a", "SAFERAG_CONFIG": str(tmp_path / "none.toml")}
+    env = _env(tmp_path)
     run = subprocess.run([sys.executable, "-c", code, "ask", "--server", server, "--json",
                           QUESTIONS["space/jupiter.txt"]], capture_output=True, text=True, env=env, timeout=120)
     body, _, tail = run.stdout.rpartition("HEAVY")
@@ -75,6 +91,9 @@ def test_the_cli_asks_the_server_without_loading_models(server, tmp_path):
     wrong = subprocess.run([sys.executable, "-m", "saferag.cli", "ask", "--server", server, "--uri", "x.db", "q"],
                            capture_output=True, text=True, env=env, timeout=120)
     assert wrong.returncode == 1 and "--uri choose what this process loads" in wrong.stderr
+    nope = subprocess.run([sys.executable, "-m", "saferag.cli", "chat", "--server", server, "--collection", "nope"],
+                          capture_output=True, text=True, env=env, timeout=120, stdin=subprocess.DEVNULL)
+    assert nope.returncode == 1 and "does not serve collection 'nope' (it serves: docs)" in nope.stderr
 
 
 def test_a_conversation_reaches_the_server_whole(server):
@@ -99,8 +118,7 @@ def test_cancel_closes_the_stream(server):
 
 def test_the_terminal_chat_talks_to_the_server(server, tmp_path):
     pexpect = pytest.importorskip("pexpect")
-    env = {**os.environ, "SAFERAG_SERVER_API_KEY": "key-a", "SAFERAG_CONFIG": str(tmp_path / "none.toml"),
-           "TERM": "dumb"}
+    env = _env(tmp_path, TERM="dumb")
     winch = signal.signal(signal.SIGWINCH, signal.SIG_IGN)  # as in test_chat_cli: the fork must not be signalled
     try:
         child = pexpect.spawn(sys.executable, ["-m", "saferag.cli", "chat", "--server", server], env=env,
@@ -108,7 +126,7 @@ def test_the_terminal_chat_talks_to_the_server(server, tmp_path):
     finally:
         signal.signal(signal.SIGWINCH, winch)
     try:
-        child.expect_exact(f"collection default at {server}")
+        child.expect_exact(f"collection docs at {server}")
         child.expect_exact(">>> ")
         child.sendline(QUESTIONS["space/jupiter.txt"])
         child.expect(r"\[1\] space/jupiter\.txt")
@@ -117,3 +135,21 @@ def test_the_terminal_chat_talks_to_the_server(server, tmp_path):
         child.expect(pexpect.EOF)
     finally:
         child.terminate(force=True)
+
+
+def test_cancel_leaves_a_silent_stretch_within_a_second(tmp_path, embedder, corpus):
+    """While the server has nothing to send (here a slow LLM, the FAKE Ollama; a screened answer is the same) it
+    sends keep-alives every second: a cancel is seen at the next one, not when the answer is done."""
+    with FakeOllama(free_port()) as fake:
+        rag = SafeRag(embedder=embedder, milvus_uri=str(tmp_path / "slow.db"), collection="docs",
+                      llm_backend="openai", llm_base_url=f"{fake.url}/v1", llm_model="llama3.2:1b",
+                      guard_answers=False)
+        rag.ingest([str(corpus)])
+        fake.delay = 6.0
+        with serving(rag) as (url, _):
+            cancel = threading.Event()
+            threading.Timer(0.5, cancel.set).start()
+            t0 = time.monotonic()
+            with pytest.raises(Cancelled):
+                RemoteChat(url).chat([{"role": "user", "content": QUESTIONS["garden/compost.md"]}], cancel=cancel)
+            assert time.monotonic() - t0 < 3.0  # the LLM would have answered after 6 s

@@ -16,7 +16,7 @@ from saferag.llm import sampling_from
 
 Server = Annotated[str | None, typer.Option(
     "--server", help="use a running `saferag serve` at this URL, which has its models loaded: nothing loads "
-                     "here, so a cold start takes about a second (env SAFERAG_SERVER_URL)")]
+                     "here (env SAFERAG_SERVER_URL; '' = load them here)")]
 
 
 def ask(
@@ -72,8 +72,8 @@ def _no_local_options(options: dict[str, object]) -> None:
     """Options that choose what this process would load are an error with ``--server``, not silently ignored."""
     given = [name for name, value in options.items() if value is not None]
     if given:
-        raise SafeRagError(f"{', '.join(given)} choose what this process loads; with --server the server's "
-                           "own settings answer (leave them out, or run without --server)")
+        raise SafeRagError(f"{', '.join(given)} choose what this process loads; with a server (--server or "
+                           "SAFERAG_SERVER_URL) the server's own settings answer: leave them out, or pass --server ''")
 
 
 def _server_collection(settings: Any, collection: str | None) -> str:

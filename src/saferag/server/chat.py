@@ -145,7 +145,7 @@ def _extras(answer: Answer) -> dict[str, Any]:
     """saferag's additions to an OpenAI response: sources, the verdicts, notes, timings."""
     return {"sources": answer.sources, "guard": answer.guard, "question_guard": answer.question_guard,
             "refused": answer.refused, "notes": answer.notes, "timings": answer.timings,
-            "condensed_query": answer.condensed_query}
+            "condensed_query": answer.condensed_query, "not_found": answer.not_found}
 
 
 def _completion(answer: Answer, model: str) -> dict[str, Any]:
@@ -165,4 +165,4 @@ def _chunk(cid: str, created: int, model: str, delta: dict, finish: str | None =
 
 
 def _sse(obj: dict) -> str:
-    return f"data: {json.dumps(obj, ensure_ascii=False)}\n\n"
+    return f"data: {json.dumps(obj)}\n\n"  # ASCII: no U+2028 or U+0085 for a client to split lines at
