@@ -42,17 +42,18 @@ out["torch imported"] = "torch" in sys.modules
 print(json.dumps(out))
 """
 
+SAFERAG = shutil.which("saferag") or str(Path(sys.executable).parent / "saferag")  # the console script
+
 
 def end_to_end(uri: str, collection: str, question: str, cache: str = "", server: str = "") -> tuple[float, float]:
     """Seconds from starting `saferag ask --stream` to its first answer character, and to its exit; ``cache``: a
     ``cache_dir`` to use instead of the configured one; ``server``: ask that running server instead."""
-    exe = shutil.which("saferag") or str(Path(sys.executable).parent / "saferag")
     env = {**os.environ, "SAFERAG_GUARD_ANSWERS": "false", "PYTHONUNBUFFERED": "1"}
     if cache:
         env["SAFERAG_CACHE_DIR"] = cache
     t0 = time.perf_counter()
     where = ["--server", server] if server else ["--uri", uri]
-    proc = subprocess.Popen([exe, "ask", question, "--stream", *where, "--collection", collection],
+    proc = subprocess.Popen([SAFERAG, "ask", question, "--stream", *where, "--collection", collection],
                             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env)
     first = None
     while True:
@@ -67,33 +68,18 @@ def end_to_end(uri: str, collection: str, question: str, cache: str = "", server
 
 def through_server(uri: str, collection: str, question: str, runs: int) -> None:
     """`saferag ask --server` against a `saferag serve` of the collection, started here, warmed, then stopped."""
-    import socket
-
-    import httpx
-
+    from saferag.config import load_settings
     from saferag.remote import ask_remote
+    from saferag.testing import free_port, wait_until_up
 
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    exe = shutil.which("saferag") or str(Path(sys.executable).parent / "saferag")
+    port = free_port()
     env = {**os.environ, "SAFERAG_GUARD_ANSWERS": "false"}
-    server = subprocess.Popen([exe, "serve", "--port", str(port), "--uri", uri, "--collection", collection],
+    server = subprocess.Popen([SAFERAG, "serve", "--port", str(port), "--uri", uri, "--collection", collection],
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 300
-        while True:
-            try:
-                if httpx.get(f"{url}/healthz", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if server.poll() is not None or time.monotonic() > deadline:
-                raise SystemExit("saferag serve did not start")
-            time.sleep(0.5)
-        from saferag.config import load_settings
-
+        if not wait_until_up(f"{url}/healthz", server, timeout=300, interval=0.5):
+            raise SystemExit("saferag serve did not start")
         key = load_settings().server_api_key  # where api_keys are configured, SAFERAG_SERVER_API_KEY is one
         ask_remote(url, question, collection=collection, api_key=key)  # the server loads its parts on its first ask
         for run in range(runs):
