@@ -5,10 +5,16 @@ from __future__ import annotations
 import os
 import signal
 import sys
+import threading
+import time
+from types import SimpleNamespace
 
 import pytest
 from corpus import QUESTIONS
 from test_cli import SAFERAG, run
+
+from saferag.chat_cli import ChatSession
+from saferag.errors import Cancelled
 
 pexpect = pytest.importorskip("pexpect")
 
@@ -88,3 +94,46 @@ def test_ctrl_c_stops_the_answer_but_not_the_chat(chat):
     chat.expect(pexpect.EOF)
     chat.close()
     assert chat.exitstatus == 0
+
+
+class _SlowToStopRag:
+    """A stand-in for SafeRag (no model: what is tested is the chat's own thread handling): streams until
+    cancelled, then takes a while to reach its next token, as llama.cpp does in the middle of a decode."""
+
+    settings = SimpleNamespace(guard="off", guard_answers=False)
+
+    def __init__(self) -> None:
+        self.started, self.finished = threading.Event(), threading.Event()
+
+    def chat(self, messages, *, on_token, cancel):
+        self.started.set()
+        try:
+            while not cancel.wait(0.01):
+                on_token(".")
+            time.sleep(0.5)
+            raise Cancelled("stopped")
+        finally:
+            self.finished.set()
+
+
+def test_ctrl_c_waits_for_the_answer_to_stop_before_the_prompt_returns():
+    # CPython 3.11's Thread.join, interrupted by Ctrl-C, marks the running thread as stopped: the chat waited
+    # on it that way, came back to the prompt while generation ran on, and /exit then tore llama.cpp down under
+    # a running decode (SIGSEGV at exit).
+    rag, out = _SlowToStopRag(), []
+    session = ChatSession(rag, out.append)
+    main = threading.main_thread().ident
+
+    def ctrl_c() -> None:
+        rag.started.wait(10)
+        time.sleep(0.2)
+        signal.pthread_kill(main, signal.SIGINT)
+
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        threading.Thread(target=ctrl_c, daemon=True).start()
+        session.ask("Write a long essay.")
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    assert rag.finished.is_set()  # the answer had stopped when ask returned
+    assert "(stopped)" in "".join(out) and session.messages == []

@@ -60,6 +60,8 @@ class ChatSession:
                 streamed.append(piece)
                 self.write(piece)
 
+        done = threading.Event()
+
         def work() -> None:
             try:
                 result["answer"] = self.rag.chat([*self.messages, {"role": "user", "content": question}],
@@ -68,16 +70,20 @@ class ChatSession:
                 result["cancelled"] = True
             except SafeRagError as exc:
                 result["error"] = exc
+            finally:
+                done.set()
 
+        # Waited for on an Event, not Thread.join: in CPython 3.11 a join interrupted by Ctrl-C can mark the
+        # still-running thread as stopped (it releases the thread's own state lock), so the chat went on, and on
+        # /exit the interpreter tore down llama.cpp under a decode still running: SIGSEGV at exit.
         worker = threading.Thread(target=work, name="saferag-chat", daemon=True)
         try:
             worker.start()
-            while worker.is_alive():
-                worker.join(0.1)
+            while not done.wait(0.1):
+                pass
         except KeyboardInterrupt:
             cancel.set()
-            if worker.is_alive():
-                worker.join()
+            _wait_through_interrupts(done)
         if "answer" not in result:
             self.write(f"\nerror: {result['error']}\n" if "error" in result else "\n(stopped)\n")
             return
@@ -109,6 +115,16 @@ class ChatSession:
         for s in self.last.sources:
             where = SEPARATOR.join([s["link"], *s["headings"]])
             self.write(f"[{s['citation']}] {where}\n    {' '.join(s['text'].split())[:400]}\n")
+
+
+def _wait_through_interrupts(done: threading.Event) -> None:
+    """Wait until the cancelled answer has stopped (the next token), whatever further Ctrl-Cs arrive."""
+    while True:
+        try:
+            done.wait()
+            return
+        except KeyboardInterrupt:
+            continue
 
 
 def _ctrl_c_interrupts() -> None:
