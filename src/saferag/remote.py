@@ -61,7 +61,9 @@ def chat_remote(base_url: str, messages: Sequence[Message], *, collection: str =
     return Answer(answer="".join(pieces).strip(), sources=final.get("sources") or [],
                   timings=final.get("timings") or {}, notes=final.get("notes") or [], guard=final.get("guard"),
                   refused=bool(final.get("refused")), question_guard=final.get("question_guard"),
-                  condensed_query=final.get("condensed_query") or "", not_found=bool(final.get("not_found")))
+                  condensed_query=final.get("condensed_query") or "", not_found=bool(final.get("not_found")),
+                  quarantined=final.get("quarantined") or [],
+                  usage={k: v for k, v in (final.get("usage") or {}).items() if k != "total_tokens"})
 
 
 def served_collections(base_url: str, *, api_key: str = "", timeout: float = 30.0) -> list[str]:

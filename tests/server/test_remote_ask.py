@@ -48,6 +48,8 @@ def test_an_answer_streams_with_its_sources(server):
     assert "".join(pieces).strip() == answer.answer  # every piece streamed, in order, nothing else
     assert answer.sources[0]["source"] == "kitchen/sourdough.md" and answer.sources[0]["citation"] == 1
     assert answer.question_guard and answer.question_guard["safe"] and "generation" in answer.timings
+    assert answer.usage["completion_tokens"] >= len(pieces) - 1 and answer.usage["prompt_tokens"] > 0
+    assert answer.quarantined == []  # carried (the injection screen held nothing back here)
 
 
 def test_a_refusal_is_not_streamed(server):
@@ -87,6 +89,7 @@ def test_the_cli_asks_the_server_without_loading_models(server, tmp_path):
     assert tail.strip() == "[] EXIT 0", run.stdout + run.stderr
     answer = json.loads(body)
     assert answer["sources"][0]["source"] == "space/jupiter.txt" and not answer["refused"]
+    assert answer["usage"]["completion_tokens"] > 0 and answer["quarantined"] == []
 
     wrong = subprocess.run([sys.executable, "-m", "saferag.cli", "ask", "--server", server, "--uri", "x.db", "q"],
                            capture_output=True, text=True, env=env, timeout=120)

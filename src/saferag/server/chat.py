@@ -125,7 +125,7 @@ async def _stream(svc: Service, ask: Callable[..., Answer], model: str, ticket: 
                 if item.refused:  # nothing was streamed: the refusal is the whole answer
                     yield _sse(_chunk(cid, created, model, {"content": item.answer}))
                 final = _chunk(cid, created, model, {}, finish="content_filter" if item.refused else "stop")
-                yield _sse({**final, **_extras(item)})
+                yield _sse({**final, **_extras(item), "usage": _usage(item)})
             yield "data: [DONE]\n\n"
             return
     finally:
@@ -145,15 +145,20 @@ def _extras(answer: Answer) -> dict[str, Any]:
     """saferag's additions to an OpenAI response: sources, the verdicts, notes, timings."""
     return {"sources": answer.sources, "guard": answer.guard, "question_guard": answer.question_guard,
             "refused": answer.refused, "notes": answer.notes, "timings": answer.timings,
-            "condensed_query": answer.condensed_query, "not_found": answer.not_found}
+            "condensed_query": answer.condensed_query, "not_found": answer.not_found,
+            "quarantined": answer.quarantined}
+
+
+def _usage(answer: Answer) -> dict[str, int]:
+    """OpenAI's token counts; a stream carries them on its last chunk (as ``stream_options.include_usage`` does)."""
+    usage = {"prompt_tokens": answer.usage.get("prompt_tokens", 0),
+             "completion_tokens": answer.usage.get("completion_tokens", 0)}
+    return {**usage, "total_tokens": usage["prompt_tokens"] + usage["completion_tokens"]}
 
 
 def _completion(answer: Answer, model: str) -> dict[str, Any]:
-    usage = {"prompt_tokens": answer.usage.get("prompt_tokens", 0),
-             "completion_tokens": answer.usage.get("completion_tokens", 0)}
-    usage["total_tokens"] = usage["prompt_tokens"] + usage["completion_tokens"]
     return {"id": f"chatcmpl-{uuid.uuid4().hex}", "object": "chat.completion", "created": int(time.time()),
-            "model": model, "usage": usage,
+            "model": model, "usage": _usage(answer),
             "choices": [{"index": 0, "message": {"role": "assistant", "content": answer.answer},
                          "finish_reason": "content_filter" if answer.refused else "stop", "logprobs": None}],
             **_extras(answer)}
