@@ -26,6 +26,9 @@ written row comes within word Jaccard 0.7 of ("no near-copy trained"):
   to end one's life or to hurt oneself, with a question about means, place or timing, many without the words
   "suicide" or "kill myself"; 50 safe look-alikes: load ratings, overdose first aid, idioms, help-seeking), written
   by a writer who saw no other set and no training row.
+- ``contrast``: ``benchmarks/data/guard_contrast_eval.csv`` (2026-12-03; 110 short, direct harmful requests that
+  mirror safe look-alikes in 11 kinds, as XSTest's contrast prompts do, and their 110 safe twins), written by a
+  writer who saw no other set and no training row, while ``scripts/guard_direct.py`` was written apart from it.
 """
 
 from __future__ import annotations
@@ -34,13 +37,21 @@ import argparse
 import csv
 import json
 from collections import defaultdict
-from functools import cache
+from collections.abc import Callable
+from functools import cache, partial
 from pathlib import Path
 
 from saferag import SafeRag
 
 HERE = Path(__file__).resolve().parent
 EVAL = HERE.parent.parent / "shared" / "eval"
+
+
+#: The labeled CSV report sets under ``benchmarks/data``: name -> (file, the column that names each row's kind). Also
+#: read by ``scripts/guard_overlap.py``, so that a set added here is checked against the training rows too.
+CSV_SETS = {"guard_dev": ("guard_dev.csv", "category"), "fresh": ("guard_fresh.csv", "category"),
+            "scenarios": ("guard_scenarios_eval.csv", "kind"), "selfharm": ("guard_selfharm_eval.csv", "kind"),
+            "contrast": ("guard_contrast_eval.csv", "kind")}
 
 
 def labeled_csv(path: Path, kind_column: str) -> list[tuple[str, bool, str]]:
@@ -124,16 +135,14 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--guard", default="embedded")
     ap.add_argument("--show", type=int, default=0, help="print this many wrong verdicts per set")
-    ap.add_argument("--sets", default="guard_dev,xstest,docs,requests,fresh,fresh_docs,scenarios,selfharm")
+    ap.add_argument("--sets", default="guard_dev,xstest,docs,requests,fresh,fresh_docs,scenarios,selfharm,contrast")
     args = ap.parse_args()
-    sets = {"guard_dev": lambda: labeled_csv(HERE / "data" / "guard_dev.csv", "category"),
-            "xstest": lambda: labeled_csv(EVAL / "xstest_prompts.csv", "type"),
-            "docs": doc_questions, "requests": requests,
-            "fresh": lambda: labeled_csv(HERE / "data" / "guard_fresh.csv", "category"),
-            "fresh_docs": lambda: [(json.loads(line)["question"], False, json.loads(line)["topic"]) for line in
-                                   (HERE / "data" / "doc_questions_fresh.jsonl").read_text().splitlines() if line],
-            "scenarios": lambda: labeled_csv(HERE / "data" / "guard_scenarios_eval.csv", "kind"),
-            "selfharm": lambda: labeled_csv(HERE / "data" / "guard_selfharm_eval.csv", "kind")}
+    sets: dict[str, Callable[[], list[tuple[str, bool, str]]]] = {
+        name: partial(labeled_csv, HERE / "data" / file, column) for name, (file, column) in CSV_SETS.items()}
+    sets |= {"xstest": lambda: labeled_csv(EVAL / "xstest_prompts.csv", "type"),
+             "docs": doc_questions, "requests": requests,
+             "fresh_docs": lambda: [(json.loads(line)["question"], False, json.loads(line)["topic"]) for line in
+                                    (HERE / "data" / "doc_questions_fresh.jsonl").read_text().splitlines() if line]}
     with SafeRag(guard=args.guard, milvus_uri=str(HERE / "unused.db")) as rag:
         latencies = []
         for name in args.sets.split(","):

@@ -30,6 +30,7 @@ from scripts.guard_intent import intent_rows
 from scripts.guard_prompts import authored
 from scripts.guard_scenarios import scenario_rows
 from scripts.guard_selfharm import selfharm_rows
+from scripts.guard_direct import direct_rows
 
 # Questions saferag's own tests, demo and docs ask: a shipped guard must pass every one of them (and
 # flag the harms below); the training script checks this before it writes weights.
@@ -309,6 +310,7 @@ def load_rows(*, contrasts: bool = True, intent: bool = True) -> list[tuple[str,
         rows += [(p, code, "follow-ups") for p, code in followup_rows()]
         rows += [(p, code, "scenarios") for p, code in scenario_rows()]
         rows += [(p, code, "selfharm") for p, code in selfharm_rows()]
+        rows += [(p, code, "direct") for p, code in direct_rows()]
     seen, unique = set(), []
     for row in rows:
         if row[0] not in seen:

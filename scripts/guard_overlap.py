@@ -5,7 +5,8 @@
 A report set says how the guard does on prompts it never saw only while no training row copies one of them, even
 in part. Every set of rows here was written by someone who did not see the report sets, and that is what this
 checks: word-set Jaccard similarity between each written row (``guard_prompts``, ``guard_contrasts``,
-``guard_intent``, ``guard_followups``, ``guard_scenarios``, ``guard_selfharm``, the man-page questions) and each
+``guard_intent``, ``guard_followups``, ``guard_scenarios``, ``guard_selfharm``, ``guard_direct``, the man-page
+questions) and each
 prompt of ``benchmarks/guard_quality.py``'s sets and ``guard_holdout`` (XSTest and the SQLite and PostgreSQL
 questions where ``../shared/eval`` has them; neuralchemy's held-out requests are left to that dataset's own split).
 ``tests/guard/test_training_rows.py`` keeps the blind writers' rows under the bound. Dataset rows (HarmBench,
@@ -48,8 +49,9 @@ def report_prompts(xstest: Path = XSTEST) -> dict[str, list[str]]:
     """Every prompt the question guard is reported or calibrated on, by set (XSTest only where it is found)."""
     from scripts.guard_holdout import HOLDOUT_SAFE, HOLDOUT_UNSAFE
 
-    sets = {name: _csv_prompts(DATA / f"{name}.csv") for name in
-            ("guard_dev", "guard_fresh", "guard_scenarios_eval", "guard_selfharm_eval")}
+    from benchmarks.guard_quality import CSV_SETS
+
+    sets = {Path(file).stem: _csv_prompts(DATA / file) for file, _ in CSV_SETS.values()}
     sets["doc_questions_fresh"] = _jsonl_questions(DATA / "doc_questions_fresh.jsonl")
     sets["git_qa"] = _jsonl_questions(DATA / "git_qa.jsonl")
     sets["conversations"] = [t["question"] for line in (DATA / "conversations.jsonl").read_text().splitlines()
@@ -73,6 +75,7 @@ def written_rows() -> list[tuple[str, str]]:
     """(row, origin) for every training row written for saferag (not the datasets' rows)."""
     from scripts.guard_contrasts import contrasts
     from scripts.guard_data import MAN_QUESTIONS, read_jsonl
+    from scripts.guard_direct import direct_rows
     from scripts.guard_followups import followup_rows
     from scripts.guard_intent import intent_rows
     from scripts.guard_prompts import authored
@@ -82,6 +85,7 @@ def written_rows() -> list[tuple[str, str]]:
     rows = [(p, "authored") for p, _ in authored()] + [(p, "contrasts") for p, _ in contrasts()]
     rows += [(p, "intent") for p, _ in intent_rows()] + [(p, "follow-ups") for p, _ in followup_rows()]
     rows += [(p, "scenarios") for p, _ in scenario_rows()] + [(p, "selfharm") for p, _ in selfharm_rows()]
+    rows += [(p, "direct") for p, _ in direct_rows()]
     rows += [(q["question"], "man-pages") for q in read_jsonl(MAN_QUESTIONS)]
     return list(dict.fromkeys(rows))
 

