@@ -4,17 +4,12 @@ from __future__ import annotations
 
 import os
 import signal
+import subprocess
 import sys
-import threading
-import time
-from types import SimpleNamespace
 
 import pytest
 from corpus import QUESTIONS
 from test_cli import SAFERAG, run
-
-from saferag.chat_cli import ChatSession
-from saferag.errors import Cancelled
 
 pexpect = pytest.importorskip("pexpect")
 
@@ -96,15 +91,19 @@ def test_ctrl_c_stops_the_answer_but_not_the_chat(chat):
     assert chat.exitstatus == 0
 
 
-class _SlowToStopRag:
-    """A stand-in for SafeRag (no model: what is tested is the chat's own thread handling): streams until
-    cancelled, then takes a while to reach its next token, as llama.cpp does in the middle of a decode."""
 
+# Run in a fresh interpreter: a real SIGINT is sent to its main thread, which the test process (with Ray, OpenVINO
+# and llama.cpp loaded by earlier tests, some with signal handlers of their own) should not receive.
+_SLOW_TO_STOP = """
+import signal, threading, time
+from types import SimpleNamespace
+from saferag.chat_cli import ChatSession
+from saferag.errors import Cancelled
+
+class SlowToStopRag:  # a stand-in for SafeRag: streams until cancelled, then takes 0.5 s to reach its next token
     settings = SimpleNamespace(guard="off", guard_answers=False)
-
-    def __init__(self) -> None:
+    def __init__(self):
         self.started, self.finished = threading.Event(), threading.Event()
-
     def chat(self, messages, *, on_token, cancel):
         self.started.set()
         try:
@@ -115,25 +114,24 @@ class _SlowToStopRag:
         finally:
             self.finished.set()
 
+rag, out = SlowToStopRag(), []
+main = threading.main_thread().ident
+def ctrl_c():
+    rag.started.wait(10)
+    time.sleep(0.2)
+    signal.pthread_kill(main, signal.SIGINT)
+signal.signal(signal.SIGINT, signal.default_int_handler)
+threading.Thread(target=ctrl_c, daemon=True).start()
+session = ChatSession(rag, out.append)
+session.ask("Write a long essay.")
+print("finished", rag.finished.is_set(), "stopped", "(stopped)" in "".join(out), "kept", session.messages)
+"""
+
 
 def test_ctrl_c_waits_for_the_answer_to_stop_before_the_prompt_returns():
-    # CPython 3.11's Thread.join, interrupted by Ctrl-C, marks the running thread as stopped: the chat waited
-    # on it that way, came back to the prompt while generation ran on, and /exit then tore llama.cpp down under
-    # a running decode (SIGSEGV at exit).
-    rag, out = _SlowToStopRag(), []
-    session = ChatSession(rag, out.append)
-    main = threading.main_thread().ident
-
-    def ctrl_c() -> None:
-        rag.started.wait(10)
-        time.sleep(0.2)
-        signal.pthread_kill(main, signal.SIGINT)
-
-    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
-    try:
-        threading.Thread(target=ctrl_c, daemon=True).start()
-        session.ask("Write a long essay.")
-    finally:
-        signal.signal(signal.SIGINT, previous)
-    assert rag.finished.is_set()  # the answer had stopped when ask returned
-    assert "(stopped)" in "".join(out) and session.messages == []
+    """CPython 3.11's Thread.join, interrupted by Ctrl-C, marks the running thread as stopped: the chat waited on
+    it that way, came back to the prompt while generation ran on, and /exit then tore llama.cpp down under a
+    running decode (SIGSEGV at exit). The answer must have stopped when ``ask`` returns."""
+    done = subprocess.run([sys.executable, "-c", _SLOW_TO_STOP], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip().endswith("finished True stopped True kept []"), done.stdout + done.stderr
