@@ -25,12 +25,12 @@ from pathlib import Path
 
 from saferag.guard.embedded import flagged
 from scripts.guard_contrasts import contrasts as written_contrasts
+from scripts.guard_direct import direct_rows
 from scripts.guard_followups import followup_rows
 from scripts.guard_intent import intent_rows
 from scripts.guard_prompts import authored
 from scripts.guard_scenarios import scenario_rows
 from scripts.guard_selfharm import selfharm_rows
-from scripts.guard_direct import direct_rows
 
 # Questions saferag's own tests, demo and docs ask: a shipped guard must pass every one of them (and
 # flag the harms below); the training script checks this before it writes weights.

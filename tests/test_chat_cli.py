@@ -91,7 +91,6 @@ def test_ctrl_c_stops_the_answer_but_not_the_chat(chat):
     assert chat.exitstatus == 0
 
 
-
 # Run in a fresh interpreter: a real SIGINT is sent to its main thread, which the test process (with Ray, OpenVINO
 # and llama.cpp loaded by earlier tests, some with signal handlers of their own) should not receive.
 _SLOW_TO_STOP = """
