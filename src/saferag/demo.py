@@ -6,6 +6,11 @@ from pathlib import Path
 
 from saferag.errors import SafeRagError
 
+#: The development logs among the docs: what each session measured, full of figures, rewritten most weeks. The demo
+#: answers from the user documentation only, so its answer does not move with every new measurement (an added
+#: benchmarks paragraph once turned the sample answer into a list of citations).
+DEVELOPMENT_LOGS = frozenset({"benchmarks.md", "status.md"})
+
 
 def demo_docs() -> Path:
     """The docs folder: packaged in the wheel as ``saferag/_docs``, or the checkout's ``docs/``."""
@@ -15,3 +20,11 @@ def demo_docs() -> Path:
             return candidate
     raise SafeRagError("saferag's documentation is not installed with this package; "
                        "reinstall saferag, or ingest a folder of your own")
+
+
+def demo_files() -> list[Path]:
+    """What ``saferag demo`` ingests: the README and the user documentation, without the development logs."""
+    folder = demo_docs()
+    readme = next((p for p in (folder / "README.md", folder.parent / "README.md") if p.is_file()), None)
+    pages = sorted(p for p in folder.glob("*.md") if p.name not in DEVELOPMENT_LOGS and p.name != "README.md")
+    return [readme, *pages] if readme else pages

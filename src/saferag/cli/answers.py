@@ -156,11 +156,11 @@ def demo(
 ) -> None:
     """Ingest saferag's own documentation (shipped with the package) and answer a question from it,
     with sources. Offline: the embedder and the LLM ship as Python packages."""
-    from saferag.demo import demo_docs
+    from saferag.demo import demo_files
 
     def body():
         rag = make_rag(uri, "saferag_demo")
-        report = rag.ingest([str(demo_docs())])
+        report = rag.ingest([str(p) for p in demo_files()], prune=True)
         if not as_json:
             out.print(f"Ingested {report.documents} documents of saferag's docs into collection "
                       f"'saferag_demo' at {rag.settings.milvus_uri} ({report.chunks_written} chunks written, "
