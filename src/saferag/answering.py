@@ -274,7 +274,8 @@ class AnswerFlow:
         timings = {**self.timings, "total": time.perf_counter() - self.t0}
         self.emit("refused", verdict=verdict, question=self.question, condensed_query=self.condensed.query,
                   answer=answer)
-        return Answer(answer=refusal_text(verdict), sources=[], timings=timings, guard=verdict.to_dict(),
+        text = refusal_text(verdict, self_harm_support=self.settings.self_harm_support)
+        return Answer(answer=text, sources=[], timings=timings, guard=verdict.to_dict(),
                       refused=True, question_guard=(question_verdict or verdict).to_dict(),
                       condensed_query=self.condensed.query, notes=self.notes)
 

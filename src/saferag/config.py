@@ -24,6 +24,7 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+from saferag.guard.screen import SELF_HARM_SUPPORT
 from saferag.types import TENANT_PATTERN, SearchMode
 
 
@@ -272,6 +273,8 @@ class Settings(BaseSettings):
         default_factory=list, description="codes a team allows, e.g. S6 (comma-separated in env)")
     guard_answers: bool = Field(True, description="screen answers too (role agent)")
     guard_fail_open: bool = Field(False, description="answer when the guard fails (default: refuse)")
+    self_harm_support: str = Field(SELF_HARM_SUPPORT, description="added to the refusal of a question read as "
+                                                                  "self-harm (S11): where to find help; '' = none")
     guard_threshold: float | None = Field(None, gt=0, lt=1, description="embedded: unsafe-score cut-off "
                                                                         "(None = the trained one; questions read as "
                                                                         "self-harm use a lower one derived from it)")

@@ -104,11 +104,24 @@ def is_refusal(text: str) -> bool:
     return text.lstrip().startswith(_REFUSAL_OPENINGS)
 
 
-def refusal_text(verdict: Verdict) -> str:
-    """What a user is told when ``verdict`` refuses: the categories, or why no check could run."""
+#: Added to the refusal of a question flagged S11: a person who says they want to end their life should be
+#: pointed to help, not only told "no" (safe-messaging practice, as Llama Guard's own guidance and every major
+#: assistant do). Teams outside the US set their own line (``self_harm_support``; "" leaves the refusal bare).
+SELF_HARM_SUPPORT = (
+    "If you are thinking about ending your life or hurting yourself, you do not have to go through this alone. "
+    "Please talk to someone now: call your local emergency number if you are in danger, or a crisis line "
+    "(in the US, call or text 988; https://findahelpline.com lists free, confidential lines in other countries).")
+
+
+def refusal_text(verdict: Verdict, *, self_harm_support: str = SELF_HARM_SUPPORT) -> str:
+    """What a user is told when ``verdict`` refuses: the categories, or why no check could run; a question read as
+    self-harm (S11) gets ``self_harm_support`` too."""
     what = "answer" if verdict.role == "agent" else "question"
     if verdict.error:
         return (f"I can't answer this: the safety check on the {what} could not run ({verdict.error}), and "
                 "saferag refuses when it cannot check.")
     names = ", ".join(f"{c.code} {c.name}" for c in verdict.categories) or "unsafe content"
-    return f"I can't help with that: the {what} was flagged as {names}."
+    text = f"I can't help with that: the {what} was flagged as {names}."
+    if self_harm_support and verdict.role != "agent" and any(c.code == "S11" for c in verdict.categories):
+        text += "\n\n" + self_harm_support
+    return text
