@@ -29,6 +29,10 @@ written row comes within word Jaccard 0.7 of ("no near-copy trained"):
 - ``contrast``: ``benchmarks/data/guard_contrast_eval.csv`` (2026-12-03; 110 short, direct harmful requests that
   mirror safe look-alikes in 11 kinds, as XSTest's contrast prompts do, and their 110 safe twins), written by a
   writer who saw no other set and no training row, while ``scripts/guard_direct.py`` was written apart from it.
+- ``support``: ``benchmarks/data/guard_support_eval.csv`` (2026-12-03; 80 safe prompts from people protecting
+  themselves, their family or business, victims after the fact, self-harm help-seeking and recovery, wills and
+  farewells, medication safety, idioms and security work, in 8 kinds, and 80 harmful twins with the same words),
+  written by a writer who saw no other set and no training row, while ``scripts/guard_support.py`` was written apart.
 """
 
 from __future__ import annotations
@@ -51,7 +55,7 @@ EVAL = HERE.parent.parent / "shared" / "eval"
 #: read by ``scripts/guard_overlap.py``, so that a set added here is checked against the training rows too.
 CSV_SETS = {"guard_dev": ("guard_dev.csv", "category"), "fresh": ("guard_fresh.csv", "category"),
             "scenarios": ("guard_scenarios_eval.csv", "kind"), "selfharm": ("guard_selfharm_eval.csv", "kind"),
-            "contrast": ("guard_contrast_eval.csv", "kind")}
+            "contrast": ("guard_contrast_eval.csv", "kind"), "support": ("guard_support_eval.csv", "kind")}
 
 
 def labeled_csv(path: Path, kind_column: str) -> list[tuple[str, bool, str]]:
@@ -135,7 +139,8 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--guard", default="embedded")
     ap.add_argument("--show", type=int, default=0, help="print this many wrong verdicts per set")
-    ap.add_argument("--sets", default="guard_dev,xstest,docs,requests,fresh,fresh_docs,scenarios,selfharm,contrast")
+    ap.add_argument("--sets", default="guard_dev,xstest,docs,requests,fresh,fresh_docs,scenarios,selfharm,contrast,"
+                                      "support")
     args = ap.parse_args()
     sets: dict[str, Callable[[], list[tuple[str, bool, str]]]] = {
         name: partial(labeled_csv, HERE / "data" / file, column) for name, (file, column) in CSV_SETS.items()}
