@@ -74,6 +74,7 @@ class SafeQueryEngine(BaseQueryEngine):
         self._engine = query_engine
         self.screener = _screener(guard, s)
         self.screen_responses = s.guard_answers if screen_responses is None else screen_responses
+        self._support = s.self_harm_support
         synthesizer = getattr(query_engine, "_response_synthesizer", None)
         self._streaming = bool(getattr(synthesizer, "_streaming", False)) if streaming is None else streaming
         super().__init__(callback_manager=getattr(query_engine, "callback_manager", None))
@@ -105,7 +106,7 @@ class SafeQueryEngine(BaseQueryEngine):
         return _with_report(response, _report(question, answer, False))
 
     def _refused(self, verdict: Verdict, question: Verdict) -> RESPONSE_TYPE:
-        text = refusal_text(verdict)
+        text = refusal_text(verdict, self_harm_support=self._support)
         meta = {"saferag": _report(question, verdict if verdict is not question else None, True)}
         if self._streaming:
             return StreamingResponse(_gen(text), source_nodes=[], metadata=meta)
@@ -132,7 +133,8 @@ class SafeQueryEngine(BaseQueryEngine):
     async def _arefused(self, verdict: Verdict, question: Verdict) -> RESPONSE_TYPE:
         refused = self._refused(verdict, question)
         if isinstance(refused, StreamingResponse):
-            return AsyncStreamingResponse(_agen(refusal_text(verdict)), source_nodes=[], metadata=refused.metadata)
+            text = refusal_text(verdict, self_harm_support=self._support)
+            return AsyncStreamingResponse(_agen(text), source_nodes=[], metadata=refused.metadata)
         return refused
 
 

@@ -39,6 +39,7 @@ class SafeChatEngine(BaseChatEngine):
         self._engine = chat_engine
         self.screener = _screener(guard, s)
         self.screen_responses = s.guard_answers if screen_responses is None else screen_responses
+        self._support = s.self_harm_support
 
     @property
     def chat_history(self) -> list[ChatMessage]:
@@ -60,9 +61,9 @@ class SafeChatEngine(BaseChatEngine):
         verdict = self.screener.start_messages([*turns, {"role": "assistant", "content": text}], "agent")()
         return verdict, not verdict.safe
 
-    @staticmethod
-    def _refusal(verdict: Verdict, question: Verdict) -> AgentChatResponse:
-        return AgentChatResponse(response=refusal_text(verdict), sources=[], source_nodes=[],
+    def _refusal(self, verdict: Verdict, question: Verdict) -> AgentChatResponse:
+        text = refusal_text(verdict, self_harm_support=self._support)
+        return AgentChatResponse(response=text, sources=[], source_nodes=[],
                                  metadata={"saferag": _report(question, verdict if verdict is not question else None,
                                                               True)})
 
