@@ -104,19 +104,19 @@ DEMO_FACTS = ("next run", "next ingest", "next time", "run again", "rerun", "re-
 
 
 def test_demo_ingests_the_user_docs_without_the_development_logs():
-    from saferag.demo import DEVELOPMENT_LOGS, demo_files
+    from saferag.demo import DEVELOPER_PAGES, demo_files
 
     names = [p.name for p in demo_files()]
-    assert names[0] == "README.md" and "architecture.md" in names and "deployment.md" in names
-    assert not DEVELOPMENT_LOGS & set(names) and all(p.is_file() for p in demo_files())
+    assert names[0] == "README.md" and "deployment.md" in names and "formats.md" in names
+    assert not DEVELOPER_PAGES & set(names) and all(p.is_file() for p in demo_files())
 
 
 @pytest.mark.slow
 def test_demo_runs_offline_on_the_shipped_docs(tmp_path):
     first = json.loads(run("demo", "--uri", str(tmp_path / "demo.db"), "--json", cwd=tmp_path).stdout)
     assert first["ingest"]["documents"] >= 2 and not first["ingest"]["failed"]
-    # the user documentation only: the development logs (figures that change every week) are left out
-    assert not any(s["source"].endswith(("status.md", "benchmarks.md")) for s in first["sources"])
+    # the user documentation only: the developers' pages (logs and code map, edited every week) are left out
+    assert not any(s["source"].endswith(("status.md", "benchmarks.md", "architecture.md")) for s in first["sources"])
     assert first["answer"] and first["sources"] and first["sources"][0]["source"].endswith(".md")
     assert any("interrupted" in r["text"] or "killed" in r["text"] for r in first["sources"])
     # the key fact, as the docs state it: an interrupted ingest is completed by running it again

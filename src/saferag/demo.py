@@ -6,10 +6,11 @@ from pathlib import Path
 
 from saferag.errors import SafeRagError
 
-#: The development logs among the docs: what each session measured, full of figures, rewritten most weeks. The demo
-#: answers from the user documentation only, so its answer does not move with every new measurement (an added
-#: benchmarks paragraph once turned the sample answer into a list of citations).
-DEVELOPMENT_LOGS = frozenset({"benchmarks.md", "status.md"})
+#: The developers' pages among the docs: the logs of what each session measured (full of figures, rewritten most weeks)
+#: and the code map. The demo answers from the user documentation only, so its answer does not move with every new
+#: measurement (an added benchmarks paragraph once turned the sample answer into a list of citations), and its sample
+#: question is answered in the README's words rather than by a row of the code map.
+DEVELOPER_PAGES = frozenset({"benchmarks.md", "status.md", "architecture.md"})
 
 
 def demo_docs() -> Path:
@@ -23,8 +24,8 @@ def demo_docs() -> Path:
 
 
 def demo_files() -> list[Path]:
-    """What ``saferag demo`` ingests: the README and the user documentation, without the development logs."""
+    """What ``saferag demo`` ingests: the README and the user documentation, without the developers' pages."""
     folder = demo_docs()
     readme = next((p for p in (folder / "README.md", folder.parent / "README.md") if p.is_file()), None)
-    pages = sorted(p for p in folder.glob("*.md") if p.name not in DEVELOPMENT_LOGS and p.name != "README.md")
+    pages = sorted(p for p in folder.glob("*.md") if p.name not in DEVELOPER_PAGES and p.name != "README.md")
     return [readme, *pages] if readme else pages
