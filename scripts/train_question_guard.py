@@ -282,7 +282,8 @@ def main() -> None:
         key = f"{origin}:{'safe' if code == 'safe' else 'unsafe'}"
         by_origin[key] = by_origin.get(key, 0) + 1
     card = {"base": "packaged all-MiniLM-L6-v2", "holdout_recall_target": args.holdout_recall,
-            "dropped_near_report": {"max_overlap": args.max_overlap, "rows": dict(dropped)},
+            "dropped_near_report": {"max_overlap": args.max_overlap, "rows": dict(dropped),
+                                    "sets_left_out": [] if args.overlap_later else sorted(LATER_SETS)},
             "trained_layers": list(range(first_trained, first_trained + args.train_layers)),
             "members": len(members),
             "rows": {"train": len(train), "validation": len(val), "by_origin": by_origin},

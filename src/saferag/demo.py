@@ -10,6 +10,7 @@ from saferag.errors import SafeRagError
 #: and the code map. The demo answers from the user documentation only, so its answer does not move with every new
 #: measurement (an added benchmarks paragraph once turned the sample answer into a list of citations), and its sample
 #: question is answered in the README's words rather than by a row of the code map.
+#: A block list: a new developers' page in docs/ joins the demo until it is named here.
 DEVELOPER_PAGES = frozenset({"benchmarks.md", "status.md", "architecture.md"})
 
 

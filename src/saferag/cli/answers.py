@@ -154,8 +154,9 @@ def demo(
     question: Annotated[str, typer.Argument(help="what to ask saferag's own docs")] = DEMO_QUESTION,
     uri: Uri = None, as_json: Json = False,
 ) -> None:
-    """Ingest saferag's own documentation (shipped with the package) and answer a question from it,
-    with sources. Offline: the embedder and the LLM ship as Python packages."""
+    """Ingest saferag's own documentation (shipped with the package; the README and user docs, into the collection
+    saferag_demo, which keeps nothing else) and answer a question from it, with sources. Offline: the embedder and
+    the LLM ship as Python packages."""
     from saferag.demo import demo_files
 
     def body():
