@@ -666,12 +666,18 @@ DIRECT_SAFE: list[str] = (
 )
 
 
-def direct_rows() -> list[tuple[str, str]]:
-    """Return every row as ``(prompt, code)``; safe rows carry the code ``"safe"``."""
-    rows = [(p, code) for p, code in DIRECT_UNSAFE] + [(p, "safe") for p in DIRECT_SAFE]
+def labelled_rows(unsafe: list[tuple[str, str]], safe: list[str], name: str) -> list[tuple[str, str]]:
+    """``(prompt, code)`` rows, unsafe first, safe rows with the code ``"safe"``; a prompt written twice is an error
+    (``name`` says which file's rows)."""
+    rows = [(p, code) for p, code in unsafe] + [(p, "safe") for p in safe]
     seen: set[str] = set()
     for prompt, _ in rows:
         if prompt in seen:
-            raise ValueError(f"duplicate prompt in guard_direct rows: {prompt!r}")
+            raise ValueError(f"duplicate prompt in {name} rows: {prompt!r}")
         seen.add(prompt)
     return rows
+
+
+def direct_rows() -> list[tuple[str, str]]:
+    """Return every row as ``(prompt, code)``; safe rows carry the code ``"safe"``."""
+    return labelled_rows(DIRECT_UNSAFE, DIRECT_SAFE, "guard_direct")

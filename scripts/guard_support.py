@@ -35,6 +35,8 @@ with a larger question model (issue 16, item 2). Eight rows that a blind report 
 
 from __future__ import annotations
 
+from scripts.guard_direct import labelled_rows
+
 # ---------------------------------------------------------------------------------------------
 # Safe, by kind.
 # ---------------------------------------------------------------------------------------------
@@ -534,10 +536,4 @@ SUPPORT_UNSAFE: list[tuple[str, str]] = _PRETEXT_HARM + _SELF_HARM_INTENT + _DIR
 
 def support_rows() -> list[tuple[str, str]]:
     """Return every row as ``(prompt, code)``; safe rows carry the code ``"safe"``."""
-    rows = [(p, code) for p, code in SUPPORT_UNSAFE] + [(p, "safe") for p in SUPPORT_SAFE]
-    seen: set[str] = set()
-    for prompt, _ in rows:
-        if prompt in seen:
-            raise ValueError(f"duplicate prompt in guard_support rows: {prompt!r}")
-        seen.add(prompt)
-    return rows
+    return labelled_rows(SUPPORT_UNSAFE, SUPPORT_SAFE, "guard_support")

@@ -103,7 +103,7 @@ DEMO_FACTS = ("next run", "next ingest", "next time", "run again", "rerun", "re-
               "completes it", "picks up where", "whole version", "idempotent", "crash-safe")
 
 
-def test_demo_ingests_the_user_docs_without_the_development_logs():
+def test_demo_ingests_the_user_docs_without_the_developers_pages():
     from saferag.demo import DEVELOPER_PAGES, demo_files
 
     names = [p.name for p in demo_files()]
