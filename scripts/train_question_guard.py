@@ -68,6 +68,21 @@ class Heads(torch.nn.Module):
         self.category = torch.nn.Linear(dim, n_codes)
 
 
+def raised(threshold: float, ceiling: float, recall: float, p_unsafe, cats, codes: list[str], score) -> float:
+    """The highest of ``threshold`` and the 0.05 steps above it up to ``ceiling`` at which the hold-out's unsafe rows
+    (``p_unsafe``, ``cats``) are still flagged at ``recall`` or more and the gate passes."""
+    best = threshold
+    for step in range(int(threshold * 100) // 5 * 5 + 5, int(round(ceiling * 100)) + 1, 5):
+        t = step / 100
+        kept = flagged(p_unsafe, cats, codes, t).mean() >= recall
+        ok = kept and not gate(score, t, codes)
+        print(f"threshold {t:.2f}: hold-out recall {flagged(p_unsafe, cats, codes, t).mean():.3f}, "
+              f"{'kept' if ok else 'not kept'}", flush=True)
+        if ok:
+            best = max(best, t)
+    return best
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--out", default="src/saferag/guard/data/question_guard.npz")
@@ -107,6 +122,12 @@ def main() -> None:
                          "(0: keep them all)")
     ap.add_argument("--overlap-later", action="store_true",
                     help="check the report sets written after the shipped weights too (guard_overlap.LATER_SETS)")
+    # A model whose scores are extreme (one all-mpnet-base-v2 member: its rule landed on the floor and it flagged more
+    # documentation questions than the MiniLM ensemble) can run higher on the same hold-out recall; chosen on the
+    # hold-out and the gate alone (docs/benchmarks.md, 2026-12-04).
+    ap.add_argument("--raise-to", type=float, default=0.0,
+                    help="raise the threshold in 0.05 steps up to this while the hold-out recall holds and the gate "
+                         "passes (0: off)")
     ap.add_argument("--force", action="store_true", help="write the weights even if the gate fails")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--xstest", default="../shared/eval/xstest_prompts.csv")
@@ -235,6 +256,9 @@ def main() -> None:
                     threshold_at(p_va[docs_va], args.max_fpr_docs),
                     threshold_at(p_ho_safe, args.max_fpr_holdout),
                     min(args.min_threshold, threshold_for_recall(p_ho_unsafe, args.holdout_recall)))
+    if args.raise_to > threshold:
+        threshold = raised(threshold, args.raise_to, args.holdout_recall, p_ho_unsafe, c_ho_unsafe, codes,
+                           lambda qs: scores([(q, "", "") for q in qs]))
     threshold = float(np.float32(threshold))  # as stored and read by the guard: the gate judges at the same value
     f_va, f_ho_safe, f_ho_unsafe = (flagged(p, c, codes, threshold) for p, c in
                                     ((p_va, c_va), (p_ho_safe, c_ho_safe), (p_ho_unsafe, c_ho_unsafe)))
@@ -290,7 +314,7 @@ def main() -> None:
             "members": len(members),
             "rows": {"train": len(train), "validation": len(val), "by_origin": by_origin},
             "validation": val_report, "xstest": report, "epochs": args.epochs, "seed": args.seed,
-            "seconds": round(time.time() - t0)}
+            "raise_to": args.raise_to, "seconds": round(time.time() - t0)}
     out.with_suffix(".json").write_text(json.dumps(card, indent=1) + "\n")
     print(f"wrote {out} ({out.stat().st_size / 1e6:.1f} MB)")
 

