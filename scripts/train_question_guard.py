@@ -73,7 +73,7 @@ def raised(threshold: float, ceiling: float, recall: float, p_unsafe, cats, code
     (``p_unsafe``, ``cats``) are still flagged at ``recall`` or more and the gate passes."""
     best = threshold
     for step in range(int(threshold * 100) // 5 * 5 + 5, int(round(ceiling * 100)) + 1, 5):
-        t = step / 100
+        t = float(np.float32(step / 100))  # as it would be stored and read
         kept = flagged(p_unsafe, cats, codes, t).mean() >= recall
         ok = kept and not gate(score, t, codes)
         print(f"threshold {t:.2f}: hold-out recall {flagged(p_unsafe, cats, codes, t).mean():.3f}, "
@@ -126,8 +126,8 @@ def main() -> None:
     # documentation questions than the MiniLM ensemble) can run higher on the same hold-out recall; chosen on the
     # hold-out and the gate alone (docs/benchmarks.md, 2026-12-04).
     ap.add_argument("--raise-to", type=float, default=0.0,
-                    help="raise the threshold in 0.05 steps up to this while the hold-out recall holds and the gate "
-                         "passes (0: off)")
+                    help="raise the threshold to the highest 0.05 step up to this at which the hold-out recall "
+                         "holds and the gate passes (0: off)")
     ap.add_argument("--force", action="store_true", help="write the weights even if the gate fails")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--xstest", default="../shared/eval/xstest_prompts.csv")
@@ -213,10 +213,12 @@ def main() -> None:
         torch.manual_seed(args.seed + m)
         order = random.Random(args.seed + m)
         model = copy.deepcopy(top)
-        for p in model.parameters():
+        # Only the layers are trained (and written): weights outside them, such as MPNet's relative position bias
+        # shared by all layers, stay the base encoder's, as the guard loads them.
+        for p in model.encoder.layer.parameters():
             p.requires_grad = True
         heads = Heads(model.config.hidden_size, len(codes))
-        opt = torch.optim.AdamW([{"params": list(model.parameters()), "lr": 4e-5},
+        opt = torch.optim.AdamW([{"params": list(model.encoder.layer.parameters()), "lr": 4e-5},
                                  {"params": heads.parameters(), "lr": 1e-3}], weight_decay=0.01)
         rows_m = list(train)
         for epoch in range(args.epochs):

@@ -108,3 +108,19 @@ def test_an_extracted_encoder_is_an_entry_and_a_half_extracted_one_is_not(tmp_pa
     os.utime(model, (then, then))
     assert [(e.path, e.size) for e in entries(tmp_path)] == [(model, 300)]
     assert [e.path for e in prune(tmp_path, unused_days=30)] == [model] and not model.exists()
+
+
+def test_what_a_killed_join_left_is_removed_once_a_day_old(tmp_path):
+    old_dir = tmp_path / "models" / "all-mpnet-base-v2-abc.77.partial"
+    (old_dir / "all-mpnet-base-v2").mkdir(parents=True)
+    old_zip = tmp_path / "models" / "all-mpnet-base-v2-abc.77.partial.zip"
+    old_zip.write_bytes(b"PK")
+    old_gguf = tmp_path / "qwen-abc.gguf.77.partial"
+    old_gguf.write_bytes(b"GGUF")
+    running = tmp_path / "models" / "all-mpnet-base-v2-abc.88.partial.zip"  # another process is joining now
+    running.write_bytes(b"PK")
+    then = time.time() - 2 * DAY
+    for path in (old_dir, old_zip, old_gguf):
+        os.utime(path, (then, then))
+    prune(tmp_path, unused_days=30)
+    assert not old_dir.exists() and not old_zip.exists() and not old_gguf.exists() and running.is_file()

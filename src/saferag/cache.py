@@ -84,7 +84,21 @@ def prune(cache: Path, *, unused_days: float = UNUSED_DAYS, keep: Iterable[Path]
             continue
         removed.append(entry)
     _drop_dangling_records(cache / "openvino" / "index")
+    _drop_stale_partials(cache)
     return removed
+
+
+def _drop_stale_partials(cache: Path, *, older_than: float = 86400.0) -> None:
+    """What a join or extraction killed mid-way left (``*.partial`` files and folders, their ``.zip``): never used,
+    and up to a model's size each. Only those a day old, so that a join still running elsewhere keeps its own."""
+    cutoff = time.time() - older_than
+    for path in [*cache.glob("*.partial*"), *(cache / "models").glob("*.partial*")]:
+        try:
+            if path.stat().st_mtime >= cutoff:
+                continue
+            shutil.rmtree(path) if path.is_dir() else path.unlink()
+        except OSError as exc:
+            log.warning("could not remove the unfinished %s: %s", path, exc)
 
 
 def record_use(cache: Path, entry: Path, *, new: bool = False) -> None:

