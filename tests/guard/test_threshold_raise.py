@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from saferag.guard.embedded import QuestionModel, flagged
@@ -26,7 +27,7 @@ def test_the_raise_stops_where_recall_or_the_gate_would_give(scored, recall):
     def fine(t: float) -> bool:
         return flagged(p, cats, model.codes, t).mean() >= recall and not gate(model.score, t, model.codes)
 
-    steps = [s / 100 for s in range(55, 96, 5)]
+    steps = [float(np.float32(s / 100)) for s in range(55, 96, 5)]  # as a threshold is stored
     assert got == max([start] + [t for t in steps if fine(t)])
     assert got == start or fine(got)
     assert all(not fine(t) for t in steps if t > got)
