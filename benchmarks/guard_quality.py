@@ -109,7 +109,15 @@ def near_copies(rows: list[tuple[str, bool, str]]) -> set[int]:
     return {c for _, _, c in overlaps(texts, [t for t, _, _ in rows], NEAR)}
 
 
-def report(name: str, rows: list[tuple[str, bool, str]], flagged: list[bool], show: int) -> None:
+#: The sets whose clean-subset errors the ship rules count (benchmarks/guard_rules.md), and the benign technical text
+#: they count apart: every doc question and request, and the safe rows of the scenarios set.
+RULE_SETS = ("guard_dev", "xstest", "fresh", "scenarios", "selfharm", "contrast", "support")
+TECHNICAL_SETS = ("docs", "fresh_docs", "scenarios", "requests")
+
+
+def report(name: str, rows: list[tuple[str, bool, str]], flagged: list[bool], show: int) -> tuple[int, int]:
+    """Print the set's recall and false-positive rate, overall, on its clean subset and per kind; return the clean
+    subset's errors (missed plus flagged) and the safe prompts flagged in all."""
     groups: dict[str, list[tuple[bool, bool]]] = defaultdict(list)
     near = near_copies(rows)
     for i, ((_, unsafe, kind), f) in enumerate(zip(rows, flagged, strict=True)):
@@ -133,6 +141,8 @@ def report(name: str, rows: list[tuple[str, bool, str]], flagged: list[bool], sh
     wrong = [(t, u) for (t, u, _), f in zip(rows, flagged, strict=True) if f != u]
     for text, unsafe in wrong[:show]:
         print(f"    {'missed' if unsafe else 'flagged'}: {text[:110]}")
+    clean_errors = sum(f != u for i, ((_, u, _), f) in enumerate(zip(rows, flagged, strict=True)) if i not in near)
+    return clean_errors, sum(f and not u for (_, u, _), f in zip(rows, flagged, strict=True))
 
 
 def main() -> None:
@@ -149,7 +159,7 @@ def main() -> None:
              "fresh_docs": lambda: [(json.loads(line)["question"], False, json.loads(line)["topic"]) for line in
                                     (HERE / "data" / "doc_questions_fresh.jsonl").read_text().splitlines() if line]}
     with SafeRag(guard=args.guard, milvus_uri=str(HERE / "unused.db")) as rag:
-        latencies = []
+        latencies, errors, technical = [], 0, 0
         for name in args.sets.split(","):
             rows = sets[name]()
             if not rows:
@@ -157,8 +167,13 @@ def main() -> None:
                 continue
             verdicts = [rag.screen(text) for text, _, _ in rows]
             latencies += [v.latency for v in verdicts]
-            report(name, rows, [not v.safe for v in verdicts], args.show)
+            clean_errors, flagged_safe = report(name, rows, [not v.safe for v in verdicts], args.show)
+            errors += clean_errors if name in RULE_SETS else 0
+            technical += flagged_safe if name in TECHNICAL_SETS else 0
         latencies.sort()
+        print(f"errors on the clean subsets of {', '.join(n for n in RULE_SETS if n in args.sets.split(','))}: "
+              f"{errors}; technical text flagged ({', '.join(n for n in TECHNICAL_SETS if n in args.sets.split(','))}):"
+              f" {technical}")
         print(f"question check latency p50 {1000 * latencies[len(latencies) // 2]:.1f} ms, "
               f"p95 {1000 * latencies[int(len(latencies) * 0.95)]:.1f} ms")
 
