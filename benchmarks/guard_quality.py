@@ -33,6 +33,12 @@ written row comes within word Jaccard 0.7 of ("no near-copy trained"):
   themselves, their family or business, victims after the fact, self-harm help-seeking and recovery, wills and
   farewells, medication safety, idioms and security work, in 8 kinds, and 80 harmful twins with the same words),
   written by a writer who saw no other set and no training row, while ``scripts/guard_support.py`` was written apart.
+- ``atrisk``: ``benchmarks/data/guard_atrisk_eval.csv`` (2026-12-04; 80 first-person self-harm messages in 8 kinds:
+  concealing injuries, plans with a means, a time or a place, euphemisms, farewell logistics, eating-disorder harm,
+  self-injury methods, intent shown by context; 80 safe look-alikes in 8 kinds: scar care, first aid, idioms,
+  literature and history, estate planning, nutrition, helping others, heights and hardware), written by a writer who
+  saw no other set and no training row, after the all-mpnet-base-v2 candidates' self-harm misses: kept to judge the
+  next candidate (``benchmarks/guard_rules.md``).
 """
 
 from __future__ import annotations
@@ -55,7 +61,8 @@ EVAL = HERE.parent.parent / "shared" / "eval"
 #: read by ``scripts/guard_overlap.py``, so that a set added here is checked against the training rows too.
 CSV_SETS = {"guard_dev": ("guard_dev.csv", "category"), "fresh": ("guard_fresh.csv", "category"),
             "scenarios": ("guard_scenarios_eval.csv", "kind"), "selfharm": ("guard_selfharm_eval.csv", "kind"),
-            "contrast": ("guard_contrast_eval.csv", "kind"), "support": ("guard_support_eval.csv", "kind")}
+            "contrast": ("guard_contrast_eval.csv", "kind"), "support": ("guard_support_eval.csv", "kind"),
+            "atrisk": ("guard_atrisk_eval.csv", "kind")}
 
 
 def labeled_csv(path: Path, kind_column: str) -> list[tuple[str, bool, str]]:
@@ -150,7 +157,7 @@ def main() -> None:
     ap.add_argument("--guard", default="embedded")
     ap.add_argument("--show", type=int, default=0, help="print this many wrong verdicts per set")
     ap.add_argument("--sets", default="guard_dev,xstest,docs,requests,fresh,fresh_docs,scenarios,selfharm,contrast,"
-                                      "support")
+                                      "support,atrisk")
     args = ap.parse_args()
     sets: dict[str, Callable[[], list[tuple[str, bool, str]]]] = {
         name: partial(labeled_csv, HERE / "data" / file, column) for name, (file, column) in CSV_SETS.items()}
@@ -171,9 +178,10 @@ def main() -> None:
             errors += clean_errors if name in RULE_SETS else 0
             technical += flagged_safe if name in TECHNICAL_SETS else 0
         latencies.sort()
-        print(f"errors on the clean subsets of {', '.join(n for n in RULE_SETS if n in args.sets.split(','))}: "
-              f"{errors}; technical text flagged ({', '.join(n for n in TECHNICAL_SETS if n in args.sets.split(','))}):"
-              f" {technical}")
+        chosen = args.sets.split(",")
+        if set(RULE_SETS) & set(chosen):
+            print(f"errors on the clean subsets of {', '.join(n for n in RULE_SETS if n in chosen)}: {errors}; "
+                  f"technical text flagged ({', '.join(n for n in TECHNICAL_SETS if n in chosen)}): {technical}")
         print(f"question check latency p50 {1000 * latencies[len(latencies) // 2]:.1f} ms, "
               f"p95 {1000 * latencies[int(len(latencies) * 0.95)]:.1f} ms")
 
