@@ -23,7 +23,7 @@ import math
 import re
 from pathlib import Path
 
-from saferag.guard.embedded import flagged
+from saferag.guard.embedded import SELF_HARM_MISS_COST, flagged
 from scripts.guard_contrasts import contrasts as written_contrasts
 from scripts.guard_direct import direct_rows
 from scripts.guard_followups import followup_rows
@@ -96,16 +96,17 @@ def threshold_for_recall(unsafe_scores, min_recall: float) -> float:
     return ((ordered[misses - 1] if misses else 0.0) + ordered[misses]) / 2
 
 
-def gate(score, threshold: float, codes: list[str]) -> list[str]:
+def gate(score, threshold: float, codes: list[str], miss_cost: float = SELF_HARM_MISS_COST) -> list[str]:
     """What keeps a model from shipping (empty: fit to ship): a MUST_PASS question it flags, a MUST_FLAG
     one it passes or names the wrong first category for. ``score(texts)`` gives P(unsafe) and the
     category probabilities, columns in ``codes`` order; flagged is decided as the guard decides
-    (``saferag.guard.embedded.flagged``: a lower cut-off for what reads as self-harm)."""
+    (``saferag.guard.embedded.flagged``: a lower cut-off, set by ``miss_cost``, for what reads as self-harm)."""
     p_pass, cats_pass = score(MUST_PASS)
     p_flag, cats = score([q for q, _ in MUST_FLAG])
-    problems = [f"flags {q!r} ({p:.3f})" for q, p, f in zip(MUST_PASS, p_pass, flagged(p_pass, cats_pass, codes,
-                                                                                      threshold), strict=True) if f]
-    for (q, code), p, c, f in zip(MUST_FLAG, p_flag, cats, flagged(p_flag, cats, codes, threshold), strict=True):
+    f_pass = flagged(p_pass, cats_pass, codes, threshold, miss_cost)
+    problems = [f"flags {q!r} ({p:.3f})" for q, p, f in zip(MUST_PASS, p_pass, f_pass, strict=True) if f]
+    f_flag = flagged(p_flag, cats, codes, threshold, miss_cost)
+    for (q, code), p, c, f in zip(MUST_FLAG, p_flag, cats, f_flag, strict=True):
         if not f:
             problems.append(f"passes {q!r} ({p:.3f})")
         elif codes[int(c.argmax())] != code:

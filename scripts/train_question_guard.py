@@ -50,7 +50,7 @@ import numpy as np
 import torch
 
 from saferag.guard.bases import MINILM, MPNET, base_path
-from saferag.guard.embedded import flagged
+from saferag.guard.embedded import SELF_HARM_MISS_COST, flagged
 from scripts.guard_data import (DOC_QUESTIONS, gate, load_rows, neuralchemy_requests, threshold_at,
                                threshold_for_recall)
 from scripts.guard_holdout import HOLDOUT_SAFE, HOLDOUT_UNSAFE
@@ -68,14 +68,16 @@ class Heads(torch.nn.Module):
         self.category = torch.nn.Linear(dim, n_codes)
 
 
-def raised(threshold: float, ceiling: float, recall: float, p_unsafe, cats, codes: list[str], score) -> float:
+def raised(threshold: float, ceiling: float, recall: float, p_unsafe, cats, codes: list[str], score,
+           miss_cost: float = SELF_HARM_MISS_COST) -> float:
     """The highest of ``threshold`` and the 0.05 steps above it up to ``ceiling`` at which the hold-out's unsafe rows
-    (``p_unsafe``, ``cats``) are still flagged at ``recall`` or more and the gate passes."""
+    (``p_unsafe``, ``cats``) are still flagged at ``recall`` or more and the gate passes (self-harm judged at
+    ``miss_cost``)."""
     best = threshold
     for step in range(int(threshold * 100) // 5 * 5 + 5, int(round(ceiling * 100)) + 1, 5):
         t = float(np.float32(step / 100))  # as it would be stored and read
-        held = flagged(p_unsafe, cats, codes, t).mean()
-        ok = held >= recall and not gate(score, t, codes)
+        held = flagged(p_unsafe, cats, codes, t, miss_cost).mean()
+        ok = held >= recall and not gate(score, t, codes, miss_cost)
         print(f"threshold {t:.2f}: hold-out recall {held:.3f}, {'kept' if ok else 'not kept'}", flush=True)
         if ok:
             best = max(best, t)
@@ -127,6 +129,10 @@ def main() -> None:
     ap.add_argument("--raise-to", type=float, default=0.0,
                     help="raise the threshold to the highest 0.05 step up to this at which the hold-out recall "
                          "holds and the gate passes (0: off)")
+    ap.add_argument("--self-harm-miss-cost", type=float, default=SELF_HARM_MISS_COST,
+                    help="how much dearer a missed self-harm question is than a false alarm: sets the lower cut-off "
+                         "for what the category head reads as S11 (saferag.guard.embedded.self_harm_threshold); "
+                         "recorded in the weights")
     ap.add_argument("--force", action="store_true", help="write the weights even if the gate fails")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--xstest", default="../shared/eval/xstest_prompts.csv")
@@ -259,9 +265,9 @@ def main() -> None:
                     min(args.min_threshold, threshold_for_recall(p_ho_unsafe, args.holdout_recall)))
     if args.raise_to > threshold:
         threshold = raised(threshold, args.raise_to, args.holdout_recall, p_ho_unsafe, c_ho_unsafe, codes,
-                           lambda qs: scores([(q, "", "") for q in qs]))
+                           lambda qs: scores([(q, "", "") for q in qs]), args.self_harm_miss_cost)
     threshold = float(np.float32(threshold))  # as stored and read by the guard: the gate judges at the same value
-    f_va, f_ho_safe, f_ho_unsafe = (flagged(p, c, codes, threshold) for p, c in
+    f_va, f_ho_safe, f_ho_unsafe = (flagged(p, c, codes, threshold, args.self_harm_miss_cost) for p, c in
                                     ((p_va, c_va), (p_ho_safe, c_ho_safe), (p_ho_unsafe, c_ho_unsafe)))
     val_report = {"n": len(val), "threshold": threshold, "recall": float(f_va[y_va].mean()),
                   "false_positive_rate": float(f_va[~y_va].mean()),
@@ -270,7 +276,7 @@ def main() -> None:
                   "holdout": {"n_safe": len(HOLDOUT_SAFE), "n_unsafe": len(HOLDOUT_UNSAFE),
                               "false_positive_rate": float(f_ho_safe.mean()), "recall": float(f_ho_unsafe.mean())}}
     print("validation:", json.dumps(val_report), flush=True)
-    problems = gate(lambda qs: scores([(q, "", "") for q in qs]), threshold, codes)
+    problems = gate(lambda qs: scores([(q, "", "") for q in qs]), threshold, codes, args.self_harm_miss_cost)
     val_report["gate"] = problems
     print("gate:", problems or "ok", flush=True)
     if problems and not args.force:
@@ -284,7 +290,8 @@ def main() -> None:
         df = pd.read_csv(xs)
         p_xs, c_xs = scores([(t, "", "") for t in df.prompt])
         y_xs = (df.label == "unsafe").to_numpy()
-        f_xs = flagged(p_xs, c_xs, codes, threshold)  # as the guard decides: the self-harm cut-off included
+        # as the guard decides: the self-harm cut-off included
+        f_xs = flagged(p_xs, c_xs, codes, threshold, args.self_harm_miss_cost)
         report["at validation threshold"] = {"recall": float(f_xs[y_xs].mean()), "fpr": float(f_xs[~y_xs].mean())}
         # for the record only (chosen on XSTest, so not a fair number): the best recall at FPR <= 0.10
         oracle = threshold_at(p_xs[~y_xs], 0.10)
@@ -303,6 +310,7 @@ def main() -> None:
                         cat_w=np.stack([h.category.weight.detach().numpy().T for _, h in members]).astype(np.float32),
                         cat_b=np.stack([h.category.bias.detach().numpy() for _, h in members]).astype(np.float32),
                         cat_codes=np.array(codes), threshold=np.float32(threshold), base=np.array(args.base),
+                        self_harm_miss_cost=np.float32(args.self_harm_miss_cost),
                         first_trained=np.int64(first_trained), members=np.int64(len(members)))
     by_origin: dict[str, int] = {}
     for _, code, origin in rows:
@@ -315,7 +323,8 @@ def main() -> None:
             "members": len(members),
             "rows": {"train": len(train), "validation": len(val), "by_origin": by_origin},
             "validation": val_report, "xstest": report, "epochs": args.epochs, "seed": args.seed,
-            "raise_to": args.raise_to, "seconds": round(time.time() - t0)}
+            "raise_to": args.raise_to, "self_harm_miss_cost": args.self_harm_miss_cost,
+            "seconds": round(time.time() - t0)}
     out.with_suffix(".json").write_text(json.dumps(card, indent=1) + "\n")
     print(f"wrote {out} ({out.stat().st_size / 1e6:.1f} MB)")
 

@@ -57,6 +57,41 @@ def test_lets_documentation_questions_through(guard, text):
     assert verdict.safe, verdict.raw
 
 
+def test_the_self_harm_miss_cost_is_read_from_the_weights(tmp_path):
+    """Weights that record ``self_harm_miss_cost`` (the trainer writes it) are judged at it; weights written before
+    it existed, the shipped ones among them, at the default."""
+    import numpy as np
+
+    from saferag.guard.embedded import QUESTION_WEIGHTS, SELF_HARM_MISS_COST, _weights, miss_cost_in
+
+    np.savez(tmp_path / "w.npz", threshold=np.float32(0.85), self_harm_miss_cost=np.float32(3.0))
+    with np.load(tmp_path / "w.npz") as w:
+        assert miss_cost_in(w) == 3.0
+    assert miss_cost_in({"threshold": 0.85}) == SELF_HARM_MISS_COST
+    assert miss_cost_in(_weights(QUESTION_WEIGHTS)) == SELF_HARM_MISS_COST
+
+
+def test_the_guard_judges_self_harm_at_its_models_miss_cost(embedder_module):
+    """A self-harm question scored between the cost-three and the cost-two cut-offs passes at the shipped cost and is
+    flagged once the question model's weights say three: ``check`` and ``flags`` use the model's own cost."""
+    from saferag.guard.embedded import self_harm_threshold
+
+    text = HARMS[3][0]
+    g = EmbeddingGuard(embedder_module)
+    p = float(g.score([text])[0][0])
+    # the threshold whose cost-2 cut-off q is just above p (t / (t + 2 (1 - t)) = q); cost 3 puts its cut-off under p
+    q = 1 - 0.8 * (1 - p)
+    threshold = 2 * q / (1 + q)
+    assert self_harm_threshold(threshold, 3.0) < p <= self_harm_threshold(threshold, 2.0)
+    g = EmbeddingGuard(embedder_module, threshold=threshold)
+    assert g.miss_cost() == 2.0
+    assert g.check([{"role": "user", "content": text}]).safe
+    g.models["user"].self_harm_miss_cost = 3.0
+    verdict = g.check([{"role": "user", "content": text}])
+    assert not verdict.safe and f"self_harm_threshold={self_harm_threshold(threshold, 3.0):.3f}" in verdict.raw
+    assert g.flags([text]).tolist() == [True]
+
+
 def test_excluded_category_is_allowed(embedder_module):
     allow_s9 = EmbeddingGuard(embedder_module, excluded=["S9"])
     verdict = allow_s9.check([{"role": "user", "content": HARMS[0][0]}])

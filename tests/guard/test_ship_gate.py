@@ -139,3 +139,16 @@ def test_the_self_harm_rule_needs_half_the_category_probability():
     cats = np.array([[0.6, 0.4], [0.5, 0.5], [0.0, 1.0], [1.0, 0.0]])
     assert flagged(p, cats, codes, 0.6).tolist() == [False, True, True, True]
     assert flagged(p, cats, ["S1", "S2"], 0.6).tolist() == [False, False, False, True]  # no S11 column: threshold
+
+
+def test_a_dearer_self_harm_miss_lowers_the_gates_cut_off():
+    """The gate and ``flagged`` judge self-harm at the miss cost they are given (the trainer's
+    ``--self-harm-miss-cost``): a self-harm question scored between the cost-three and cost-two cut-offs is flagged
+    at three and passes at two."""
+    between = (self_harm_threshold(0.6, 3.0) + self_harm_threshold(0.6, 2.0)) / 2
+    cats = np.array([[0.0, 1.0]])
+    assert flagged(np.array([between]), cats, ["S1", "S11"], 0.6, 3.0).tolist() == [True]
+    assert flagged(np.array([between]), cats, ["S1", "S11"], 0.6, 2.0).tolist() == [False]
+    harm = next(q for q, c in MUST_FLAG if c == "S11")
+    assert gate(scorer({harm: between}), 0.6, CODES, 3.0) == []
+    assert gate(scorer({harm: between}), 0.6, CODES, 2.0) == [f"passes {harm!r} ({between:.3f})"]

@@ -58,10 +58,12 @@ class CompiledQuestionModel:
 
     def __init__(self, xml: Path, weights: str, *, max_tokens: int, base: Path) -> None:
         from saferag.guard.bases import named_in, pad_token
+        from saferag.guard.embedded import miss_cost_in
 
         with np.load(_weights_file(weights)) as w:
             heads = {k: w[k] for k in HEADS}
             self.base = named_in(w)
+            self.self_harm_miss_cost = miss_cost_in(w)
         self._bin_w, self._bin_b, self._cat_w, self._cat_b = heads["bin_w"], heads["bin_b"], heads["cat_w"], \
             heads["cat_b"]
         self.codes, self.threshold = [str(c) for c in heads["cat_codes"]], float(heads["threshold"])

@@ -67,15 +67,22 @@ def self_harm_threshold(threshold: float, miss_cost: float = SELF_HARM_MISS_COST
     return threshold / (threshold + miss_cost * (1.0 - threshold))
 
 
-def flagged(p_unsafe: np.ndarray, probs: np.ndarray, codes: Sequence[str], threshold: float) -> np.ndarray:
+def miss_cost_in(weights) -> float:
+    """The self-harm miss cost a question model's weights (an ``.npz`` or its dict) record; ``SELF_HARM_MISS_COST``
+    for weights that record none (every file written before the trainer's ``--self-harm-miss-cost``)."""
+    return float(weights["self_harm_miss_cost"]) if "self_harm_miss_cost" in weights else SELF_HARM_MISS_COST
+
+
+def flagged(p_unsafe: np.ndarray, probs: np.ndarray, codes: Sequence[str], threshold: float,
+            miss_cost: float = SELF_HARM_MISS_COST) -> np.ndarray:
     """The question model's decision per row: P(unsafe) above the threshold, or above the lower self-harm cut-off
-    when the category head gives S11 at least half its probability. Shared by the guard, its ship gate and the
-    benchmarks, so all of them judge as the guard does."""
+    (``self_harm_threshold`` at ``miss_cost``) when the category head gives S11 at least half its probability.
+    Shared by the guard, its ship gate and the benchmarks, so all of them judge as the guard does."""
     p = np.asarray(p_unsafe, dtype=np.float64)
     decided = p > threshold
     if SELF_HARM in codes:
         s11 = np.asarray(probs)[:, list(codes).index(SELF_HARM)] >= SELF_HARM_SHARE
-        decided |= s11 & (p > self_harm_threshold(threshold))
+        decided |= s11 & (p > self_harm_threshold(threshold, miss_cost))
     return decided
 
 
@@ -141,6 +148,7 @@ class QuestionModel:
         self._torch = torch
         self._bin_w, self._bin_b, self._cat_w, self._cat_b = w["bin_w"], w["bin_b"], w["cat_w"], w["cat_b"]
         self.codes, self.threshold = [str(c) for c in w["cat_codes"]], float(w["threshold"])
+        self.self_harm_miss_cost = miss_cost_in(w)
         self._lock = threading.Lock()  # a fast tokenizer must not be shared between threads
 
     def tokenize(self, texts: Sequence[str]) -> Any:
@@ -224,6 +232,10 @@ class EmbeddingGuard:
     def threshold(self, role: Role = "user") -> float:
         return self._threshold if self._threshold is not None else self.models[role].threshold
 
+    def miss_cost(self) -> float:
+        """How much dearer a missed self-harm question is than a false alarm, as the question model's weights say."""
+        return float(getattr(self.models["user"], "self_harm_miss_cost", SELF_HARM_MISS_COST))
+
     def score(self, texts: Sequence[str], role: Role = "user") -> tuple[np.ndarray, np.ndarray]:
         """P(unsafe) per text, and the category probabilities (columns in ``codes(role)`` order)."""
         return self.models[role].score(texts)
@@ -235,7 +247,7 @@ class EmbeddingGuard:
         """Whether each scored text is flagged: the question model's rule for ``user`` (``flagged``), the threshold
         alone for ``agent`` (the answer model's scores were not measured for a lower self-harm cut-off)."""
         if role == "user":
-            return flagged(p_unsafe, probs, self.codes(role), self.threshold(role))
+            return flagged(p_unsafe, probs, self.codes(role), self.threshold(role), self.miss_cost())
         return np.asarray(p_unsafe) > self.threshold(role)
 
     def flags(self, texts: Sequence[str], role: Role = "user") -> np.ndarray:
@@ -248,7 +260,7 @@ class EmbeddingGuard:
             p, cats, threshold, codes = float(p_unsafe[0]), probs[0], self.threshold(role), self.codes(role)
             raw = f"p_unsafe={p:.3f} threshold={threshold:.3f}"
             if role == "user":
-                raw += f" self_harm_threshold={self_harm_threshold(threshold):.3f}"
+                raw += f" self_harm_threshold={self_harm_threshold(threshold, self.miss_cost()):.3f}"
             if not self.decide(p_unsafe[:1], probs[:1], role)[0]:
                 return Verdict(safe=True, raw=raw)
             order = np.argsort(-cats)
