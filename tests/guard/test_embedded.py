@@ -58,8 +58,8 @@ def test_lets_documentation_questions_through(guard, text):
 
 
 def test_the_self_harm_miss_cost_is_read_from_the_weights(tmp_path):
-    """Weights that record ``self_harm_miss_cost`` (the trainer writes it) are judged at it; weights written before
-    it existed, the shipped ones among them, at the default."""
+    """Weights that record ``self_harm_miss_cost`` (the trainer writes it; the shipped ones record 3, rule 18 of
+    benchmarks/guard_rules.md) are judged at it; weights written before it existed at the default."""
     import numpy as np
 
     from saferag.guard.embedded import QUESTION_WEIGHTS, SELF_HARM_MISS_COST, _weights, miss_cost_in
@@ -68,12 +68,12 @@ def test_the_self_harm_miss_cost_is_read_from_the_weights(tmp_path):
     with np.load(tmp_path / "w.npz") as w:
         assert miss_cost_in(w) == 3.0
     assert miss_cost_in({"threshold": 0.85}) == SELF_HARM_MISS_COST
-    assert miss_cost_in(_weights(QUESTION_WEIGHTS)) == SELF_HARM_MISS_COST
+    assert miss_cost_in(_weights(QUESTION_WEIGHTS)) == 3.0
 
 
 def test_the_guard_judges_self_harm_at_its_models_miss_cost(embedder_module):
-    """A self-harm question scored between the cost-three and the cost-two cut-offs passes at the shipped cost and is
-    flagged once the question model's weights say three: ``check`` and ``flags`` use the model's own cost."""
+    """A self-harm question scored between the cost-three and the cost-two cut-offs passes while the question model
+    says two and is flagged once it says three: ``check`` and ``flags`` use the model's own cost."""
     from saferag.guard.embedded import self_harm_threshold
 
     text = HARMS[3][0]
@@ -84,6 +84,8 @@ def test_the_guard_judges_self_harm_at_its_models_miss_cost(embedder_module):
     threshold = 2 * q / (1 + q)
     assert self_harm_threshold(threshold, 3.0) < p <= self_harm_threshold(threshold, 2.0)
     g = EmbeddingGuard(embedder_module, threshold=threshold)
+    assert g.miss_cost() == 3.0  # the shipped weights' own
+    g.models["user"].self_harm_miss_cost = 2.0
     assert g.miss_cost() == 2.0
     assert g.check([{"role": "user", "content": text}]).safe
     g.models["user"].self_harm_miss_cost = 3.0
@@ -125,7 +127,8 @@ def test_shared_lower_layers_score_like_each_member_run_whole(guard):
     """The ensemble runs the frozen lower layers once for all members; that must change no score, in torch or
     compiled (the guard's own model, OpenVINO where it is installed).
 
-    The reference is the plain way: each member as a whole packaged MiniLM with its own top layers loaded.
+    The reference is the plain way: each member as the whole base encoder its weights name (``guard.bases``) with
+    its own top layers loaded.
     """
     import copy
 
@@ -133,13 +136,14 @@ def test_shared_lower_layers_score_like_each_member_run_whole(guard):
     import torch
     from transformers import AutoModel, AutoTokenizer
 
-    from saferag.embed import packaged_model_path
+    from saferag.guard.bases import base_path, named_in
     from saferag.guard.embedded import MAX_TOKENS, QUESTION_WEIGHTS, QuestionModel, _weights, mean_pool
 
     texts = [text for text, _ in HARMS] + DOC_QUESTIONS  # different lengths: padding is exercised
     w = _weights(QUESTION_WEIGHTS)
-    base = AutoModel.from_pretrained(str(packaged_model_path())).eval()
-    tokenizer = AutoTokenizer.from_pretrained(str(packaged_model_path()))
+    folder = str(base_path(named_in(w)))
+    base = AutoModel.from_pretrained(folder).eval()
+    tokenizer = AutoTokenizer.from_pretrained(folder)
     enc = tokenizer(texts, padding=True, truncation=True, max_length=MAX_TOKENS, return_tensors="pt")
     expected = []
     for j in range(int(w["members"])):

@@ -1,15 +1,17 @@
-"""The offline default guard: two small classifiers on the packaged MiniLM, one for questions, one for answers.
+"""The offline default guard: two small classifiers, one for questions, one for answers.
 
 For machines without Llama Guard weights. Real classifiers, trained by ``scripts/`` on HarmBench and
 StrongREJECT prompts and written contrast pairs against benign text (``data/*.json`` hold the data
 counts and validation numbers), but far weaker than Llama Guard 3: docs/benchmarks.md has the
 XSTest report card. Use ``guard = "llama_guard"`` in production.
 
-- Questions (``user`` role): the MiniLM with all six layers fine-tuned, three times from
-  different seeds, averaged (``data/question_guard.npz``, ``scripts/train_question_guard.py``). It
+- Questions (``user`` role): the encoder the weights name (``guard.bases``; shipped: all-mpnet-base-v2
+  with its top four layers fine-tuned; weights from before 2026-12-04: the packaged MiniLM) fine-tuned three
+  times from different seeds, averaged (``data/question_guard.npz``, ``scripts/train_question_guard.py``). It
   reads a question's object, not only its verb ("kill a Python process" / "kill my landlord"). A
-  question its category head reads as self-harm is flagged from a lower score (``flagged``).
-- Answers (``agent`` role): an MLP over the MiniLM's sentence vector (``data/answer_guard.npz``,
+  question its category head reads as self-harm is flagged from a lower score (``flagged``, at the miss cost
+  the weights record).
+- Answers (``agent`` role): an MLP over the packaged MiniLM's sentence vector (``data/answer_guard.npz``,
   ``scripts/train_answer_guard.py``), trained on the same rows, on each restated as the opening of an
   answer that complies ("Sure, here are instructions for X:"), and on documentation prose as safe. The
   fine-tuned question model saw only questions and flags ordinary prose, so it does not judge answers.
