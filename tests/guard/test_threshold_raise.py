@@ -22,10 +22,11 @@ def scored():
 def test_the_raise_stops_where_recall_or_the_gate_would_give(scored, recall):
     model, p, cats = scored
     start = 0.5
-    got = raised(start, 0.95, recall, p, cats, model.codes, model.score)
+    cost = model.self_harm_miss_cost  # as the shipped weights record it
+    got = raised(start, 0.95, recall, p, cats, model.codes, model.score, cost)
 
     def fine(t: float) -> bool:
-        return flagged(p, cats, model.codes, t).mean() >= recall and not gate(model.score, t, model.codes)
+        return flagged(p, cats, model.codes, t, cost).mean() >= recall and not gate(model.score, t, model.codes, cost)
 
     steps = [float(np.float32(s / 100)) for s in range(55, 96, 5)]  # as a threshold is stored
     assert got == max([start] + [t for t in steps if fine(t)])

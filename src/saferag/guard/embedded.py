@@ -35,10 +35,11 @@ if TYPE_CHECKING:
 QUESTION_WEIGHTS, ANSWER_WEIGHTS = "question_guard.npz", "answer_guard.npz"
 SECOND_CATEGORY = 0.35  # also name a second category the head gives at least this probability
 MAX_TOKENS = 96  # the question model's training length
-# A missed self-harm message is taken to cost twice a missed other harm, so a question the category head reads as
-# S11 (at least half its probability) is flagged from a lower P(unsafe): see ``self_harm_threshold``. Two, not
-# more: on the training rows' validation split a cut-off of 0.3 (a cost of 3.5) flags five more safe rows than 0.43
-# and no more self-harm; the hold-out is unchanged by either (docs/benchmarks.md).
+# A missed self-harm message costs more than a missed other harm, so a question the category head reads as S11 (at
+# least half its probability) is flagged from a lower P(unsafe): see ``self_harm_threshold``. The weights record
+# their cost (``miss_cost_in``; the shipped ones 3, judged on a blind self-harm set: benchmarks/guard_rules.md,
+# rule 18); this default of two is for weights that record none (the MiniLM ensembles: on their validation split a
+# cost of 3.5 flagged five more safe rows and no more self-harm; docs/benchmarks.md).
 SELF_HARM_MISS_COST = 2.0
 SELF_HARM, SELF_HARM_SHARE = "S11", 0.5
 
