@@ -140,16 +140,16 @@ def report(name: str, rows: list[tuple[str, bool, str]], flagged: list[bool], sh
         fpr = f"{sum(neg) / len(neg):.3f} ({sum(neg)}/{len(neg)})" if neg else "-"
         return f"  {kind:22} n {len(pairs):4d}  recall {recall:16}  FPR {fpr}"
 
+    everything, clean = groups.pop("all"), groups.pop("(no near-copy trained)", [])
     print(f"{name}")
-    print(line("all", groups.pop("all")))
-    print(line("no near-copy trained", groups.pop("(no near-copy trained)", [])))
+    print(line("all", everything))
+    print(line("no near-copy trained", clean))
     for kind in sorted(groups):
         print(line(kind, groups[kind]))
     wrong = [(t, u) for (t, u, _), f in zip(rows, flagged, strict=True) if f != u]
     for text, unsafe in wrong[:show]:
         print(f"    {'missed' if unsafe else 'flagged'}: {text[:110]}")
-    clean_errors = sum(f != u for i, ((_, u, _), f) in enumerate(zip(rows, flagged, strict=True)) if i not in near)
-    return clean_errors, sum(f and not u for (_, u, _), f in zip(rows, flagged, strict=True))
+    return sum(u != f for u, f in clean), sum(f and not u for u, f in everything)
 
 
 def main() -> None:
@@ -167,7 +167,8 @@ def main() -> None:
                                     (HERE / "data" / "doc_questions_fresh.jsonl").read_text().splitlines() if line]}
     with SafeRag(guard=args.guard, milvus_uri=str(HERE / "unused.db")) as rag:
         latencies, errors, technical = [], 0, 0
-        for name in args.sets.split(","):
+        chosen = args.sets.split(",")
+        for name in chosen:
             rows = sets[name]()
             if not rows:
                 print(f"{name}: not available here")
@@ -178,7 +179,6 @@ def main() -> None:
             errors += clean_errors if name in RULE_SETS else 0
             technical += flagged_safe if name in TECHNICAL_SETS else 0
         latencies.sort()
-        chosen = args.sets.split(",")
         if set(RULE_SETS) & set(chosen):
             print(f"errors on the clean subsets of {', '.join(n for n in RULE_SETS if n in chosen)}: {errors}; "
                   f"technical text flagged ({', '.join(n for n in TECHNICAL_SETS if n in chosen)}): {technical}")
