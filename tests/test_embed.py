@@ -62,7 +62,11 @@ def test_precision_is_resolved_and_validated():
     if flags:
         native = bool(flags & {"amx_bf16", "avx512_bf16"})
         assert resolve_precision("auto", "cpu") == ("bfloat16" if native else "float32")
-    assert resolve_precision("auto", "cuda") == "float32"
+    assert resolve_precision("auto", "cuda") == "float16"  # measured on an H200: docs/benchmarks.md
+    assert resolve_precision("auto", "cuda:1") == "float16"
+    assert resolve_precision("auto", "mps") == "float32"
+    with pytest.raises(EmbedderError, match="float16 is for GPUs"):
+        resolve_precision("float16", "cpu")
     assert resolve_precision("float32", "cpu") == "float32"
     assert resolve_precision("int8", "cpu") == "int8"
     with pytest.raises(EmbedderError, match="unknown embed precision"):
@@ -269,3 +273,25 @@ def test_a_model_with_extra_modules_runs_compiled_with_its_own_pooling_modules(t
     eager = SentenceTransformerEmbedder(str(tmp_path / "dense-model"), runtime="torch", precision="float32")
     assert np.sum(ov.embed_documents(texts) * eager.embed_documents(texts), axis=1).min() > 0.9999
     assert not list((tmp_path / "cache").glob("openvino/index/*.json"))  # nothing for the torch-free start
+
+
+def test_a_float16_checkpoint_runs_at_the_chosen_precision(tmp_path):
+    """transformers 5 loads weights in the dtype they were saved in: a float16 checkpoint on a CPU must still run
+    (and match) in float32 when float32 is what was asked for."""
+    import shutil
+
+    import torch
+    from safetensors.torch import load_file, save_file
+
+    from saferag.embed import packaged_model_path
+
+    folder = tmp_path / "minilm-fp16"
+    shutil.copytree(packaged_model_path(), folder)
+    weights = load_file(folder / "model.safetensors")
+    save_file({k: v.half() for k, v in weights.items()}, folder / "model.safetensors", metadata={"format": "pt"})
+    half = SentenceTransformerEmbedder(str(folder), precision="float32", runtime="torch")
+    assert next(half._model.parameters()).dtype == torch.float32
+    full = SentenceTransformerEmbedder(precision="float32", runtime="torch")
+    texts = ["PRAGMA journal_mode = WAL switches SQLite to write-ahead logging.", "Cats sleep most of the day."]
+    cos = np.sum(half.embed_documents(texts) * full.embed_documents(texts), axis=1)
+    assert cos.min() > 0.9999, cos

@@ -182,9 +182,10 @@ class Settings(BaseSettings):
     embed_concurrency: int = Field(4, ge=1, description="openai: requests in flight at once")
     embed_device: str = "cpu"
     embed_batch_size: int | None = Field(
-        None, ge=1, description="None: the measured best on 2 CPU cores, 8 (float32) or 16 (bfloat16)")
-    embed_precision: Literal["auto", "float32", "bfloat16", "int8"] = Field(
-        "auto", description="auto: bfloat16 where the CPU runs it natively (AMX, AVX512-BF16), else float32; int8: "
+        None, ge=1, description="None: the measured best, on 2 CPU cores 8 (float32) or 16 (bfloat16), on a GPU 256")
+    embed_precision: Literal["auto", "float32", "bfloat16", "float16", "int8"] = Field(
+        "auto", description="auto: float16 on a CUDA GPU, bfloat16 where the CPU runs it natively (AMX, "
+                            "AVX512-BF16), else float32; float16 only on a GPU; int8: "
                             "OpenVINO quantized by NNCF (saferag[int8]), faster on VNNI CPUs, retrieval moved up to "
                             "0.02 (docs/benchmarks.md)")
     embed_runtime: Literal["auto", "openvino", "torch"] = Field(
