@@ -3,7 +3,8 @@
 import pytest
 
 from saferag.conversation import (Condensed, check_rewrite, clean_rewrite, condense, condense_prompt,
-                                  fallback_query, last_user, search_queries)
+                                  fallback_query, last_user, search_query)
+from saferag.retrieval import SearchQuery
 from saferag.errors import SafeRagError
 
 CONV = [
@@ -44,16 +45,20 @@ def test_fallback_joins_the_recent_user_turns_oldest_first():
                                     "leave some of the files out while doing that?")
 
 
-def test_a_follow_up_is_searched_as_its_rewrite_its_turns_with_the_answer_and_itself():
+def test_a_follow_up_searches_its_rewrite_by_keywords_and_a_blend_of_the_turns_by_vector():
     joined, last = fallback_query(CONV), CONV[-1]["content"]
-    with_answer = f"{joined} Use `shutil.copytree(src, dst)` [1]."
+    blend = ((last, 1.0), (CONV[0]["content"], 0.5), ("Use `shutil.copytree(src, dst)` [1].", 0.5))
     rewrite = "Which argument of copytree leaves some files out?"
-    assert search_queries(Condensed(rewrite, "condensed"), CONV) == [rewrite, with_answer, last]
-    assert search_queries(Condensed(joined, "fallback", "x", "empty"), CONV) == [with_answer, last]
+    assert search_query(Condensed(rewrite, "condensed"), CONV) == SearchQuery(rewrite, blend)
+    assert search_query(Condensed(joined, "fallback", "x", "empty"), CONV) == SearchQuery(joined, blend)
     long = [*CONV[:1], {"role": "assistant", "content": "word " * 200}, CONV[-1]]
-    assert len(search_queries(Condensed(joined, "fallback"), long)[0]) < len(joined) + 320  # only the answer's gist
+    assert len(search_query(Condensed(joined, "fallback"), long).blend[2][0]) < 320  # only the answer's gist
+    # three turns: the user turn just before the message, and the last answer
+    three = [*CONV, {"role": "assistant", "content": "Pass ignore= [2]."}, {"role": "user", "content": "And symlinks?"}]
+    assert search_query(Condensed("x", "fallback"), three).blend == (
+        ("And symlinks?", 1.0), (last, 0.5), ("Pass ignore= [2].", 0.5))
     first = [{"role": "user", "content": "How do I copy a tree?"}]
-    assert search_queries(Condensed("How do I copy a tree?", "first turn"), first) == ["How do I copy a tree?"]
+    assert search_query(Condensed("How do I copy a tree?", "first turn"), first) == SearchQuery("How do I copy a tree?")
 
 
 def test_the_prompt_shows_the_conversation_and_the_last_message():

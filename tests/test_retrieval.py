@@ -1,10 +1,11 @@
 """Hybrid fusion and the per-source cap: the functions on known lists, and through SafeRag on Milvus Lite."""
 
+import numpy as np
 import pytest
 from corpus import QUESTIONS
 
 from saferag.errors import SafeRagError
-from saferag.retrieval import Fusion, diversify, fuse, interleave
+from saferag.retrieval import Fusion, SearchQuery, blended, diversify, fuse, interleave
 from saferag.types import Hit
 
 
@@ -98,3 +99,25 @@ def test_search_all_finds_what_each_query_finds(loaded):
     assert both == ["networking/tcp.html", "garden/compost.md"]
     with pytest.raises(SafeRagError, match="empty"):
         loaded.search_all(["", "  "])
+
+
+def test_a_blended_vector_is_the_normalized_weighted_sum():
+    a, b = np.array([1.0, 0.0]), np.array([0.0, 1.0])
+    assert np.allclose(blended([a, b], [1.0, 1.0]), [2 ** -0.5, 2 ** -0.5])
+    assert np.allclose(blended([a, b], [1.0, 0.0]), a)
+
+
+def test_a_follow_up_blend_finds_the_page_the_conversation_is_about(loaded):
+    """"How long does that take?" says nothing of compost: the blend of the earlier turn and answer does."""
+    question = QUESTIONS["garden/compost.md"]
+    answer = loaded.search(question, k=1)[0].text
+    follow_up = "How long does that take?"
+    query = SearchQuery(follow_up, ((follow_up, 1.0), (question, 0.5), (answer[:300], 0.5)))
+    for mode in ("hybrid", "dense"):
+        assert loaded.search(follow_up, k=1, mode=mode)[0].source != "garden/compost.md"  # the message alone
+        assert loaded.search_all([query], k=1, mode=mode)[0].source == "garden/compost.md", mode
+    # the keyword leg reads the text alone
+    keywords = SearchQuery("How long until the heap has broken down?", query.blend)
+    found = [(h.source, h.chunk_index) for h in loaded.search_all([keywords], k=3, mode="bm25")]
+    assert found and found == [(h.source, h.chunk_index) for h in loaded.search(keywords.text, k=3, mode="bm25")]
+

@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from saferag.conversation import Condensed, condense, last_user, search_queries, user_turns
+from saferag.conversation import Condensed, condense, last_user, search_query, user_turns
 from saferag.errors import Cancelled, GeneratorError
 from saferag.guard import Verdict
 from saferag.guard.screen import is_refusal, refusal_text
@@ -133,9 +133,9 @@ class AnswerFlow:
             pending = screener.start(self.condensed.query, "user") if self.condensed.query != self.question \
                 else (lambda: previous)
         req = self.req
-        queries = search_queries(self.condensed, turns)
+        query = search_query(self.condensed, turns)
         try:
-            hits = self.rag.search_all(queries, k=req.k or self.rag.settings.answer_k, mode=req.mode,
+            hits = self.rag.search_all([query], k=req.k or self.rag.settings.answer_k, mode=req.mode,
                                         filter=req.filter)
         finally:
             verdict = self._settle(pending())

@@ -19,12 +19,14 @@ from saferag.guard import Guard, Role, Verdict
 from saferag.guard.injection import InjectionScreen
 from saferag.guard.screen import Screener
 from saferag.llm import Generator, Message, SamplingParams
-from saferag.retrieval import Fusion, diversify, interleave
+from saferag.retrieval import Fusion, SearchQuery, blended, diversify, interleave
 from saferag.store import MilvusStore, Store, check_tenant
 from saferag.types import Hit, SearchMode
 
 
 if TYPE_CHECKING:
+    import numpy as np
+
     from saferag.ingest.pipeline import IngestReport
 
 log = logging.getLogger("saferag")
@@ -213,12 +215,14 @@ class SafeRag:
         """Top-k chunks for ``question``, best first, at most ``max_per_source`` of any one source."""
         return self.search_all([question], k=k, mode=mode, filter=filter)
 
-    def search_all(self, queries: Sequence[str], *, k: int | None = None, mode: SearchMode | None = None,
-                   filter: str = "") -> list[Hit]:
-        """Top-k chunks for one need written several ways (a follow-up's rewrite, its turns joined, the message
-        itself), each query searched and the lists interleaved best first; one query is a plain ``search``."""
-        queries = [q for q in queries if q.strip()]
-        if not queries:
+    def search_all(self, queries: Sequence[str | SearchQuery], *, k: int | None = None,
+                   mode: SearchMode | None = None, filter: str = "") -> list[Hit]:
+        """Top-k chunks for one need written one or several ways, each query searched and the lists interleaved
+        best first; one query is a plain ``search``. A ``SearchQuery`` searches its text by keywords and its
+        blended vector densely (a follow-up: ``conversation.search_query``)."""
+        wanted = [q if isinstance(q, SearchQuery) else SearchQuery(q) for q in queries]
+        wanted = [q for q in wanted if q.text.strip()]
+        if not wanted:
             raise SafeRagError("the question is empty")
         s = self.settings
         mode, k = mode or s.search_mode, k or s.top_k
@@ -226,11 +230,11 @@ class SafeRag:
         fusion = Fusion(kind=s.fusion, dense_weight=s.dense_weight, rrf_k=s.rrf_k, candidates=s.hybrid_candidates)
         # With a cap, look deeper than k so that other sources can fill the places a crowding source gives up;
         # with several queries, too, so that a chunk two queries both found is not counted against the k.
-        depth = max(k, s.hybrid_candidates) if s.max_per_source or len(queries) > 1 else k
+        depth = max(k, s.hybrid_candidates) if s.max_per_source or len(wanted) > 1 else k
         embedder = None if mode == "bm25" else self.embedder
         # The query's embedding is handed over as a function, so hybrid search can run it during the BM25 leg.
-        lists = [store.search(None if embedder is None else functools.partial(embedder.embed_query, q), q, k=depth,
-                              mode=mode, filter=filter, fusion=fusion) for q in queries]
+        lists = [store.search(None if embedder is None else functools.partial(_query_vector, embedder, q), q.text,
+                              k=depth, mode=mode, filter=filter, fusion=fusion) for q in wanted]
         return diversify(interleave(lists), k, s.max_per_source)
 
     def ask(self, question: str, *, k: int | None = None, mode: SearchMode | None = None, filter: str = "",
@@ -304,3 +308,10 @@ class SafeRag:
         if n:
             store.flush()
         return n
+
+
+def _query_vector(embedder: Embedder, query: SearchQuery) -> np.ndarray:
+    """The dense leg's vector: the text's embedding, or its blend's."""
+    if not query.blend:
+        return embedder.embed_query(query.text)
+    return blended([embedder.embed_query(t) for t, _ in query.blend], [w for _, w in query.blend])

@@ -12,6 +12,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Literal
 
+import numpy as np
+
 from saferag.types import Hit
 
 FusionKind = Literal["rrf", "convex"]
@@ -25,6 +27,21 @@ class Fusion:
     dense_weight: float = 0.5  # the dense leg's share; BM25 gets the rest
     rrf_k: int = 60
     candidates: int = 20  # hits each leg fetches
+
+
+@dataclass(frozen=True)
+class SearchQuery:
+    """One search: ``text`` for the keyword (BM25) leg, and the texts whose query embeddings, weighted, summed and
+    normalized, make the dense leg's vector (``blend``; empty: ``text``'s own embedding)."""
+
+    text: str
+    blend: tuple[tuple[str, float], ...] = ()
+
+
+def blended(vectors: Sequence[np.ndarray], weights: Sequence[float]) -> np.ndarray:
+    """The weighted sum of unit query vectors, normalized again so that inner product stays cosine."""
+    v = np.sum([w * np.asarray(x, dtype=np.float32) for x, w in zip(vectors, weights, strict=True)], axis=0)
+    return v / max(float(np.linalg.norm(v)), 1e-12)
 
 
 def _key(hit: Hit) -> tuple[str, int, str]:
