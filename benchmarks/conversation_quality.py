@@ -1,15 +1,16 @@
 """Follow-up questions: source hit@5 of each way of searching for a follow-up, against the same follow-up
 written out standalone by hand; and the condensing latency per turn.
 
-  python -m benchmarks.conversation_quality [--corpora sqlite,postgres,git] [--option llm_model=...]
+  python -m benchmarks.conversation_quality [--corpora sqlite,postgres,git,node] [--option llm_model=...]
 
 The sets are ``benchmarks/data/conversations.jsonl`` (60 two- and three-turn conversations over the SQLite and
-PostgreSQL manuals) and ``conversations_git.jsonl`` (32 over the git manual pages, written apart and never
-tuned on); collections are those of ``retrieval_quality.py``. The condensing prompt and the choice of queries
-were tuned on the SQLite conversations only. Earlier turns are answered by the configured generator, as in a
-real chat, so each follow-up is condensed from a real conversation. The conversations, rewrites and timings
-are cached in ``--transcripts`` (delete it after changing the generator or the condensing prompt), so that
-the ways of searching can be compared without generating again.
+PostgreSQL manuals), ``conversations_git.jsonl`` (32 over the git manual pages, written apart and never tuned on)
+and ``conversations_node.jsonl`` (32 over the Node.js 18 API pages, `apt install nodejs-doc`, written apart after
+the follow-up search was chosen); collections are those of ``retrieval_quality.py``. The condensing prompt and the
+choice of queries were tuned on the SQLite conversations only. Earlier turns are answered by the configured
+generator, as in a real chat, so each follow-up is condensed from a real conversation. The conversations, rewrites
+and timings are cached in ``--transcripts`` (delete it after changing the generator or the condensing prompt), so
+that the ways of searching can be compared without generating again.
 """
 
 from __future__ import annotations
@@ -29,7 +30,12 @@ from saferag.conversation import (ANSWER_PREVIEW, Condensed, condense, fallback_
 from saferag.llm import sampling_from
 
 HERE = Path(__file__).resolve().parent
-SET_FILES = {"sqlite": "conversations.jsonl", "postgres": "conversations.jsonl", "git": "conversations_git.jsonl"}
+SET_FILES = {"sqlite": "conversations.jsonl", "postgres": "conversations.jsonl", "git": "conversations_git.jsonl",
+             "node": "conversations_node.jsonl"}
+#: corpus → (docs folder, glob): retrieval_quality's, and the Node.js 18 API pages (Debian's nodejs-doc), whose
+#: conversations were written on 2026-12-04 after the follow-up search was chosen, to judge it once more.
+CORPORA = {**{name: (folder, glob) for name, (folder, glob, _, _) in SETS.items()},
+           "node": ("/usr/share/doc/nodejs/api", "*.html")}
 WAYS = ("last", "joined", "rewrite", "three", "condensed", "standalone")
 
 
@@ -75,7 +81,7 @@ def three_queries(condensed: Condensed, messages: list[dict]) -> list[str]:
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--corpora", default="sqlite,postgres,git")
+    ap.add_argument("--corpora", default="sqlite,postgres,git,node")
     ap.add_argument("--uri", default=str(HERE / "eval_docs.db"))
     ap.add_argument("--option", action="append", default=[])
     ap.add_argument("--transcripts", default=str(HERE / "conversation_transcripts.jsonl"))
@@ -90,7 +96,7 @@ def main() -> None:
     print(f"{'corpus':9} {'role':15} {'n':>3} " + " ".join(f"{w:>10}" for w in WAYS)
           + f" {'rejected':>8} {'condense p50':>12}")
     for corpus in args.corpora.split(","):
-        folder, glob, _, _ = SETS[corpus]
+        folder, glob = CORPORA[corpus]
         role = "tuned on" if corpus == "sqlite" else "never tuned on"
         rows = [json.loads(line) for line in (HERE / "data" / SET_FILES[corpus]).read_text().splitlines()
                 if line.strip()]
