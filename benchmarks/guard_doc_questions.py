@@ -4,7 +4,8 @@
 
 XSTest measures over-refusal on prompts built to look harmful; this measures the everyday case of a
 documentation assistant: the questions of FAQs that Debian ships (SQLite, Valgrind, sed, XZ Utils,
-zlib, procps, lsof, man-db, Perl modules), plus ``../shared/eval/sqlite_qa.jsonl``. None of them is
+zlib, procps, lsof, man-db, Perl modules), plus ``../shared/eval/sqlite_qa.jsonl`` and the Node.js API
+conversations of the follow-up benchmark (each turn as asked and as written out standalone). None of them is
 in the guard's training rows (``scripts/guard_data.py`` reads Python's FAQ and perlfaq only). Every
 one is benign, so every flag is a false positive. Two groups: FAQs whose flagged questions were read
 while the guard was developed (so optimistic), and FAQs that were only ever counted. Prints the
@@ -24,6 +25,7 @@ from scripts.guard_data import pod_text
 
 DOCS = Path("/usr/share/doc")
 SQLITE_QA = Path(__file__).resolve().parent.parent.parent / "shared" / "eval" / "sqlite_qa.jsonl"
+NODE_CONVERSATIONS = Path(__file__).resolve().parent / "data" / "conversations_node.jsonl"
 
 
 def _clean(text: str) -> str:
@@ -75,6 +77,9 @@ UNSEEN = {
     "MakeMaker FAQ": lambda: text_faq(PERL / "ExtUtils" / "MakeMaker" / "FAQ.pod"),
     "libnet FAQ": lambda: text_faq(PERL / "Net" / "libnetFAQ.pod"),
     "IO::Compress FAQ": lambda: text_faq(PERL / "IO" / "Compress" / "FAQ.pod"),
+    # written 2026-12-04 for the follow-up benchmark: each turn as asked and written out standalone
+    "node conversations": lambda: [t[key] for line in NODE_CONVERSATIONS.read_text().splitlines() if line.strip()
+                                   for t in json.loads(line)["turns"] for key in ("question", "standalone")],
 }
 
 
