@@ -25,8 +25,7 @@ from pathlib import Path
 from benchmarks.retrieval_quality import SETS, parse_options
 
 from saferag import SafeRag
-from saferag.conversation import (ANSWER_PREVIEW, Condensed, condense, fallback_query, gist, last_user,
-                                  search_query)
+from saferag.conversation import ANSWER_PREVIEW, Condensed, condense, fallback_query, follow_up_search, keyword_queries
 from saferag.llm import sampling_from
 
 HERE = Path(__file__).resolve().parent
@@ -70,15 +69,6 @@ def transcripts(rag: SafeRag, conversations: list[dict], cache: Path) -> list[di
     return out
 
 
-def three_queries(condensed: Condensed, messages: list[dict]) -> list[str]:
-    """What saferag searched for a follow-up from 2026-12-02 to 2026-12-04, results interleaved: the rewrite when it
-    passed, the user turns joined with the last answer's gist, and the message itself."""
-    answers = [m["content"] for m in messages if m["role"] == "assistant" and m["content"].strip()]
-    queries = [condensed.query] if condensed.method == "condensed" else []
-    queries += [" ".join([fallback_query(messages), *(gist(a) for a in answers[-1:])]), last_user(messages)]
-    return list(dict.fromkeys(queries))
-
-
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--corpora", default="sqlite,postgres,git,node")
@@ -92,7 +82,7 @@ def main() -> None:
     print(f"hit@{args.k} of each follow-up's source. last: the last message alone; joined: the recent user turns "
           "joined; rewrite: the generator's rewrite where it passed validation, else joined; three: rewrite, turns "
           "joined with the last answer's gist and the message, interleaved (until 2026-12-04); condensed: what "
-          "saferag searches now (conversation.search_query); standalone: written out by hand (the ceiling)")
+          "saferag searches now (conversation.follow_up_search); standalone: written out by hand (the ceiling)")
     print(f"{'corpus':9} {'role':15} {'n':>3} " + " ".join(f"{w:>10}" for w in WAYS)
           + f" {'rejected':>8} {'condense p50':>12}")
     for corpus in args.corpora.split(","):
@@ -112,8 +102,8 @@ def main() -> None:
                 for turn, f in zip(record["conversation"]["turns"][1:], record["follow_ups"], strict=True):
                     c = Condensed(f["query"], f["method"], f["rewrite"], f["reason"])
                     queries = {"last": [turn["question"]], "joined": [fallback_query(f["messages"])],
-                               "rewrite": [c.query], "three": three_queries(c, f["messages"]),
-                               "condensed": [search_query(c, f["messages"])],
+                               "rewrite": [c.query], "three": keyword_queries(c, f["messages"]),
+                               "condensed": follow_up_search(c, f["messages"], rag.settings.search_mode),
                                "standalone": [turn["standalone"]]}
                     for way in WAYS:
                         hits[way].append(found(queries[way], turn["source"]))

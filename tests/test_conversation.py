@@ -3,7 +3,7 @@
 import pytest
 
 from saferag.conversation import (Condensed, check_rewrite, clean_rewrite, condense, condense_prompt,
-                                  fallback_query, last_user, search_query)
+                                  fallback_query, follow_up_search, keyword_queries, last_user, search_query)
 from saferag.retrieval import SearchQuery
 from saferag.errors import SafeRagError
 
@@ -59,6 +59,21 @@ def test_a_follow_up_searches_its_rewrite_by_keywords_and_a_blend_of_the_turns_b
         ("And symlinks?", 1.0), (last, 0.5), ("Pass ignore= [2].", 0.5))
     first = [{"role": "user", "content": "How do I copy a tree?"}]
     assert search_query(Condensed("How do I copy a tree?", "first turn"), first) == SearchQuery("How do I copy a tree?")
+
+
+def test_keyword_search_writes_a_follow_up_three_ways_and_the_other_modes_blend():
+    joined, last = fallback_query(CONV), CONV[-1]["content"]
+    with_answer = f"{joined} Use `shutil.copytree(src, dst)` [1]."
+    rewrite = "Which argument of copytree leaves some files out?"
+    condensed = Condensed(rewrite, "condensed")
+    assert keyword_queries(condensed, CONV) == [rewrite, with_answer, last]
+    assert keyword_queries(Condensed(joined, "fallback", "x", "empty"), CONV) == [with_answer, last]
+    assert follow_up_search(condensed, CONV, "bm25") == [rewrite, with_answer, last]
+    for mode in ("hybrid", "dense"):
+        assert follow_up_search(condensed, CONV, mode) == [search_query(condensed, CONV)]
+    first = [{"role": "user", "content": "How do I copy a tree?"}]
+    assert follow_up_search(Condensed("How do I copy a tree?", "first turn"), first, "bm25") == \
+        ["How do I copy a tree?"]
 
 
 def test_the_prompt_shows_the_conversation_and_the_last_message():

@@ -65,12 +65,25 @@ def test_precision_is_resolved_and_validated():
     assert resolve_precision("auto", "cuda") == "float16"  # measured on an H200: docs/benchmarks.md
     assert resolve_precision("auto", "cuda:1") == "float16"
     assert resolve_precision("auto", "mps") == "float32"
-    with pytest.raises(EmbedderError, match="float16 is for GPUs"):
-        resolve_precision("float16", "cpu")
+    for cpu in ("cpu", "CPU", "cpu:0"):
+        with pytest.raises(EmbedderError, match="float16 is for GPUs"):
+            resolve_precision("float16", cpu)
     assert resolve_precision("float32", "cpu") == "float32"
     assert resolve_precision("int8", "cpu") == "int8"
     with pytest.raises(EmbedderError, match="unknown embed precision"):
         resolve_precision("int4", "cpu")
+
+
+def test_batch_sizes_follow_the_device_runtime_and_precision():
+    from saferag.embed import GPU_BATCH_SIZE, default_batch_size
+
+    assert default_batch_size("cuda:1", "float16", "torch") == GPU_BATCH_SIZE == 256
+    assert default_batch_size("mps", "float32", "torch") == GPU_BATCH_SIZE
+    assert default_batch_size("cpu", "float32", "torch") == 8  # the 2-core CPU's best (docs/benchmarks.md)
+    assert default_batch_size("cpu:0", "bfloat16", "torch") == 16
+    assert default_batch_size("cpu", "float32", "openvino") == 16
+    with pytest.raises(EmbedderError, match="float16 runs on torch"):
+        SentenceTransformerEmbedder(device="cuda", precision="float16", runtime="openvino")
 
 
 def test_int8_keeps_vectors_close_and_quantizes_once():
@@ -294,4 +307,10 @@ def test_a_float16_checkpoint_runs_at_the_chosen_precision(tmp_path):
     full = SentenceTransformerEmbedder(precision="float32", runtime="torch")
     texts = ["PRAGMA journal_mode = WAL switches SQLite to write-ahead logging.", "Cats sleep most of the day."]
     cos = np.sum(half.embed_documents(texts) * full.embed_documents(texts), axis=1)
+    assert cos.min() > 0.9999, cos
+    # OpenVINO converts the model it is given: it must be the float32 one
+    converted = SentenceTransformerEmbedder(str(folder), precision="float32", runtime="openvino",
+                                            cache=str(tmp_path / "cache"))
+    assert converted.runtime == "openvino"
+    cos = np.sum(converted.embed_documents(texts) * full.embed_documents(texts), axis=1)
     assert cos.min() > 0.9999, cos

@@ -112,12 +112,13 @@ def test_a_follow_up_blend_finds_the_page_the_conversation_is_about(loaded):
     question = QUESTIONS["garden/compost.md"]
     answer = loaded.search(question, k=1)[0].text
     follow_up = "How long does that take?"
-    query = SearchQuery(follow_up, ((follow_up, 1.0), (question, 0.5), (answer[:300], 0.5)))
+    blend = ((follow_up, 1.0), (question, 0.5), (answer[:300], 0.5))
     for mode in ("hybrid", "dense"):
         assert loaded.search(follow_up, k=1, mode=mode)[0].source != "garden/compost.md"  # the message alone
-        assert loaded.search_all([query], k=1, mode=mode)[0].source == "garden/compost.md", mode
-    # the keyword leg reads the text alone
-    keywords = SearchQuery("How long until the heap has broken down?", query.blend)
-    found = [(h.source, h.chunk_index) for h in loaded.search_all([keywords], k=3, mode="bm25")]
-    assert found and found == [(h.source, h.chunk_index) for h in loaded.search(keywords.text, k=3, mode="bm25")]
-
+        assert loaded.search_all([SearchQuery(follow_up, blend)], k=1, mode=mode)[0].source == "garden/compost.md"
+    # the dense leg reads the blend and never the text; the keyword leg reads the text alone
+    volcano = "magma lava volcano eruption"
+    assert loaded.search(volcano, k=1, mode="bm25")[0].source == "geology/volcanoes.html"
+    assert loaded.search_all([SearchQuery(volcano, blend)], k=1, mode="dense")[0].source == "garden/compost.md"
+    assert [(h.source, h.chunk_index) for h in loaded.search_all([SearchQuery(volcano, blend)], k=3, mode="bm25")] \
+        == [(h.source, h.chunk_index) for h in loaded.search(volcano, k=3, mode="bm25")]

@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from saferag.conversation import Condensed, condense, last_user, search_query, user_turns
+from saferag.conversation import Condensed, condense, follow_up_search, last_user, user_turns
 from saferag.errors import Cancelled, GeneratorError
 from saferag.guard import Verdict
 from saferag.guard.screen import is_refusal, refusal_text
@@ -42,7 +42,7 @@ class Answer:
     question_guard: dict[str, Any] | None = None
     quarantined: list[dict[str, Any]] = field(default_factory=list)  # chunks kept out as prompt injection
     usage: dict[str, int] = field(default_factory=dict)  # prompt_tokens, completion_tokens (as the model counts)
-    condensed_query: str = ""  # what retrieval searched for (the question itself on a first turn)
+    condensed_query: str = ""  # a follow-up's keywords for retrieval (the question itself on a first turn)
     not_found: bool = False  # nothing retrieved was close enough to answer from (``relevance_floor``): not generated
 
     def to_dict(self) -> dict[str, Any]:
@@ -127,15 +127,15 @@ class AnswerFlow:
             self.emit("condensed", query=self.condensed.query, method=self.condensed.method,
                       reason=self.condensed.reason)
             if self.condensed.reason:
-                self.notes.append(f"searched with the recent questions joined: the model's rewrite was "
+                self.notes.append(f"searched for the recent questions joined: the model's rewrite was "
                                   f"{self.condensed.reason}")
             previous = verdict
             pending = screener.start(self.condensed.query, "user") if self.condensed.query != self.question \
                 else (lambda: previous)
         req = self.req
-        query = search_query(self.condensed, turns)
+        queries = follow_up_search(self.condensed, turns, req.mode or self.rag.settings.search_mode)
         try:
-            hits = self.rag.search_all([query], k=req.k or self.rag.settings.answer_k, mode=req.mode,
+            hits = self.rag.search_all(queries, k=req.k or self.rag.settings.answer_k, mode=req.mode,
                                         filter=req.filter)
         finally:
             verdict = self._settle(pending())

@@ -182,7 +182,8 @@ class Settings(BaseSettings):
     embed_concurrency: int = Field(4, ge=1, description="openai: requests in flight at once")
     embed_device: str = "cpu"
     embed_batch_size: int | None = Field(
-        None, ge=1, description="None: the measured best, on 2 CPU cores 8 (float32) or 16 (bfloat16), on a GPU 256")
+        None, ge=1, description="None: the measured best: on 2 CPU cores 8 (torch float32) or 16 (bfloat16, "
+                                "OpenVINO); 256 on a GPU")
     embed_precision: Literal["auto", "float32", "bfloat16", "float16", "int8"] = Field(
         "auto", description="auto: float16 on a CUDA GPU, bfloat16 where the CPU runs it natively (AMX, "
                             "AVX512-BF16), else float32; float16 only on a GPU; int8: "
@@ -200,7 +201,8 @@ class Settings(BaseSettings):
     chunk_size: int = Field(512, ge=32)
     chunk_overlap: int = Field(51, ge=0)
     embed_titles: bool = Field(True, description="embed each chunk with its document's title above it")
-    ingest_batch_size: int = Field(64, ge=1, description="chunks embedded and written per round")
+    ingest_batch_size: int = Field(64, ge=1, description="chunks embedded and written per round (at least the "
+                                                       "embedder's batch)")
     ray_address: str = Field("", description="ingest on Ray: local (a runtime in the process), auto (the one "
                                              "running here) or a cluster address; '' = in process")
     ray_embed_actors: int = Field(0, ge=0, description="Ray: embedding actors (0 = one per cluster CPU, less one)")

@@ -51,7 +51,8 @@ _WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
 
 @dataclass(frozen=True)
 class Condensed:
-    """The query retrieval uses for the last user turn, and how it was made."""
+    """The last user turn as a standalone query (retrieval's keywords, and screened by the guard), and how it
+    was made; ``search_query`` adds the vector."""
 
     query: str
     method: str  # "first turn" (no history), "condensed" (the generator's rewrite), "fallback" (turns joined)
@@ -70,6 +71,29 @@ def condense(messages: Sequence[Message], generator: Generator) -> Condensed:
     if reason:
         return Condensed(fallback_query(messages), "fallback", raw, reason)
     return Condensed(rewrite, "condensed", raw)
+
+
+def follow_up_search(condensed: Condensed, messages: Sequence[Message], mode: str) -> list[str | SearchQuery]:
+    """What ``SafeRag.search_all`` searches for the last user turn in a search ``mode``: the blended query
+    (``search_query``), or with keywords alone (``bm25``) the turn written three ways, interleaved
+    (``keyword_queries``). Measured per mode on four conversation sets in docs/benchmarks.md: in bm25 mode the
+    rewrite alone found less on git and Node.js (0.271 / 0.455 against 0.396 / 0.682)."""
+    if mode == "bm25":
+        return list(keyword_queries(condensed, messages))
+    return [search_query(condensed, messages)]
+
+
+def keyword_queries(condensed: Condensed, messages: Sequence[Message]) -> list[str]:
+    """A follow-up written three ways, best first, for searches whose lists are interleaved: the rewrite when it
+    passed; the recent user turns joined with the gist of the last answer (the page's own terms, often); and the
+    message itself, which carries a change of topic that the turns joined drown. A first turn is one query.
+    (Every mode's follow-up search from 2026-12-02 to 2026-12-04; now bm25's.)"""
+    if condensed.method == "first turn":
+        return [condensed.query]
+    queries = [condensed.query] if condensed.method == "condensed" else []
+    answers = [m["content"] for m in messages if m["role"] == "assistant" and m["content"].strip()]
+    queries += [" ".join([fallback_query(messages), *(gist(a) for a in answers[-1:])]), last_user(messages)]
+    return list(dict.fromkeys(queries))
 
 
 def search_query(condensed: Condensed, messages: Sequence[Message]) -> SearchQuery:

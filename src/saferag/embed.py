@@ -83,40 +83,47 @@ def cpu_has_native_bf16() -> bool:
 PRECISIONS = ("auto", "float32", "bfloat16", "float16", "int8")
 
 
-def resolve_precision(precision: str, device: str) -> str:
-    """``auto`` → ``float16`` on a CUDA GPU, ``bfloat16`` on a CPU that runs it natively, else ``float32``;
-    explicit choices pass through.
+def device_kind(device: str) -> str:
+    """The kind of a torch device string: ``cuda:1`` → ``cuda``, ``CPU`` → ``cpu``."""
+    return device.split(":", 1)[0].strip().lower()
 
-    Measured with the packaged MiniLM (docs/benchmarks.md): bfloat16 weights embed 2.4x faster than float32 on a
-    2-core Sapphire Rapids VM (AMX) and 1.45x faster on a 2-core Zen 4 VM (AVX512-BF16), with mean cosine
-    0.99996 to the float32 vectors and the same retrieval scores. Where bfloat16 is emulated (AVX2 only) it is
-    slower, so ``auto`` keeps float32 there. ``int8`` (OpenVINO, ``saferag.quantize``) is a choice, not a default:
-    1.3–1.6x bfloat16's ingest speed on Zen 4, but it moved retrieval by more than the 0.01 allowed (SQLite MRR
-    -0.020, git hit@5 -0.022).
+
+def resolve_precision(precision: str, device: str) -> str:
+    """The precision ``auto`` stands for on ``device``; explicit choices are checked and pass through.
+
+    ``auto`` is float16 on a CUDA GPU, bfloat16 on a CPU that runs it natively, else float32. Measured with the
+    packaged MiniLM (docs/benchmarks.md): bfloat16 weights embed 2.4x faster than float32 on a 2-core Sapphire
+    Rapids VM (AMX) and 1.45x faster on a 2-core Zen 4 VM (AVX512-BF16), with mean cosine 0.99996 to the float32
+    vectors and the same retrieval scores. Where bfloat16 is emulated (AVX2 only) it is slower, so ``auto`` keeps
+    float32 there. On an H200, float16's vectors matched float32's from the same weights (cosine 1.00000, bfloat16
+    0.99991) at about the same speed, and every CUDA GPU runs float16 (bfloat16 only from Ampere on). ``int8``
+    (OpenVINO, ``saferag.quantize``) is a choice, not a default: 1.3–1.6x bfloat16's ingest speed on Zen 4, but it
+    moved retrieval by more than the 0.01 allowed (SQLite MRR -0.020, git hit@5 -0.022).
     """
     if precision not in PRECISIONS:
         raise EmbedderError(f"unknown embed precision {precision!r}: use {', '.join(PRECISIONS)}")
-    if precision == "float16" and device == "cpu":
+    kind = device_kind(device)
+    if precision == "float16" and kind == "cpu":
         raise EmbedderError("embed_precision = float16 is for GPUs (embed_device = cuda); on a CPU use bfloat16 "
                             "(where it runs natively) or float32")
     if precision != "auto":
         return precision
-    if device.startswith("cuda"):
-        return "float16"  # cosine 1.00000 to float32 on an H200; every CUDA GPU runs it, bfloat16 only from Ampere
-    return "bfloat16" if device == "cpu" and cpu_has_native_bf16() else "float32"
-
-
-def default_batch_size(device: str, precision: str, runtime: str) -> int:
-    """Texts per forward pass: the fastest measured (docs/benchmarks.md) on 2 CPU cores per runtime and precision,
-    and on a GPU, where small batches leave it idle."""
-    if device != "cpu":
-        return GPU_BATCH_SIZE
-    return 16 if precision == "bfloat16" or runtime == "openvino" else 8
+    if kind == "cuda":
+        return "float16"
+    return "bfloat16" if kind == "cpu" and cpu_has_native_bf16() else "float32"
 
 
 #: Batch on a GPU. On an H200 the packaged MiniLM embedded 1,650 chunks/s at 32, 2,500 at 256 and 2,590 at 512
 #: (float16; docs/benchmarks.md): the host, not the GPU, bounds it past 256, and a larger batch only costs memory.
+#: Other accelerators (mps, xpu) get the same, unmeasured.
 GPU_BATCH_SIZE = 256
+
+
+def default_batch_size(device: str, precision: str, runtime: str) -> int:
+    """Texts per forward pass: the fastest measured per runtime and precision on 2 CPU cores, or on a GPU."""
+    if runtime == "torch" and device_kind(device) != "cpu":
+        return GPU_BATCH_SIZE
+    return 16 if precision == "bfloat16" or runtime == "openvino" else 8
 
 
 class SentenceTransformerEmbedder:
@@ -134,13 +141,16 @@ class SentenceTransformerEmbedder:
         if runtime not in ("auto", "openvino", "torch"):
             raise EmbedderError(f"unknown embed runtime {runtime!r}: use auto, openvino or torch")
         self.name = model or PACKAGED_MODEL_NAME
-        self.device = device
+        self.device = "cpu" if device_kind(device) == "cpu" else device
         self.precision = resolve_precision(precision, device)
+        if self.precision == "float16" and runtime == "openvino":
+            raise EmbedderError("embed_precision = float16 runs on torch (a GPU); OpenVINO runs float32, bfloat16 "
+                                "or int8 on the CPU")
         location = str(packaged_model_path()) if not model else model
         self._model: Any = None
         self._openvino: CompiledEncoder | OpenVINOTransformer | None = None
         prompts: dict[str, str]
-        if device == "cpu" and runtime != "torch":
+        if self.device == "cpu" and runtime != "torch":
             from saferag.embed_openvino import cached_encoder
 
             self._openvino = cached_encoder(self.name, location, cache_dir(cache), precision=self.precision)
@@ -177,13 +187,21 @@ class SentenceTransformerEmbedder:
         from sentence_transformers import SentenceTransformer
 
         try:
-            return SentenceTransformer(location, device=self.device)
+            model = SentenceTransformer(location, device=self.device)
         except Exception as exc:  # hub, disk and format errors all surface here
             raise EmbedderError(
                 f"cannot load embedding model {self.name!r}: {exc}. Give a local path or a model "
                 "name your machine can download (SAFERAG_EMBED_MODEL), or leave it empty for "
                 "the packaged all-MiniLM-L6-v2."
             ) from None
+        if self.device == "cpu":
+            import torch
+
+            # transformers 5 loads a checkpoint in the dtype it was saved in: start a CPU model from float32, so a
+            # float16 checkpoint's torch modules (a Dense layer after pooling, which stays in torch beside the
+            # OpenVINO transformer) meet float32 inputs; the torch runtime then casts to its precision below
+            model.to(torch.float32)
+        return model
 
     def _dimension(self) -> int:
         get_dim = getattr(self._model, "get_embedding_dimension", None) or \
