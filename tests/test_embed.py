@@ -314,3 +314,26 @@ def test_a_float16_checkpoint_runs_at_the_chosen_precision(tmp_path):
     assert converted.runtime == "openvino"
     cos = np.sum(converted.embed_documents(texts) * full.embed_documents(texts), axis=1)
     assert cos.min() > 0.9999, cos
+
+
+def test_an_ingest_round_holds_a_whole_embedder_batch_unless_set(make_rag, embedder, tmp_path, monkeypatch):
+    """On a GPU the embedder's batch (256) is larger than the default round (64): ingest must not hand it less;
+    a round the user set stays as set."""
+    from saferag.ingest import write
+
+    sizes = []
+    real = write.Writer.__init__
+
+    def spy(self, *args, **kwargs):
+        sizes.append(kwargs["batch_size"])
+        real(self, *args, **kwargs)
+
+    monkeypatch.setattr(write.Writer, "__init__", spy)
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    (folder / "a.md").write_text("# A\n\nSome text about compost heaps.\n")
+    make_rag(str(tmp_path / "c.db")).ingest([folder])
+    monkeypatch.setattr(embedder, "batch_size", 300)
+    make_rag(str(tmp_path / "a.db")).ingest([folder])
+    make_rag(str(tmp_path / "b.db"), ingest_batch_size=4).ingest([folder])
+    assert sizes == [64, 300, 4]

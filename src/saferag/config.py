@@ -201,8 +201,8 @@ class Settings(BaseSettings):
     chunk_size: int = Field(512, ge=32)
     chunk_overlap: int = Field(51, ge=0)
     embed_titles: bool = Field(True, description="embed each chunk with its document's title above it")
-    ingest_batch_size: int = Field(64, ge=1, description="chunks embedded and written per round (at least the "
-                                                       "embedder's batch)")
+    ingest_batch_size: int | None = Field(None, ge=1, description="chunks embedded and written per round; None: "
+                                                                "64, or the embedder's batch if larger (256 on a GPU)")
     ray_address: str = Field("", description="ingest on Ray: local (a runtime in the process), auto (the one "
                                              "running here) or a cluster address; '' = in process")
     ray_embed_actors: int = Field(0, ge=0, description="Ray: embedding actors (0 = one per cluster CPU, less one)")

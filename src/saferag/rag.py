@@ -194,8 +194,8 @@ class SafeRag:
         # the collection, so a typo in a path must fail before that (no model load, no empty collection).
         check_inputs(paths)
         s = self.settings
-        # A round holds at least one of the embedder's batches: 256 on a GPU, which 64 chunks would leave idle.
-        batch = max(s.ingest_batch_size, getattr(self.embedder, "batch_size", None) or 0)
+        # By default a round holds at least one of the embedder's batches: 256 on a GPU, which 64 would leave idle.
+        batch = s.ingest_batch_size or max(64, getattr(self.embedder, "batch_size", None) or 0)
         return ingest(paths, store=self.store, embedder=self.embedder, chunk_size=s.chunk_size,
                       chunk_overlap=s.chunk_overlap, glob=glob, prune=prune, timeout=s.http_timeout,
                       max_bytes=int(s.max_document_mb * 2**20), batch_size=batch,
