@@ -19,6 +19,7 @@ import argparse
 import json
 import statistics
 import time
+from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 
@@ -27,6 +28,7 @@ from benchmarks.retrieval_quality import SETS, parse_options
 from saferag import SafeRag
 from saferag.conversation import ANSWER_PREVIEW, Condensed, condense, fallback_query, follow_up_search, keyword_queries
 from saferag.llm import sampling_from
+from saferag.retrieval import SearchQuery
 
 HERE = Path(__file__).resolve().parent
 SET_FILES = {"sqlite": "conversations.jsonl", "postgres": "conversations.jsonl", "git": "conversations_git.jsonl",
@@ -95,7 +97,7 @@ def main() -> None:
             rag.ingest([folder], glob=glob)
             done = transcripts(rag, [c for c in rows if c["corpus"] == corpus], Path(args.transcripts))
 
-            def found(queries: list, source: str) -> bool:
+            def found(queries: Sequence[str | SearchQuery], source: str) -> bool:
                 return any(h.source == source for h in rag.search_all(queries, k=args.k))
 
             for record in done:

@@ -91,8 +91,8 @@ def keyword_queries(condensed: Condensed, messages: Sequence[Message]) -> list[s
     if condensed.method == "first turn":
         return [condensed.query]
     queries = [condensed.query] if condensed.method == "condensed" else []
-    answers = [m["content"] for m in messages if m["role"] == "assistant" and m["content"].strip()]
-    queries += [" ".join([fallback_query(messages), *(gist(a) for a in answers[-1:])]), last_user(messages)]
+    queries += [" ".join([fallback_query(messages), *(gist(a) for a in assistant_turns(messages)[-1:])]),
+                last_user(messages)]
     return list(dict.fromkeys(queries))
 
 
@@ -107,14 +107,17 @@ def search_query(condensed: Condensed, messages: Sequence[Message]) -> SearchQue
         return SearchQuery(condensed.query)
     text = condensed.query if condensed.method == "condensed" else fallback_query(messages)
     users = user_turns(messages)
-    answers = [m["content"] for m in messages if m["role"] == "assistant" and m["content"].strip()]
     blend = [(last_user(messages), 1.0), *((u, PREVIOUS_WEIGHT) for u in users[-2:-1]),
-             *((gist(a), ANSWER_WEIGHT) for a in answers[-1:])]
+             *((gist(a), ANSWER_WEIGHT) for a in assistant_turns(messages)[-1:])]
     return SearchQuery(text, tuple(blend))
 
 
 def user_turns(messages: Sequence[Message]) -> list[str]:
     return [m["content"] for m in messages if m["role"] == "user" and m["content"].strip()]
+
+
+def assistant_turns(messages: Sequence[Message]) -> list[str]:
+    return [m["content"] for m in messages if m["role"] == "assistant" and m["content"].strip()]
 
 
 def last_user(messages: Sequence[Message]) -> str:
