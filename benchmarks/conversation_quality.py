@@ -1,12 +1,13 @@
 """Follow-up questions: source hit@5 of each way of searching for a follow-up, against the same follow-up
 written out standalone by hand; and the condensing latency per turn.
 
-  python -m benchmarks.conversation_quality [--corpora sqlite,postgres,git,node] [--option llm_model=...]
+  python -m benchmarks.conversation_quality [--corpora sqlite,postgres,git,node,apache] [--option llm_model=...]
 
 The sets are ``benchmarks/data/conversations.jsonl`` (60 two- and three-turn conversations over the SQLite and
 PostgreSQL manuals), ``conversations_git.jsonl`` (32 over the git manual pages, written apart and never tuned on)
 and ``conversations_node.jsonl`` (32 over the Node.js 18 API pages, `apt install nodejs-doc`, written apart after
-the follow-up search was chosen); collections are those of ``retrieval_quality.py``. The condensing prompt and the
+the follow-up search was chosen) and ``conversations_apache.jsonl`` (32 over the Apache HTTP Server 2.4 manual,
+`apt install apache2-doc`, written blind for rule C2); collections are those of ``retrieval_quality.py``. The condensing prompt and the
 choice of queries were tuned on the SQLite conversations only. Earlier turns are answered by the configured
 generator, as in a real chat, so each follow-up is condensed from a real conversation. The conversations, rewrites
 and timings are cached in ``--transcripts`` (delete it after changing the generator or the condensing prompt), so
@@ -32,11 +33,13 @@ from saferag.retrieval import SearchQuery
 
 HERE = Path(__file__).resolve().parent
 SET_FILES = {"sqlite": "conversations.jsonl", "postgres": "conversations.jsonl", "git": "conversations_git.jsonl",
-             "node": "conversations_node.jsonl"}
+             "node": "conversations_node.jsonl", "apache": "conversations_apache.jsonl"}
 #: corpus → (docs folder, glob): retrieval_quality's, and the Node.js 18 API pages (Debian's nodejs-doc), whose
-#: conversations were written on 2026-12-04 after the follow-up search was chosen, to judge it once more.
+#: conversations were written on 2026-12-04 after the follow-up search was chosen, to judge it once more; and the
+#: Apache HTTP Server 2.4 manual (Debian's apache2-doc), written blind on 2026-12-04 for rule C2.
 CORPORA = {**{name: (folder, glob) for name, (folder, glob, _, _) in SETS.items()},
-           "node": ("/usr/share/doc/nodejs/api", "*.html")}
+           "node": ("/usr/share/doc/nodejs/api", "*.html"),
+           "apache": ("/usr/share/doc/apache2-doc/manual/en", "*.html")}
 WAYS = ("last", "joined", "rewrite", "three", "condensed", "standalone")
 
 
@@ -73,7 +76,7 @@ def transcripts(rag: SafeRag, conversations: list[dict], cache: Path) -> list[di
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--corpora", default="sqlite,postgres,git,node")
+    ap.add_argument("--corpora", default="sqlite,postgres,git,node,apache")
     ap.add_argument("--uri", default=str(HERE / "eval_docs.db"))
     ap.add_argument("--option", action="append", default=[])
     ap.add_argument("--transcripts", default=str(HERE / "conversation_transcripts.jsonl"))
