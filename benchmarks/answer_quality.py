@@ -6,7 +6,9 @@ The sets are those of ``retrieval_quality.py`` (same corpora and collections), w
 
 - ``sqlite``: ``benchmarks/data/sqlite_qa_keys.jsonl`` (the 25 SQLite questions with keys written for them);
 - ``postgres``: ``../shared/eval/postgres_qa.jsonl`` (50, keys included);
-- ``git``: ``benchmarks/data/git_qa.jsonl`` (91): never used to choose a prompt or a model; report only.
+- ``git``: ``benchmarks/data/git_qa.jsonl`` (91): never used to choose a prompt or a model; report only;
+- ``node`` and ``apache``: the conversation sets' turns written out standalone (88 and 80), with their keys; never
+  used to choose anything.
 
 ``--option`` sets any saferag setting for the run (a model path, ``top_k``, ``guard=off``...), so candidates are
 compared on the same retrieval. ``--save FILE`` writes every answer as JSON lines, to read them afterwards.
@@ -18,10 +20,10 @@ import argparse
 import json
 from pathlib import Path
 
-from benchmarks.retrieval_quality import SETS, parse_options
+from benchmarks.retrieval_quality import SETS, parse_options, questions
 
 from saferag import SafeRag
-from saferag.evaluate import evaluate_answers, load_qa
+from saferag.evaluate import evaluate_answers
 
 HERE = Path(__file__).resolve().parent
 KEYS = {"sqlite": HERE / "data" / "sqlite_qa_keys.jsonl"}
@@ -45,7 +47,7 @@ def main() -> None:
         folder, glob, qa, role = SETS[name]
         with SafeRag(milvus_uri=args.uri, collection=f"{name}_docs", **options) as rag:
             rag.ingest([folder], glob=glob)
-            items = load_qa(KEYS.get(name, qa), keys=True)
+            items = questions(KEYS.get(name, qa), keys=True)
             if args.limit:
                 items = items[:args.limit]
 

@@ -4,14 +4,14 @@ written out standalone by hand; and the condensing latency per turn.
   python -m benchmarks.conversation_quality [--corpora sqlite,postgres,git,node,apache] [--option llm_model=...]
 
 The sets are ``benchmarks/data/conversations.jsonl`` (60 two- and three-turn conversations over the SQLite and
-PostgreSQL manuals), ``conversations_git.jsonl`` (32 over the git manual pages, written apart and never tuned on)
-and ``conversations_node.jsonl`` (32 over the Node.js 18 API pages, `apt install nodejs-doc`, written apart after
-the follow-up search was chosen) and ``conversations_apache.jsonl`` (32 over the Apache HTTP Server 2.4 manual,
-`apt install apache2-doc`, written blind for rule C2); collections are those of ``retrieval_quality.py``. The condensing prompt and the
-choice of queries were tuned on the SQLite conversations only. Earlier turns are answered by the configured
-generator, as in a real chat, so each follow-up is condensed from a real conversation. The conversations, rewrites
-and timings are cached in ``--transcripts`` (delete it after changing the generator or the condensing prompt), so
-that the ways of searching can be compared without generating again.
+PostgreSQL manuals), ``conversations_git.jsonl`` (32 over the git manual pages, written apart and never tuned on),
+``conversations_node.jsonl`` (32 over the Node.js 18 API pages, `apt install nodejs-doc`, written apart after the
+follow-up search was chosen) and ``conversations_apache.jsonl`` (32 over the Apache HTTP Server 2.4 manual, `apt
+install apache2-doc`, written blind for rule C2); collections are those of ``retrieval_quality.py``. The condensing
+prompt and the choice of queries were tuned on the SQLite conversations only. Earlier turns are answered by the
+configured generator, as in a real chat, so each follow-up is condensed from a real conversation. The
+conversations, rewrites and timings are cached in ``--transcripts`` (delete it after changing the generator or the
+condensing prompt), so that the ways of searching can be compared without generating again.
 """
 
 from __future__ import annotations

@@ -6,7 +6,10 @@ Each set is a corpus from Debian's documentation packages and a question file:
 
 - ``sqlite``: ``sqlite3-doc``, ``../shared/eval/sqlite_qa.jsonl`` (25): fusion weights were tuned on it;
 - ``postgres``: ``postgresql-doc-15``, ``../shared/eval/postgres_qa.jsonl`` (50): fusion weights were tuned on it;
-- ``git``: ``git-doc`` (HTML pages only), ``benchmarks/data/git_qa.jsonl`` (91): written apart and never tuned on.
+- ``git``: ``git-doc`` (HTML pages only), ``benchmarks/data/git_qa.jsonl`` (91): written apart and never tuned on;
+- ``node`` and ``apache``: ``nodejs-doc`` (the Node.js 18 API pages) and ``apache2-doc`` (the httpd 2.4 manual), whose
+  questions are every turn of ``conversations_node.jsonl`` (88) and ``conversations_apache.jsonl`` (80) written out
+  standalone, with their keys: written apart, never tuned on.
 
 Every corpus is ingested into its own collection of one Milvus Lite file (re-runs skip unchanged pages).
 ``--option`` sets any saferag setting for the run (e.g. ``fusion=convex``, ``dense_weight=0.7``), so a setting
@@ -29,7 +32,20 @@ SETS: dict[str, tuple[str, str | None, Path, str]] = {
     "sqlite": ("/usr/share/doc/sqlite3", None, EVAL / "sqlite_qa.jsonl", "tuned on"),
     "postgres": ("/usr/share/doc/postgresql-doc-15/html", None, EVAL / "postgres_qa.jsonl", "tuned on"),
     "git": ("/usr/share/doc/git-doc", "*.html", HERE / "data" / "git_qa.jsonl", "never tuned on"),
+    "node": ("/usr/share/doc/nodejs/api", "*.html", HERE / "data" / "conversations_node.jsonl", "never tuned on"),
+    "apache": ("/usr/share/doc/apache2-doc/manual/en", "*.html", HERE / "data" / "conversations_apache.jsonl",
+               "never tuned on"),
 }
+
+
+def questions(path: Path, *, keys: bool = False) -> list[dict]:
+    """A set's questions: a question file's lines, or every turn of a conversation file written out standalone."""
+    if not path.name.startswith("conversations"):
+        return load_qa(path, keys=keys)
+    turns = [t for line in path.read_text(encoding="utf-8").splitlines() if line.strip()
+             for t in json.loads(line)["turns"]]
+    return [{"question": t["standalone"], "source": t["source"], **({"key": t["key"]} if keys else {})}
+            for t in turns]
 
 
 def parse_options(pairs: list[str]) -> dict[str, object]:
@@ -46,7 +62,7 @@ def parse_options(pairs: list[str]) -> dict[str, object]:
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--sets", default=",".join(SETS))
+    ap.add_argument("--sets", default="sqlite,postgres,git")
     ap.add_argument("--uri", default=str(HERE / "eval_docs.db"))
     ap.add_argument("--modes", default="hybrid,dense,bm25")
     ap.add_argument("--option", action="append", default=[], help="a setting for this run, key=value")
@@ -63,7 +79,7 @@ def main() -> None:
             if report.chunks_written:
                 print(f"# ingested {name}: {report.documents} documents, {report.chunks_written} chunks written "
                       f"in {report.seconds:.0f}s")
-            items = load_qa(qa)
+            items = questions(qa)
             for mode in args.modes.split(","):
                 r = evaluate_retrieval(rag, items, k=args.k, mode=mode)
                 print(f"{name:9} {role:15} {mode:7} {r['n']:3d} {r['hit@1']:6.3f} {r[f'hit@{args.k}']:6.3f} "

@@ -5,7 +5,7 @@ import pytest
 from corpus import QUESTIONS
 
 from saferag.errors import SafeRagError
-from saferag.retrieval import Fusion, SearchQuery, blended, diversify, fuse, interleave
+from saferag.retrieval import Fusion, SearchQuery, blended, collapse_copies, diversify, fuse, interleave
 from saferag.types import Hit
 
 
@@ -63,6 +63,42 @@ def test_queries_interleave_best_first_each_chunk_once():
     mixed = interleave([hits("a#0", "b#0", "c#0"), hits("d#0", "c#0", "a#0"), hits("a#0", "e#0")])
     assert order(mixed) == ["a#0", "d#0", "b#0", "c#0", "e#0"]
     assert interleave([[], hits("a#0")]) == hits("a#0")
+
+
+def test_copies_of_a_passage_keep_one_place_and_the_focused_page():
+    ranked = hits("all#900", "fs#12", "b#0", "all#901", "c#3", scores=[0.9, 0.9, 0.8, 0.7, 0.6])
+    texts = ["Streams read 64 KiB.", "Streams  read\n64 KiB.", "other", "Stat a file.", "Stat a file."]
+    ranked = [Hit(text=t, source=h.source, score=h.score, chunk_index=h.chunk_index)
+              for h, t in zip(ranked, texts, strict=True)]
+    collapsed = collapse_copies(ranked)
+    # one place per text, at its best place; the copy earliest in its document takes it, with the best score
+    assert order(collapsed) == ["fs#12", "b#0", "c#3"]
+    assert [h.score for h in collapsed] == [0.9, 0.8, 0.7]
+    assert collapse_copies(hits("a#0", "b#0")) == hits("a#0", "b#0")  # different texts: unchanged
+
+
+def test_an_aggregate_page_does_not_crowd_out_the_page_it_copies(make_rag, tmp_path):
+    docs = tmp_path / "api"
+    docs.mkdir()
+    sections = {
+        "fs": ("File system", "Read a large file in pieces with fs.createReadStream(); its highWaterMark option "
+               "sets how many bytes each chunk holds, 64 KiB by default."),
+        "dns": ("DNS", "Resolve a host name to its addresses with dns.lookup(), which uses the operating "
+                "system's resolver and honours the hosts file."),
+        "zlib": ("Zlib", "Compress a stream with zlib.createGzip() and pipe the file stream through it to "
+                 "write a gzip file."),
+    }
+    for name, (title, text) in sections.items():
+        (docs / f"{name}.html").write_text(f"<html><body><h1>{title}</h1><p>{text}</p></body></html>")
+    # Like Node.js's all.html: every page again, one after another, in one long document (fs last)
+    (docs / "all.html").write_text("<html><body>" + "".join(
+        f"<h1>{sections[name][0]}</h1><p>{sections[name][1]}</p>" for name in ("dns", "zlib", "fs")) + "</body></html>")
+    rag = make_rag(chunk_size=200, chunk_overlap=20)  # a section a chunk, as in the real pages
+    rag.ingest([str(docs)])
+    for mode in ("hybrid", "dense", "bm25"):
+        found = rag.search("How do I set the chunk size of a file read stream?", k=3, mode=mode)
+        assert found[0].source == "fs.html", mode
+        assert len({" ".join(h.text.split()) for h in found}) == len(found), mode  # no passage twice
 
 
 @pytest.fixture

@@ -19,7 +19,7 @@ from saferag.guard import Guard, Role, Verdict
 from saferag.guard.injection import InjectionScreen
 from saferag.guard.screen import Screener
 from saferag.llm import Generator, Message, SamplingParams
-from saferag.retrieval import Fusion, SearchQuery, blended, diversify, interleave
+from saferag.retrieval import Fusion, SearchQuery, blended, collapse_copies, diversify, interleave
 from saferag.store import MilvusStore, Store, check_tenant
 from saferag.types import Hit, SearchMode
 
@@ -230,14 +230,14 @@ class SafeRag:
         mode, k = mode or s.search_mode, k or s.top_k
         store = self._collection(create=False, check_embedder=mode != "bm25")
         fusion = Fusion(kind=s.fusion, dense_weight=s.dense_weight, rrf_k=s.rrf_k, candidates=s.hybrid_candidates)
-        # With a cap, look deeper than k so that other sources can fill the places a crowding source gives up;
-        # with several queries, too, so that a chunk two queries both found is not counted against the k.
-        depth = max(k, s.hybrid_candidates) if s.max_per_source or len(wanted) > 1 else k
+        # Look deeper than k so that other sources can fill the places a crowding source gives up, a chunk two
+        # queries both found is not counted against the k, and a passage's copies in other sources are dropped.
+        depth = max(k, s.hybrid_candidates)
         embedder = None if mode == "bm25" else self.embedder
         # The query's embedding is handed over as a function, so hybrid search can run it during the BM25 leg.
         lists = [store.search(None if embedder is None else functools.partial(_query_vector, embedder, q), q.text,
                               k=depth, mode=mode, filter=filter, fusion=fusion) for q in wanted]
-        return diversify(interleave(lists), k, s.max_per_source)
+        return diversify(collapse_copies(interleave(lists)), k, s.max_per_source)
 
     def ask(self, question: str, *, k: int | None = None, mode: SearchMode | None = None, filter: str = "",
             on_token: Callable[[str], None] | None = None, cancel: threading.Event | None = None,

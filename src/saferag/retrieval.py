@@ -85,6 +85,25 @@ def interleave(lists: Sequence[Sequence[Hit]]) -> list[Hit]:
     return out
 
 
+def collapse_copies(hits: Sequence[Hit]) -> list[Hit]:
+    """The hits with each passage once: chunks of the same text (whitespace folded) from several sources, as an
+    aggregate page (Node.js's ``all.html``, a single-page manual) repeats its parts, keep the best one's place.
+
+    Copies tie in both legs, so which copy Milvus returned first is arbitrary; the place goes to the copy that
+    sits earliest in its document (the lowest ``chunk_index``), which is the focused page rather than the long
+    aggregate that repeats it. Without this, a copy took a place of the top k and of an answer's passages, and
+    the citation pointed at a page of thousands of chunks (docs/benchmarks.md, 2026-12-04).
+    """
+    groups: dict[str, list[Hit]] = {}
+    for hit in hits:
+        groups.setdefault(" ".join(hit.text.split()), []).append(hit)
+    out: list[Hit] = []
+    for copies in groups.values():  # in order of each text's best place
+        best = min(copies, key=lambda h: h.chunk_index)
+        out.append(best if best is copies[0] else _with_score(best, copies[0].score))
+    return out
+
+
 def diversify(hits: Sequence[Hit], k: int, max_per_source: int) -> list[Hit]:
     """The best ``k`` hits with at most ``max_per_source`` from any one source (0: no cap).
 
