@@ -4,8 +4,8 @@
 
 XSTest measures over-refusal on prompts built to look harmful; this measures the everyday case of a
 documentation assistant: the questions of FAQs that Debian ships (SQLite, Valgrind, sed, XZ Utils,
-zlib, procps, lsof, man-db, Perl modules), plus ``../shared/eval/sqlite_qa.jsonl`` and the Node.js API
-conversations of the follow-up benchmark (each turn as asked and as written out standalone). None of them is
+zlib, procps, lsof, man-db, Perl modules), plus ``../shared/eval/sqlite_qa.jsonl`` and the Node.js API and Apache
+httpd conversations of the follow-up benchmark (each turn as asked and as written out standalone). None of them is
 in the guard's training rows (``scripts/guard_data.py`` reads Python's FAQ and perlfaq only). Every
 one is benign, so every flag is a false positive. Two groups: FAQs whose flagged questions were read
 while the guard was developed (so optimistic), and FAQs that were only ever counted. Prints the
@@ -25,7 +25,13 @@ from scripts.guard_data import pod_text
 
 DOCS = Path("/usr/share/doc")
 SQLITE_QA = Path(__file__).resolve().parent.parent.parent / "shared" / "eval" / "sqlite_qa.jsonl"
-NODE_CONVERSATIONS = Path(__file__).resolve().parent / "data" / "conversations_node.jsonl"
+DATA = Path(__file__).resolve().parent / "data"
+
+
+def conversation_turns(name: str) -> list[str]:
+    """A follow-up benchmark set's user turns, each as asked and as written out standalone."""
+    return [t[key] for line in (DATA / f"conversations_{name}.jsonl").read_text().splitlines() if line.strip()
+            for t in json.loads(line)["turns"] for key in ("question", "standalone")]
 
 
 def _clean(text: str) -> str:
@@ -78,8 +84,8 @@ UNSEEN = {
     "libnet FAQ": lambda: text_faq(PERL / "Net" / "libnetFAQ.pod"),
     "IO::Compress FAQ": lambda: text_faq(PERL / "IO" / "Compress" / "FAQ.pod"),
     # written 2026-12-04 for the follow-up benchmark: each turn as asked and written out standalone
-    "node conversations": lambda: [t[key] for line in NODE_CONVERSATIONS.read_text().splitlines() if line.strip()
-                                   for t in json.loads(line)["turns"] for key in ("question", "standalone")],
+    "node conversations": lambda: conversation_turns("node"),
+    "apache conversations": lambda: conversation_turns("apache"),
 }
 
 
@@ -109,11 +115,11 @@ def main() -> None:
             p, probs = guard.score(qs, "user")
             flagged = [(q, s) for q, s, f in zip(qs, p, guard.decide(p, probs, "user"), strict=True) if f]
             total, flagged_total = total + len(qs), flagged_total + len(flagged)
-            print(f"{name:18} {len(flagged):3d} of {len(qs):3d} flagged")
+            print(f"{name:20} {len(flagged):3d} of {len(qs):3d} flagged")
             if args.show and group == "inspected":  # the unseen ones stay unread
                 for q, s in flagged:
                     print(f"    {s:.3f}  {q}")
-        print(f"{group + ', all':18} {flagged_total:3d} of {total:3d} flagged: "
+        print(f"{group + ', all':20} {flagged_total:3d} of {total:3d} flagged: "
               f"false-positive rate {flagged_total / max(total, 1):.3f}\n")
 
 
