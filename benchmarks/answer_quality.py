@@ -20,7 +20,7 @@ import argparse
 import json
 from pathlib import Path
 
-from benchmarks.retrieval_quality import SETS, parse_options, questions
+from benchmarks.retrieval_quality import SETS, installed, parse_options, questions
 
 from saferag import SafeRag
 from saferag.evaluate import evaluate_answers
@@ -45,6 +45,8 @@ def main() -> None:
           f"{'p50 s':>6} {'p95 s':>6} {'gen p50':>7}")
     for name in args.sets.split(","):
         folder, glob, qa, role = SETS[name]
+        if not installed(name, folder):
+            continue
         with SafeRag(milvus_uri=args.uri, collection=f"{name}_docs", **options) as rag:
             rag.ingest([folder], glob=glob)
             items = questions(KEYS.get(name, qa), keys=True)

@@ -24,7 +24,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 
-from benchmarks.retrieval_quality import SETS, parse_options
+from benchmarks.retrieval_quality import SETS, installed, parse_options
 
 from saferag import SafeRag
 from saferag.conversation import ANSWER_PREVIEW, Condensed, condense, fallback_query, follow_up_search, keyword_queries
@@ -92,6 +92,8 @@ def main() -> None:
           + f" {'rejected':>8} {'condense p50':>12}")
     for corpus in args.corpora.split(","):
         folder, glob = CORPORA[corpus]
+        if not installed(corpus, folder):
+            continue
         role = "tuned on" if corpus == "sqlite" else "never tuned on"
         rows = [json.loads(line) for line in (HERE / "data" / SET_FILES[corpus]).read_text().splitlines()
                 if line.strip()]

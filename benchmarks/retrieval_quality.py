@@ -1,6 +1,6 @@
 """Retrieval quality on every development set: hit@1, hit@k and MRR for each search mode.
 
-  python -m benchmarks.retrieval_quality [--sets sqlite,postgres,git] [--option max_per_source=0 ...]
+  python -m benchmarks.retrieval_quality [--sets sqlite,postgres,git,node,apache] [--option max_per_source=0 ...]
 
 Each set is a corpus from Debian's documentation packages and a question file:
 
@@ -38,6 +38,19 @@ SETS: dict[str, tuple[str, str | None, Path, str]] = {
 }
 
 
+#: The Debian package that installs each corpus.
+PACKAGES = {"sqlite": "sqlite3-doc", "postgres": "postgresql-doc-15", "git": "git-doc", "node": "nodejs-doc",
+            "apache": "apache2-doc"}
+
+
+def installed(name: str, folder: str) -> bool:
+    """Whether a corpus is on this machine; says which package to install when it is not."""
+    if Path(folder).is_dir():
+        return True
+    print(f"# skipped {name}: {folder} is missing (apt install {PACKAGES.get(name, 'its docs')})", flush=True)
+    return False
+
+
 def questions(path: Path, *, keys: bool = False) -> list[dict]:
     """A set's questions: a question file's lines, or every turn of a conversation file written out standalone."""
     if not path.name.startswith("conversations"):
@@ -62,7 +75,7 @@ def parse_options(pairs: list[str]) -> dict[str, object]:
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--sets", default="sqlite,postgres,git")
+    ap.add_argument("--sets", default=",".join(SETS))
     ap.add_argument("--uri", default=str(HERE / "eval_docs.db"))
     ap.add_argument("--modes", default="hybrid,dense,bm25")
     ap.add_argument("--option", action="append", default=[], help="a setting for this run, key=value")
@@ -74,6 +87,8 @@ def main() -> None:
     print(f"{'set':9} {'role':15} {'mode':7} {'n':>3} {'hit@1':>6} {f'hit@{args.k}':>6} {'MRR':>6}")
     for name in args.sets.split(","):
         folder, glob, qa, role = SETS[name]
+        if not installed(name, folder):
+            continue
         with SafeRag(milvus_uri=args.uri, collection=f"{name}_docs", guard="off", **options) as rag:
             report = rag.ingest([folder], glob=glob)
             if report.chunks_written:
