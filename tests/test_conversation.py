@@ -30,6 +30,8 @@ def test_lead_ins_quotes_and_extra_lines_are_cleaned_off():
     ("copy " * 200, "too long"),
     ("Which argument lets me leave some of the files out while doing that", "unchanged"),
     ("How do I recursively copy an entire directory tree?", "an earlier question"),
+    ("To leave some files out while you copy the directory tree, pass an ignore argument to copytree.", "an answer"),
+    ("Which argument leaves files out? ```shutil.copytree(src, dst, ignore=...)```", "an answer"),
 ])
 def test_bad_rewrites_are_rejected_with_a_reason(rewrite, reason):
     assert check_rewrite(rewrite, CONV) == reason

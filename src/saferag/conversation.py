@@ -171,6 +171,11 @@ def check_rewrite(rewrite: str, messages: Sequence[Message]) -> str:
     words = [w.lower() for w in _WORD.findall(rewrite)]
     if words and sum(w in context for w in words) / len(words) < 0.3:
         return "drifted from the conversation"  # mostly words the user never used: an answer, not a rewrite
+    # An answer in the conversation's own words: code, or a statement where the user asked a question (5 of 92
+    # accepted rewrites over five conversation sets, e.g. "If you have a typo in your Apache configuration, it will
+    # take the site down.").
+    if "```" in rewrite or ("?" in question and "?" not in rewrite):
+        return "an answer"
     return ""
 
 
