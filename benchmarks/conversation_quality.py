@@ -27,7 +27,8 @@ from pathlib import Path
 from benchmarks.retrieval_quality import SETS, installed, parse_options
 
 from saferag import SafeRag
-from saferag.conversation import ANSWER_PREVIEW, Condensed, condense, fallback_query, follow_up_search, keyword_queries
+from saferag.conversation import (ANSWER_PREVIEW, Condensed, check_rewrite, clean_rewrite, condense, fallback_query,
+                                  follow_up_search, keyword_queries)
 from saferag.llm import sampling_from
 from saferag.retrieval import SearchQuery
 
@@ -74,6 +75,16 @@ def transcripts(rag: SafeRag, conversations: list[dict], cache: Path) -> list[di
     return out
 
 
+def rechecked(follow_up: dict) -> Condensed:
+    """A cached follow-up's condensing, its generator output checked again by today's ``check_rewrite``, so a
+    change to the checks is measured without generating again."""
+    messages, raw = follow_up["messages"], follow_up["rewrite"]
+    rewrite = clean_rewrite(raw)
+    reason = check_rewrite(rewrite, messages)
+    return Condensed(fallback_query(messages), "fallback", raw, reason) if reason else \
+        Condensed(rewrite, "condensed", raw)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--corpora", default="sqlite,postgres,git,node,apache")
@@ -107,7 +118,7 @@ def main() -> None:
 
             for record in done:
                 for turn, f in zip(record["conversation"]["turns"][1:], record["follow_ups"], strict=True):
-                    c = Condensed(f["query"], f["method"], f["rewrite"], f["reason"])
+                    c = rechecked(f)
                     queries = {"last": [turn["question"]], "joined": [fallback_query(f["messages"])],
                                "rewrite": [c.query], "three": keyword_queries(c, f["messages"]),
                                "condensed": follow_up_search(c, f["messages"], rag.settings.search_mode),
@@ -118,7 +129,7 @@ def main() -> None:
                         print(f"    {c.method:9} {c.query!r} <- {turn['question']!r} "
                               + " ".join(w for w in WAYS if hits[w][-1]))
         seconds = [f["seconds"] for r in done for f in r["follow_ups"]]
-        rejected = sum(f["method"] == "fallback" for r in done for f in r["follow_ups"])
+        rejected = sum(rechecked(f).method == "fallback" for r in done for f in r["follow_ups"])
         print(f"{corpus:9} {role:15} {len(hits['last']):3d} "
               + " ".join(f"{sum(hits[w]) / len(hits[w]):10.3f}" for w in WAYS)
               + f" {rejected:8d} {statistics.median(seconds):11.2f}s", flush=True)
