@@ -35,12 +35,6 @@ from saferag.retrieval import SearchQuery
 HERE = Path(__file__).resolve().parent
 SET_FILES = {"sqlite": "conversations.jsonl", "postgres": "conversations.jsonl", "git": "conversations_git.jsonl",
              "node": "conversations_node.jsonl", "apache": "conversations_apache.jsonl"}
-#: corpus → (docs folder, glob): retrieval_quality's, and the Node.js 18 API pages (Debian's nodejs-doc), whose
-#: conversations were written on 2026-12-04 after the follow-up search was chosen, to judge it once more; and the
-#: Apache HTTP Server 2.4 manual (Debian's apache2-doc), written blind on 2026-12-04 for rule C2.
-CORPORA = {**{name: (folder, glob) for name, (folder, glob, _, _) in SETS.items()},
-           "node": ("/usr/share/doc/nodejs/api", "*.html"),
-           "apache": ("/usr/share/doc/apache2-doc/manual/en", "*.html")}
 WAYS = ("last", "joined", "rewrite", "three", "condensed", "standalone")
 
 
@@ -102,13 +96,14 @@ def main() -> None:
     print(f"{'corpus':9} {'role':15} {'n':>3} " + " ".join(f"{w:>10}" for w in WAYS)
           + f" {'rejected':>8} {'condense p50':>12}")
     for corpus in args.corpora.split(","):
-        folder, glob = CORPORA[corpus]
+        folder, glob, _, _ = SETS[corpus]
         if not installed(corpus, folder):
             continue
         role = "tuned on" if corpus == "sqlite" else "never tuned on"
         rows = [json.loads(line) for line in (HERE / "data" / SET_FILES[corpus]).read_text().splitlines()
                 if line.strip()]
         hits: dict[str, list[bool]] = {w: [] for w in WAYS}
+        rejected = 0
         with SafeRag(milvus_uri=args.uri, collection=f"{corpus}_docs", **options) as rag:
             rag.ingest([folder], glob=glob)
             done = transcripts(rag, [c for c in rows if c["corpus"] == corpus], Path(args.transcripts))
@@ -119,6 +114,7 @@ def main() -> None:
             for record in done:
                 for turn, f in zip(record["conversation"]["turns"][1:], record["follow_ups"], strict=True):
                     c = rechecked(f)
+                    rejected += c.method == "fallback"
                     queries = {"last": [turn["question"]], "joined": [fallback_query(f["messages"])],
                                "rewrite": [c.query], "three": keyword_queries(c, f["messages"]),
                                "condensed": follow_up_search(c, f["messages"], rag.settings.search_mode),
@@ -129,7 +125,6 @@ def main() -> None:
                         print(f"    {c.method:9} {c.query!r} <- {turn['question']!r} "
                               + " ".join(w for w in WAYS if hits[w][-1]))
         seconds = [f["seconds"] for r in done for f in r["follow_ups"]]
-        rejected = sum(rechecked(f).method == "fallback" for r in done for f in r["follow_ups"])
         print(f"{corpus:9} {role:15} {len(hits['last']):3d} "
               + " ".join(f"{sum(hits[w]) / len(hits[w]):10.3f}" for w in WAYS)
               + f" {rejected:8d} {statistics.median(seconds):11.2f}s", flush=True)

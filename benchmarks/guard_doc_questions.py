@@ -21,6 +21,7 @@ import json
 import re
 from pathlib import Path
 
+from benchmarks.retrieval_quality import conversation_turns
 from scripts.guard_data import pod_text
 
 DOCS = Path("/usr/share/doc")
@@ -28,10 +29,10 @@ SQLITE_QA = Path(__file__).resolve().parent.parent.parent / "shared" / "eval" / 
 DATA = Path(__file__).resolve().parent / "data"
 
 
-def conversation_turns(name: str) -> list[str]:
+def conversation_texts(name: str) -> list[str]:
     """A follow-up benchmark set's user turns, each as asked and as written out standalone."""
-    return [t[key] for line in (DATA / f"conversations_{name}.jsonl").read_text().splitlines() if line.strip()
-            for t in json.loads(line)["turns"] for key in ("question", "standalone")]
+    return [t[key] for t in conversation_turns(DATA / f"conversations_{name}.jsonl")
+            for key in ("question", "standalone")]
 
 
 def _clean(text: str) -> str:
@@ -84,8 +85,8 @@ UNSEEN = {
     "libnet FAQ": lambda: text_faq(PERL / "Net" / "libnetFAQ.pod"),
     "IO::Compress FAQ": lambda: text_faq(PERL / "IO" / "Compress" / "FAQ.pod"),
     # written 2026-12-04 for the follow-up benchmark: each turn as asked and written out standalone
-    "node conversations": lambda: conversation_turns("node"),
-    "apache conversations": lambda: conversation_turns("apache"),
+    "node conversations": lambda: conversation_texts("node"),
+    "apache conversations": lambda: conversation_texts("apache"),
 }
 
 

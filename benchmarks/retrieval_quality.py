@@ -55,10 +55,14 @@ def questions(path: Path, *, keys: bool = False) -> list[dict]:
     """A set's questions: a question file's lines, or every turn of a conversation file written out standalone."""
     if not path.name.startswith("conversations"):
         return load_qa(path, keys=keys)
-    turns = [t for line in path.read_text(encoding="utf-8").splitlines() if line.strip()
-             for t in json.loads(line)["turns"]]
     return [{"question": t["standalone"], "source": t["source"], **({"key": t["key"]} if keys else {})}
-            for t in turns]
+            for t in conversation_turns(path)]
+
+
+def conversation_turns(path: Path) -> list[dict]:
+    """Every user turn of a conversation file (``benchmarks/data/conversations*.jsonl``), in order."""
+    return [t for line in path.read_text(encoding="utf-8").splitlines() if line.strip()
+            for t in json.loads(line)["turns"]]
 
 
 def parse_options(pairs: list[str]) -> dict[str, object]:
