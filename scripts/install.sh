@@ -7,11 +7,11 @@ python3 -m venv .venv
 . .venv/bin/activate
 python -m pip install --upgrade pip
 
-# llama-cpp-python compiles llama.cpp. Its native build (-march=native: AVX-512 and AMX on our
-# Sapphire Rapids VMs) crashed on every inference there, and a wheel built natively on one CPU
-# can crash on another, so build a portable AVX2 one unless CMAKE_ARGS says otherwise
-# (e.g. CMAKE_ARGS="-DGGML_CUDA=on" for a GPU).
-export CMAKE_ARGS="${CMAKE_ARGS:--DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DGGML_AVX512=OFF -DGGML_AMX_TILE=OFF -DGGML_AMX_INT8=OFF -DGGML_AMX_BF16=OFF}"
+# llama-cpp-python compiles llama.cpp, for this machine's CPU class (scripts/llama_cpp_wheel.sh): AVX-512 where
+# the CPU has it (1.5x AVX2's prompt speed on Sapphire Rapids), never AMX (ggml's AMX kernels die with SIGILL on
+# our Sapphire Rapids VMs), and the wheel is kept per class so no machine is handed another class's build.
+# CMAKE_ARGS, when set, wins (e.g. CMAKE_ARGS="-DGGML_CUDA=on" for a GPU).
+pip install --no-deps "$(scripts/llama_cpp_wheel.sh)"
 
 # constraints.txt pins torch==2.13.0 (the local CPU build on our machines); drop `-c` to let pip choose.
 pip install -c constraints.txt -e ".[test]"

@@ -61,3 +61,20 @@ def test_decodes_on_every_physical_core_unless_told_otherwise(generator):
     assert default_threads() == max(1, usable // smt)
     assert generator._llm.n_threads == default_threads()
     assert LlamaCppGenerator("smollm2-135m", threads=1)._llm.n_threads == 1
+
+
+def test_a_build_for_features_this_cpu_lacks_is_named_before_it_can_crash():
+    """scripts/install.sh builds llama.cpp per CPU class; a copied venv on an older CPU would die with SIGILL."""
+    import llama_cpp
+
+    from saferag.llm.llamacpp import missing_cpu_features
+
+    with open("/proc/cpuinfo", encoding="utf-8") as f:
+        flags = set(next(line for line in f if line.startswith("flags")).partition(":")[2].split())
+    installed = llama_cpp.llama_print_system_info().decode()
+    assert "AVX2 = 1" in installed  # install.sh builds at least AVX2 on every machine we use
+    assert missing_cpu_features(installed, flags) == []  # the build this machine made runs here
+    avx512 = "CPU : SSE3 = 1 | AVX = 1 | AVX2 = 1 | AVX512 = 1 | AVX512_VNNI = 1 | AMX_INT8 = 1 | LLAMAFILE = 1 | "
+    assert missing_cpu_features(avx512, {"avx", "avx2"}) == ["AVX512", "AVX512_VNNI", "AMX_INT8"]
+    assert missing_cpu_features(avx512, {"avx", "avx2", "avx512f", "avx512_vnni", "amx_int8"}) == []
+    assert missing_cpu_features("CPU : AVX2 = 0 | ", set()) == []

@@ -37,6 +37,38 @@ def default_threads() -> int:
     return max(1, usable // max(1, logical // physical))
 
 
+#: A CPU feature llama.cpp reports as compiled in (``llama_print_system_info``), and the Linux ``/proc/cpuinfo`` flag
+#: the CPU needs for it.
+CPU_FEATURES = {"AVX": "avx", "AVX2": "avx2", "F16C": "f16c", "FMA": "fma", "BMI2": "bmi2", "AVX512": "avx512f",
+                "AVX512_VBMI": "avx512vbmi", "AVX512_VNNI": "avx512_vnni", "AVX512_BF16": "avx512_bf16",
+                "AMX_INT8": "amx_int8"}
+
+
+def missing_cpu_features(system_info: str, cpu_flags: set[str]) -> list[str]:
+    """The features llama.cpp was compiled for (``"AVX512 = 1 | ..."``) that a CPU with ``cpu_flags`` lacks.
+
+    scripts/install.sh builds llama.cpp for the CPU class it runs on; a virtual environment copied to an older
+    CPU would die with SIGILL on its first prompt, so the generator checks first and says what to do instead.
+    """
+    compiled = {name.strip() for name, _, value in (part.partition("=") for part in system_info.split("|"))
+                if value.strip() == "1"}
+    return [f for f, flag in CPU_FEATURES.items() if f in compiled and flag not in cpu_flags]
+
+
+def _check_cpu(llama_cpp: Any) -> None:
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as f:
+            flags = next((line.partition(":")[2].split() for line in f if line.startswith("flags")), None)
+    except OSError:
+        return  # not Linux: nothing to compare with
+    if not flags:
+        return
+    missing = missing_cpu_features(llama_cpp.llama_print_system_info().decode(errors="replace"), set(flags))
+    if missing:
+        raise GeneratorError(f"llama-cpp-python was built for CPU features this CPU lacks ({', '.join(missing)}): "
+                             "rerun scripts/install.sh on this machine, which builds it for this CPU's class")
+
+
 class LlamaCppGenerator:
     """A GGUF chat model in process: a file path, or the name of a packaged model (``llm/packaged.py``)."""
 
@@ -44,10 +76,12 @@ class LlamaCppGenerator:
                  defaults: SamplingParams | None = None, cache: str = "", env: str = "SAFERAG_LLM_") -> None:
         self.env = env  # the settings' prefix, named in errors (SAFERAG_GUARD_ for a Llama Guard's model)
         try:
+            import llama_cpp
             from llama_cpp import Llama
         except ImportError:
             raise GeneratorError("the llamacpp backend needs llama-cpp-python: see the README's install "
                                  "command") from None
+        _check_cpu(llama_cpp)
         packaged = PACKAGED.get(model_path or DEFAULT_MODEL)
         path = packaged_path(packaged.name, cache) if packaged else Path(model_path).expanduser()
         if not path.is_file():
