@@ -87,6 +87,7 @@ UNSEEN = {
     # written 2026-12-04 for the follow-up benchmark: each turn as asked and written out standalone
     "node conversations": lambda: conversation_texts("node"),
     "apache conversations": lambda: conversation_texts("apache"),
+    "postfix conversations": lambda: conversation_texts("postfix"),
 }
 
 

@@ -1,15 +1,17 @@
 """Retrieval quality on every development set: hit@1, hit@k and MRR for each search mode.
 
-  python -m benchmarks.retrieval_quality [--sets sqlite,postgres,git,node,apache] [--option max_per_source=0 ...]
+  python -m benchmarks.retrieval_quality [--sets sqlite,postgres,git,node,apache,postfix]
+      [--option max_per_source=0 ...]
 
 Each set is a corpus from Debian's documentation packages and a question file:
 
 - ``sqlite``: ``sqlite3-doc``, ``../shared/eval/sqlite_qa.jsonl`` (25): fusion weights were tuned on it;
 - ``postgres``: ``postgresql-doc-15``, ``../shared/eval/postgres_qa.jsonl`` (50): fusion weights were tuned on it;
 - ``git``: ``git-doc`` (HTML pages only), ``benchmarks/data/git_qa.jsonl`` (91): written apart and never tuned on;
-- ``node`` and ``apache``: ``nodejs-doc`` (the Node.js 18 API pages) and ``apache2-doc`` (the httpd 2.4 manual), whose
-  questions are every turn of ``conversations_node.jsonl`` (88) and ``conversations_apache.jsonl`` (80) written out
-  standalone, with their keys: written apart, never tuned on.
+- ``node``, ``apache`` and ``postfix``: ``nodejs-doc`` (the Node.js 18 API pages), ``apache2-doc`` (the httpd 2.4
+  manual) and ``postfix-doc`` (its HTML READMEs and manual pages), whose questions are every turn of
+  ``conversations_node.jsonl`` (88), ``conversations_apache.jsonl`` (80) and ``conversations_postfix.jsonl`` (80)
+  written out standalone, with their keys: written apart, never tuned on.
 
 Every corpus is ingested into its own collection of one Milvus Lite file (re-runs skip unchanged pages).
 ``--option`` sets any saferag setting for the run (e.g. ``fusion=convex``, ``dense_weight=0.7``), so a setting
@@ -35,12 +37,14 @@ SETS: dict[str, tuple[str, str | None, Path, str]] = {
     "node": ("/usr/share/doc/nodejs/api", "*.html", HERE / "data" / "conversations_node.jsonl", "never tuned on"),
     "apache": ("/usr/share/doc/apache2-doc/manual/en", "*.html", HERE / "data" / "conversations_apache.jsonl",
                "never tuned on"),
+    "postfix": ("/usr/share/doc/postfix/html", "*.html", HERE / "data" / "conversations_postfix.jsonl",
+                "never tuned on"),
 }
 
 
 #: The Debian package that installs each corpus.
 PACKAGES = {"sqlite": "sqlite3-doc", "postgres": "postgresql-doc-15", "git": "git-doc", "node": "nodejs-doc",
-            "apache": "apache2-doc"}
+            "apache": "apache2-doc", "postfix": "postfix-doc"}
 
 
 def installed(name: str, folder: str) -> bool:
