@@ -11,7 +11,8 @@ python -m pip install --upgrade pip
 # the CPU has it (1.5x AVX2's prompt speed on Sapphire Rapids), never AMX (ggml's AMX kernels die with SIGILL on
 # our Sapphire Rapids VMs), and the wheel is kept per class so no machine is handed another class's build.
 # CMAKE_ARGS, when set, wins (e.g. CMAKE_ARGS="-DGGML_CUDA=on" for a GPU).
-pip install --no-deps "$(scripts/llama_cpp_wheel.sh)"
+llama_wheel=$(scripts/llama_cpp_wheel.sh)  # an assignment, so a failed build stops the install here
+pip install --no-deps "$llama_wheel"
 
 # constraints.txt pins torch==2.13.0 (the local CPU build on our machines); drop `-c` to let pip choose.
 pip install -c constraints.txt -e ".[test]"

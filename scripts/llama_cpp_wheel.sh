@@ -8,7 +8,9 @@
 # there. The native build (-march=native) is not used for the same reason.
 set -euo pipefail
 version="${LLAMA_CPP_VERSION:-0.3.36}"
-flags=" $(grep -m1 '^flags' /proc/cpuinfo 2>/dev/null | cut -d: -f2) "
+# SAFERAG_CPU_FLAGS stands in for /proc/cpuinfo's flags, and --dry-run prints the class and flags without building:
+# both to see what another CPU class would get.
+flags=" ${SAFERAG_CPU_FLAGS:-$(grep -m1 '^flags' /proc/cpuinfo 2>/dev/null | cut -d: -f2)} "
 has() { [[ "$flags" == *" $1 "* ]]; }
 
 if [ -n "${CMAKE_ARGS:-}" ]; then
@@ -17,6 +19,7 @@ else
     CMAKE_ARGS="-DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON"
     CMAKE_ARGS+=" -DGGML_AMX_TILE=OFF -DGGML_AMX_INT8=OFF -DGGML_AMX_BF16=OFF"
     class="avx2"
+    has bmi2 || { CMAKE_ARGS+=" -DGGML_BMI2=OFF"; class+="-nobmi2"; }
     if has avx512f && has avx512cd && has avx512bw && has avx512dq && has avx512vl; then
         CMAKE_ARGS+=" -DGGML_AVX512=ON"
         class="avx512"
@@ -33,12 +36,17 @@ else
     else
         CMAKE_ARGS+=" -DGGML_AVX512=OFF"
     fi
-    if ! has avx2 || ! has fma || ! has f16c; then  # older than Haswell: let ggml pick its baseline
-        CMAKE_ARGS="-DGGML_NATIVE=OFF -DGGML_AMX_TILE=OFF -DGGML_AMX_INT8=OFF -DGGML_AMX_BF16=OFF"
-        class="baseline"
+    if ! has avx2 || ! has fma || ! has f16c; then  # older than Haswell: SSE only (slow, but it runs)
+        CMAKE_ARGS="-DGGML_NATIVE=OFF -DGGML_AVX=OFF -DGGML_AVX2=OFF -DGGML_FMA=OFF -DGGML_F16C=OFF -DGGML_BMI2=OFF"
+        CMAKE_ARGS+=" -DGGML_AVX512=OFF -DGGML_AMX_TILE=OFF -DGGML_AMX_INT8=OFF -DGGML_AMX_BF16=OFF"
+        class="sse"
     fi
 fi
 
+if [ "${1:-}" = "--dry-run" ]; then
+    echo "$class: $CMAKE_ARGS"
+    exit 0
+fi
 dir="${XDG_CACHE_HOME:-$HOME/.cache}/saferag/wheels/llama-cpp-python-$version-$class"
 wheel=$(ls "$dir"/llama_cpp_python-"$version"-*.whl 2>/dev/null | head -n 1 || true)
 if [ -z "$wheel" ]; then

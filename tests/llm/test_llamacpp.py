@@ -78,3 +78,25 @@ def test_a_build_for_features_this_cpu_lacks_is_named_before_it_can_crash():
     assert missing_cpu_features(avx512, {"avx", "avx2"}) == ["AVX512", "AVX512_VNNI", "AMX_INT8"]
     assert missing_cpu_features(avx512, {"avx", "avx2", "avx512f", "avx512_vnni", "amx_int8"}) == []
     assert missing_cpu_features("CPU : AVX2 = 0 | ", set()) == []
+
+
+@pytest.mark.parametrize(("flags", "cls", "wanted", "unwanted"), [
+    ("avx avx2 fma f16c bmi2 avx512f avx512cd avx512bw avx512dq avx512vl avx512vbmi avx512_vnni avx512_bf16 amx_int8 "
+     "amx_tile amx_bf16", "avx512-vbmi-vnni-bf16", ["-DGGML_AVX512=ON", "-DGGML_AVX512_BF16=ON"], ["AMX_INT8=ON"]),
+    ("avx avx2 fma f16c bmi2 avx512f avx512cd avx512bw avx512dq avx512vl avx512_vnni", "avx512-vnni",
+     ["-DGGML_AVX512_VNNI=ON", "-DGGML_AVX512_BF16=OFF"], ["AVX512_BF16=ON"]),
+    ("avx avx2 fma f16c bmi2", "avx2", ["-DGGML_AVX2=ON", "-DGGML_AVX512=OFF"], ["AVX512=ON"]),
+    ("sse4_2 avx", "sse", ["-DGGML_AVX2=OFF", "-DGGML_AVX=OFF"], ["AVX2=ON"]),
+])
+def test_the_install_builds_llama_cpp_for_the_cpu_class_it_runs_on(flags, cls, wanted, unwanted):
+    """scripts/llama_cpp_wheel.sh picks the build flags from the CPU's flags (never AMX: SIGILL on our VMs)."""
+    import os
+    import subprocess
+    from pathlib import Path
+
+    script = Path(__file__).resolve().parents[2] / "scripts" / "llama_cpp_wheel.sh"
+    env = {k: v for k, v in os.environ.items() if k != "CMAKE_ARGS"} | {"SAFERAG_CPU_FLAGS": flags}
+    out = subprocess.run([str(script), "--dry-run"], env=env, capture_output=True, text=True, check=True).stdout
+    got_class, _, args = out.strip().partition(": ")
+    assert got_class == cls
+    assert all(w in args.split() for w in wanted) and not any(u in args for u in unwanted)
