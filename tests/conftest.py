@@ -75,6 +75,15 @@ def generator():
     return LlamaCppGenerator("smollm2-135m")
 
 
+@pytest.fixture(scope="session")
+def default_generator():
+    """The default packaged model (Qwen2.5-Coder-0.5B-Instruct), for tests of what a user gets from it: whether
+    SmolLM2 cites a passage flips with the last bits of llama.cpp's arithmetic (its AVX2 and AVX-512 builds differ)."""
+    from saferag.llm.llamacpp import LlamaCppGenerator
+
+    return LlamaCppGenerator("")
+
+
 def served(cmd: list[str], url: str, name: str, log_dir: Path, *, timeout: float, env: dict | None = None):
     """Run the server ``cmd`` until the generator is closed; yields ``url`` once ``{url}/models`` answers. Its
     output goes to a log file (a pipe would fill and block it), shown when it does not start."""

@@ -16,8 +16,11 @@ def asker(make_rag, corpus, generator):
     return rag
 
 
-def test_answer_comes_back_grounded_with_numbered_sources(asker):
-    a = asker.ask(QUESTIONS["networking/tcp.html"], k=3)
+def test_answer_comes_back_grounded_with_numbered_sources(make_rag, corpus, default_generator):
+    """The default model cites the passages it was given (SmolLM2 does in about half of these answers)."""
+    rag = make_rag(generator=default_generator, temperature=0.0, max_tokens=96, seed=1, guard_answers=False)
+    rag.ingest([str(corpus)])
+    a = rag.ask(QUESTIONS["networking/tcp.html"], k=3)
     assert a.answer
     assert a.sources[0]["source"] == "networking/tcp.html" and a.sources[0]["citation"] == 1
     assert {"source", "text", "score", "citation"} <= a.sources[0].keys()
