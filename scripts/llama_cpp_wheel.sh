@@ -15,11 +15,14 @@ has() { [[ "$flags" == *" $1 "* ]]; }
 
 if [ -n "${CMAKE_ARGS:-}" ]; then
     class="custom-$(printf '%s' "$CMAKE_ARGS" | sha256sum | cut -c1-12)"
+elif ! has avx2 || ! has fma || ! has f16c; then  # older than Haswell: SSE only (slow, but it runs)
+    CMAKE_ARGS="-DGGML_NATIVE=OFF -DGGML_AVX=OFF -DGGML_AVX2=OFF -DGGML_FMA=OFF -DGGML_F16C=OFF -DGGML_BMI2=OFF"
+    CMAKE_ARGS+=" -DGGML_AVX512=OFF -DGGML_AMX_TILE=OFF -DGGML_AMX_INT8=OFF -DGGML_AMX_BF16=OFF"
+    class="sse"
 else
     CMAKE_ARGS="-DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON"
     CMAKE_ARGS+=" -DGGML_AMX_TILE=OFF -DGGML_AMX_INT8=OFF -DGGML_AMX_BF16=OFF"
     class="avx2"
-    has bmi2 || { CMAKE_ARGS+=" -DGGML_BMI2=OFF"; class+="-nobmi2"; }
     if has avx512f && has avx512cd && has avx512bw && has avx512dq && has avx512vl; then
         CMAKE_ARGS+=" -DGGML_AVX512=ON"
         class="avx512"
@@ -36,11 +39,7 @@ else
     else
         CMAKE_ARGS+=" -DGGML_AVX512=OFF"
     fi
-    if ! has avx2 || ! has fma || ! has f16c; then  # older than Haswell: SSE only (slow, but it runs)
-        CMAKE_ARGS="-DGGML_NATIVE=OFF -DGGML_AVX=OFF -DGGML_AVX2=OFF -DGGML_FMA=OFF -DGGML_F16C=OFF -DGGML_BMI2=OFF"
-        CMAKE_ARGS+=" -DGGML_AVX512=OFF -DGGML_AMX_TILE=OFF -DGGML_AMX_INT8=OFF -DGGML_AMX_BF16=OFF"
-        class="sse"
-    fi
+    has bmi2 || { CMAKE_ARGS+=" -DGGML_BMI2=OFF"; class+="-nobmi2"; }
 fi
 
 if [ "${1:-}" = "--dry-run" ]; then

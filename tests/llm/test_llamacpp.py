@@ -68,9 +68,9 @@ def test_a_build_for_features_this_cpu_lacks_is_named_before_it_can_crash():
     import llama_cpp
 
     from saferag.llm.llamacpp import missing_cpu_features
+    from saferag.quantize import cpu_flags
 
-    with open("/proc/cpuinfo", encoding="utf-8") as f:
-        flags = set(next(line for line in f if line.startswith("flags")).partition(":")[2].split())
+    flags = cpu_flags()
     installed = llama_cpp.llama_print_system_info().decode()
     assert "AVX2 = 1" in installed  # install.sh builds at least AVX2 on every machine we use
     assert missing_cpu_features(installed, flags) == []  # the build this machine made runs here

@@ -19,6 +19,7 @@ from saferag.config import LLMSettings
 from saferag.errors import GeneratorError
 from saferag.llm import Message, SamplingParams, sampling_from
 from saferag.llm.packaged import DEFAULT_MODEL, PACKAGED, packaged_path
+from saferag.quantize import cpu_flags
 
 def packaged_model_path(name: str = "") -> Path:
     """The GGUF file of a model that ships with saferag (the default one when ``name`` is empty)."""
@@ -56,14 +57,10 @@ def missing_cpu_features(system_info: str, cpu_flags: set[str]) -> list[str]:
 
 
 def _check_cpu(llama_cpp: Any) -> None:
-    try:
-        with open("/proc/cpuinfo", encoding="utf-8") as f:
-            flags = next((line.partition(":")[2].split() for line in f if line.startswith("flags")), None)
-    except OSError:
-        return  # not Linux: nothing to compare with
+    flags = cpu_flags()
     if not flags:
-        return
-    missing = missing_cpu_features(llama_cpp.llama_print_system_info().decode(errors="replace"), set(flags))
+        return  # not Linux: nothing to compare with
+    missing = missing_cpu_features(llama_cpp.llama_print_system_info().decode(errors="replace"), flags)
     if missing:
         raise GeneratorError(f"llama-cpp-python was built for CPU features this CPU lacks ({', '.join(missing)}): "
                              "rerun scripts/install.sh on this machine, which builds it for this CPU's class")
