@@ -70,11 +70,13 @@ class LlamaCppGenerator:
     """A GGUF chat model in process: a file path, or the name of a packaged model (``llm/packaged.py``)."""
 
     def __init__(self, model_path: str = "", *, context_window: int = 4096, threads: int | None = None,
-                 defaults: SamplingParams | None = None, cache: str = "", env: str = "SAFERAG_LLM_") -> None:
+                 draft_tokens: int = 15, defaults: SamplingParams | None = None, cache: str = "",
+                 env: str = "SAFERAG_LLM_") -> None:
         self.env = env  # the settings' prefix, named in errors (SAFERAG_GUARD_ for a Llama Guard's model)
         try:
             import llama_cpp
-            from llama_cpp import Llama
+
+            from saferag.llm.lookup import DraftingLlama
         except ImportError:
             raise GeneratorError("the llamacpp backend needs llama-cpp-python: see the README's install "
                                  "command") from None
@@ -86,8 +88,8 @@ class LlamaCppGenerator:
                                  f"of the packaged models: {', '.join(PACKAGED)})")
         self.name = packaged.title if packaged else path.name
         try:
-            self._llm = Llama(model_path=str(path), n_ctx=context_window, n_threads=threads or default_threads(),
-                              verbose=False)
+            self._llm = DraftingLlama(model_path=str(path), n_ctx=context_window,
+                                      n_threads=threads or default_threads(), draft_tokens=draft_tokens, verbose=False)
         except (ValueError, RuntimeError) as exc:
             raise GeneratorError(f"llama.cpp could not load {path}: {exc}") from None
         self.context_window = self._llm.n_ctx()
@@ -96,7 +98,8 @@ class LlamaCppGenerator:
 
     @classmethod
     def from_settings(cls, llm: LLMSettings) -> LlamaCppGenerator:
-        return cls(llm.model, context_window=llm.context_window, threads=llm.threads, defaults=sampling_from(llm),
+        return cls(llm.model, context_window=llm.context_window, threads=llm.threads, draft_tokens=llm.draft_tokens,
+                   defaults=sampling_from(llm),
                    cache=llm.cache_dir, env=llm.env)
 
     def generate(self, messages: Sequence[Message], params: SamplingParams | None = None) -> str:
