@@ -248,9 +248,9 @@ class Settings(BaseSettings):
     llm_draft_tokens: int = Field(15, ge=0, le=64, description="llama.cpp: tokens drafted from the prompt while the "
                                                                "answer copies a passage (llm/lookup.py); 0 = off")
     llm_quant: Literal["auto", "shipped", "q4_0"] = Field(
-        "auto", description="llama.cpp, packaged models: auto (the type each runs fastest in on a CPU, where its "
-                            "answers were judged: Q4_0 for the 0.5B default), shipped (the file as it installs) or "
-                            "q4_0; requantized once into cache_dir (llm/requantize.py)")
+        "auto", description="llama.cpp, packaged models: auto (a faster CPU type where one was judged on answers, "
+                            "else as shipped), shipped (the file as it installs) or q4_0; requantized once into "
+                            "cache_dir (llm/requantize.py)")
     vllm_dtype: str = Field("auto", description="vllm: auto (the checkpoint's, bfloat16 for Llama 3.1), "
                                                 "bfloat16, float16, …")
     vllm_max_model_len: int | None = Field(8192, ge=256, description="vllm: tokens per sequence; bounds the "

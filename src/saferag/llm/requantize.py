@@ -1,8 +1,9 @@
 """A packaged GGUF requantized once per machine into the type llama.cpp's CPU kernels run fastest.
 
 The default model ships as Q4_K_M; llama.cpp repacks Q4_0 weights into its fastest AVX2 and AVX-512 kernels, so
-the same model in Q4_0 reads prompts 1.3-1.5x as fast and writes 1.2-1.3x as fast on 2 cores (docs/benchmarks.md;
-its answers were judged by rule A2 in benchmarks/answer_rules.md). No wheel ships that file, so llama.cpp's own
+the same model in Q4_0 reads prompts 1.3-1.5x as fast and writes 1.2-1.3x as fast on 2 cores (docs/benchmarks.md).
+Its answers are judged by rule A2 (benchmarks/answer_rules.md) before it can be a default (``PackagedModel.cpu_quant``);
+until then it is a choice, ``llm_quant = "q4_0"``. No wheel ships that file, so llama.cpp's own
 quantizer writes it into the cache on first use (about 6 s for the 0.5B model), beside its place and renamed when
 done, so nothing half-written is ever loaded.
 """
