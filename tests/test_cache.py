@@ -9,7 +9,9 @@ import sys
 import time
 from pathlib import Path
 
-from saferag.cache import entries, mark_used, prune
+import pytest
+
+from saferag.cache import entries, mark_used, prune, written_whole
 
 DAY = 86400.0
 
@@ -127,3 +129,35 @@ def test_what_a_killed_join_left_is_removed_once_a_day_old(tmp_path):
         os.utime(path, (then, then))
     prune(tmp_path, unused_days=30)
     assert not old_dir.exists() and not old_zip.exists() and not old_gguf.exists() and running.is_file()
+
+
+def test_written_whole_renames_a_finished_file_and_leaves_nothing_of_a_failed_one(tmp_path):
+    target = tmp_path / "sub" / "model.gguf"
+    with written_whole(target) as partial:
+        partial.write_bytes(b"GGUF whole")
+        assert partial.parent == target.parent and ".partial" in partial.name and not target.exists()
+        assert entries(tmp_path / "sub") == []  # a file being written is not an entry
+    assert target.read_bytes() == b"GGUF whole" and list(target.parent.iterdir()) == [target]
+
+    with pytest.raises(RuntimeError), written_whole(target) as partial:
+        partial.write_bytes(b"GG")  # half written, then the writer fails
+        raise RuntimeError("disk full")
+    assert target.read_bytes() == b"GGUF whole" and list(target.parent.iterdir()) == [target]
+
+
+def test_written_whole_moves_companions_first_and_handles_folders(tmp_path):
+    xml = tmp_path / "model.xml"
+    with written_whole(xml, companions=[".bin"]) as partial:
+        assert partial.suffix == ".xml"  # OpenVINO derives the .bin's name from it
+        partial.write_text("<net/>")
+        partial.with_suffix(".bin").write_bytes(b"\1\2")
+    assert xml.read_text() == "<net/>" and (tmp_path / "model.bin").read_bytes() == b"\1\2"
+
+    folder = tmp_path / "models" / "encoder-abc"
+    with pytest.raises(ValueError), written_whole(folder) as work:
+        (work / "inner").mkdir(parents=True)
+        raise ValueError("bad member")
+    assert list((tmp_path / "models").iterdir()) == []
+    with written_whole(folder) as work:
+        (work / "inner").mkdir(parents=True)
+    assert (folder / "inner").is_dir() and [p.name for p in (tmp_path / "models").iterdir()] == ["encoder-abc"]

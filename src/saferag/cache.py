@@ -8,11 +8,13 @@ start has used for ``UNUSED_DAYS`` (``prune``); `saferag cache` lists them and p
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import shutil
+import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,6 +22,33 @@ log = logging.getLogger("saferag.cache")
 
 #: Entries unused for this long are removed when a new one is written.
 UNUSED_DAYS = 30.0
+
+
+@contextlib.contextmanager
+def written_whole(target: Path, *, companions: Iterable[str] = ()) -> Iterator[Path]:
+    """A path beside ``target`` to write a file or folder to, renamed onto ``target`` when the block ends cleanly and
+    removed when it raises, so no reader ever sees half an entry. ``companions`` are suffixes of files written with
+    it (OpenVINO's ``.bin`` beside its ``.xml``), renamed before it: ``target`` appears last and marks the whole.
+
+    Written by hand because the few atomic-write libraries write one file from Python, not a path a C library
+    (llama.cpp's quantizer, OpenVINO) fills. Its name holds the process and thread, so concurrent writers do not
+    meet; ``*.partial*`` is what ``prune`` removes once a day old (a writer that was killed).
+    """
+    target.parent.mkdir(parents=True, exist_ok=True)
+    companions = list(companions)
+    # a writer that names its companions by suffix (OpenVINO: ``x.xml`` -> ``x.bin``) needs the target's suffix
+    ending = target.suffix if companions else ""
+    partial = target.with_name(f"{target.name}.{os.getpid()}-{threading.get_ident()}.partial{ending}")
+    extra = [(partial.with_suffix(s), target.with_suffix(s)) for s in companions]
+    try:
+        yield partial
+        for written, final in extra:
+            written.replace(final)
+        partial.replace(target)
+    finally:
+        for written, _ in extra:
+            written.unlink(missing_ok=True)
+        shutil.rmtree(partial, ignore_errors=True) if partial.is_dir() else partial.unlink(missing_ok=True)
 
 
 def cache_dir(configured: str = "") -> Path:
@@ -53,9 +82,9 @@ def entries(cache: Path) -> list[Entry]:
     """The entries in ``cache``, least recently used first."""
     converted = cache / "openvino"
     paths = [p for p in converted.iterdir() if p.is_dir() and p.name != "index"] if converted.is_dir() else []
-    paths += sorted(cache.glob("*.gguf")) if cache.is_dir() else []
+    paths += [p for p in sorted(cache.glob("*.gguf")) if ".partial" not in p.name] if cache.is_dir() else []
     joined = cache / "models"  # encoders shipped split over wheels, joined and extracted (``saferag.parts``)
-    paths += [p for p in joined.iterdir() if p.is_dir() and not p.name.endswith(".partial")] if joined.is_dir() else []
+    paths += [p for p in joined.iterdir() if p.is_dir() and ".partial" not in p.name] if joined.is_dir() else []
     found = []
     for path in paths:
         try:

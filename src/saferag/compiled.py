@@ -27,6 +27,8 @@ from typing import Any
 
 import numpy as np
 
+from saferag.cache import written_whole
+
 #: Inputs a BERT-like encoder takes, in the names transformers gives them.
 ENCODER_INPUTS = ("input_ids", "attention_mask", "token_type_ids")
 
@@ -85,11 +87,8 @@ def convert(module: Any, example: dict[str, Any], xml: Path) -> None:
     ov = _openvino()
     with _FIRST_RUN, torch.no_grad():  # the bindings' numpy set-up may happen here too (see _FIRST_RUN)
         converted = ov.convert_model(module.eval(), example_input=example)
-    xml.parent.mkdir(parents=True, exist_ok=True)
-    partial = xml.with_name(f"model.{os.getpid()}.{id(xml)}.partial.xml")
-    ov.save_model(converted, str(partial), compress_to_fp16=False)
-    partial.with_suffix(".bin").replace(xml.with_suffix(".bin"))
-    partial.replace(xml)
+    with written_whole(xml, companions=[".bin"]) as partial:
+        ov.save_model(converted, str(partial), compress_to_fp16=False)
 
 
 # OpenVINO's bindings set up their numpy bridge on the first tensor read of the process, in one-time initialisers
@@ -159,10 +158,8 @@ def save_tokenizer(hf_tokenizer: Any, path: Path) -> dict[str, Any] | None:
     backend = getattr(hf_tokenizer, "backend_tokenizer", None)
     if backend is None or hf_tokenizer.pad_token_id is None:
         return None
-    path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_name(f"{path.name}.{os.getpid()}.partial")
-    backend.save(str(partial))
-    partial.replace(path)
+    with written_whole(path) as partial:
+        backend.save(str(partial))
     return {"pad_id": int(hf_tokenizer.pad_token_id), "pad_token": str(hf_tokenizer.pad_token)}
 
 
@@ -194,7 +191,5 @@ def read_json(path: Path) -> dict[str, Any] | None:
 
 def write_json(path: Path, value: dict[str, Any]) -> None:
     """Write a manifest whole (beside, then renamed), so a reader never sees half of one."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_name(f"{path.name}.{os.getpid()}.partial")
-    partial.write_text(json.dumps(value, indent=1))
-    partial.replace(path)
+    with written_whole(path) as partial:
+        partial.write_text(json.dumps(value, indent=1))

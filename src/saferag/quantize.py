@@ -16,7 +16,6 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
-import os
 import sys
 from collections.abc import Callable, Sequence
 from importlib.resources import files
@@ -25,6 +24,7 @@ from typing import Any
 
 import numpy as np
 
+from saferag.cache import written_whole
 from saferag.compiled import _openvino, digest, versions
 from saferag.errors import QuantizationError
 
@@ -67,17 +67,13 @@ def int8_model(xml: Path, tokenize: Tokenize) -> Path:
     names = [i.get_any_name() for i in model.inputs]
     batches = [tokenize(texts[i:i + _BATCH]) for i in range(0, len(texts), _BATCH)]
     log.info("quantizing the embedder to int8, once on this machine (about a minute on 2 cores)")
-    partial = out.with_name(f"{out.stem}.{os.getpid()}.partial.xml")
     try:
-        with contextlib.redirect_stdout(sys.stderr):  # NNCF's progress bars: stdout may be a command's JSON
-            quantized = nncf.quantize(model, nncf.Dataset(batches, lambda f: {k: f[k] for k in names}),
-                                      model_type=nncf.ModelType.TRANSFORMER, subset_size=len(batches))
-        ov.save_model(quantized, str(partial), compress_to_fp16=False)
-        partial.with_suffix(".bin").replace(out.with_suffix(".bin"))
-        partial.replace(out)  # the .xml last: its presence marks the model whole
+        with written_whole(out, companions=[".bin"]) as partial:
+            with contextlib.redirect_stdout(sys.stderr):  # NNCF's progress bars: stdout may be a command's JSON
+                quantized = nncf.quantize(model, nncf.Dataset(batches, lambda f: {k: f[k] for k in names}),
+                                          model_type=nncf.ModelType.TRANSFORMER, subset_size=len(batches))
+            ov.save_model(quantized, str(partial), compress_to_fp16=False)
     except Exception as exc:  # NNCF and OpenVINO raise many types
-        partial.unlink(missing_ok=True)
-        partial.with_suffix(".bin").unlink(missing_ok=True)
         raise QuantizationError(f"could not quantize {xml.parent.name} to int8: {exc}") from None
     for old in xml.parent.glob(f"{xml.stem}-int8-*"):  # an earlier NNCF's or calibration's model
         if not old.name.startswith(out.stem):

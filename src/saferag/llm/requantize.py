@@ -11,10 +11,9 @@ done, so nothing half-written is ever loaded.
 from __future__ import annotations
 
 import ctypes
-import os
 from pathlib import Path
 
-from saferag.cache import record_use
+from saferag.cache import record_use, written_whole
 from saferag.errors import GeneratorError
 
 #: What ``llm_quant`` may name, and llama.cpp's file type for it. Only types measured on answers are offered.
@@ -34,24 +33,20 @@ def requantized(source: Path, quant: str, cache: Path, *, threads: int = 0) -> P
     if target.is_file():
         record_use(cache, target)
         return target
-    cache.mkdir(parents=True, exist_ok=True)
-    partial = target.with_name(f"{target.name}.{os.getpid()}.partial")
     params = llama_cpp.llama_model_quantize_default_params()
     params.ftype = getattr(llama_cpp, QUANT_TYPES[quant])
     params.allow_requantize = True  # the source is itself quantized: that is the point
     params.nthread = threads
     try:
-        with suppress_stdout_stderr(disable=False):
-            status = llama_cpp.llama_model_quantize(str(source).encode(), str(partial).encode(),
-                                                    ctypes.byref(params))
-        if status != 0 or not partial.is_file():
-            raise GeneratorError(f"llama.cpp could not requantize {source.name} to {quant} (status {status}); set "
-                                 "SAFERAG_LLM_QUANT=shipped to load the file as shipped")
-        os.replace(partial, target)
+        with written_whole(target) as partial:
+            with suppress_stdout_stderr(disable=False):
+                status = llama_cpp.llama_model_quantize(str(source).encode(), str(partial).encode(),
+                                                        ctypes.byref(params))
+            if status != 0 or not partial.is_file():
+                raise GeneratorError(f"llama.cpp could not requantize {source.name} to {quant} (status {status}); "
+                                     "set SAFERAG_LLM_QUANT=shipped to load the file as shipped")
     except OSError as exc:
         raise GeneratorError(f"cannot write the {quant} copy of {source.name} to {cache}: "
                              f"{exc.strerror or exc}") from None
-    finally:
-        partial.unlink(missing_ok=True)
     record_use(cache, target, new=True)
     return target
