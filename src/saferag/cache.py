@@ -31,7 +31,7 @@ def written_whole(target: Path, *, companions: Iterable[str] = ()) -> Iterator[P
     it (OpenVINO's ``.bin`` beside its ``.xml``), renamed before it: ``target`` appears last and marks the whole.
 
     Written by hand because the few atomic-write libraries write one file from Python, not a path a C library
-    (llama.cpp's quantizer, OpenVINO) fills. Its name holds the process and thread, so concurrent writers do not
+    (OpenVINO, NNCF) fills. Its name holds the process and thread, so concurrent writers do not
     meet; ``*.partial*`` is what ``prune`` removes once a day old (a writer that was killed).
     """
     target.parent.mkdir(parents=True, exist_ok=True)

@@ -110,7 +110,6 @@ class LLMSettings(BaseModel):
     context_window: int
     threads: int | None
     draft_tokens: int
-    quant: str
     cache_dir: str
     vllm_dtype: str
     vllm_max_model_len: int | None
@@ -247,10 +246,6 @@ class Settings(BaseSettings):
     llm_threads: int | None = Field(None, ge=1, description="llama.cpp threads; None = one per physical core")
     llm_draft_tokens: int = Field(15, ge=0, le=64, description="llama.cpp: tokens drafted from the prompt while the "
                                                                "answer copies a passage (llm/lookup.py); 0 = off")
-    llm_quant: Literal["auto", "shipped", "q4_0"] = Field(
-        "auto", description="llama.cpp, packaged models: auto (a faster CPU type where one was judged on answers, "
-                            "else as shipped), shipped (the file as it installs) or q4_0; requantized once into "
-                            "cache_dir (llm/requantize.py)")
     vllm_dtype: str = Field("auto", description="vllm: auto (the checkpoint's, bfloat16 for Llama 3.1), "
                                                 "bfloat16, float16, …")
     vllm_max_model_len: int | None = Field(8192, ge=256, description="vllm: tokens per sequence; bounds the "
@@ -359,8 +354,7 @@ class Settings(BaseSettings):
         return LLMSettings(backend=self.llm_backend, model=self.llm_model, base_url=self.llm_base_url,
                            api_key=self.llm_api_key, timeout=self.llm_timeout, max_retries=self.llm_max_retries,
                            context_window=self.llm_context_window, threads=self.llm_threads,
-                           draft_tokens=self.llm_draft_tokens, quant=self.llm_quant,
-                           cache_dir=self.cache_dir,
+                           draft_tokens=self.llm_draft_tokens, cache_dir=self.cache_dir,
                            vllm_dtype=self.vllm_dtype, vllm_max_model_len=self.vllm_max_model_len,
                            vllm_gpu_memory_utilization=self.vllm_gpu_memory_utilization,
                            vllm_enforce_eager=self.vllm_enforce_eager,

@@ -15,12 +15,10 @@ from typing import Any
 
 import psutil
 
-from saferag.cache import cache_dir
 from saferag.config import LLMSettings
 from saferag.errors import GeneratorError
 from saferag.llm import Message, SamplingParams, sampling_from
 from saferag.llm.packaged import DEFAULT_MODEL, PACKAGED, packaged_path
-from saferag.llm.requantize import requantized
 from saferag.quantize import cpu_flags
 
 def packaged_model_path(name: str = "") -> Path:
@@ -72,8 +70,8 @@ class LlamaCppGenerator:
     """A GGUF chat model in process: a file path, or the name of a packaged model (``llm/packaged.py``)."""
 
     def __init__(self, model_path: str = "", *, context_window: int = 4096, threads: int | None = None,
-                 draft_tokens: int = 15, quant: str = "auto", defaults: SamplingParams | None = None,
-                 cache: str = "", env: str = "SAFERAG_LLM_") -> None:
+                 draft_tokens: int = 15, defaults: SamplingParams | None = None, cache: str = "",
+                 env: str = "SAFERAG_LLM_") -> None:
         self.env = env  # the settings' prefix, named in errors (SAFERAG_GUARD_ for a Llama Guard's model)
         try:
             import llama_cpp
@@ -85,15 +83,10 @@ class LlamaCppGenerator:
         _check_cpu(llama_cpp)
         packaged = PACKAGED.get(model_path or DEFAULT_MODEL)
         path = packaged_path(packaged.name, cache) if packaged else Path(model_path).expanduser()
-        # "" = the file as it is: a GGUF the user names always, a packaged one when asked or measured no faster
-        quant = "" if not packaged or quant == "shipped" else packaged.cpu_quant if quant == "auto" else quant
-        if quant:
-            path = requantized(path, quant, cache_dir(cache))
         if not path.is_file():
             raise GeneratorError(f"GGUF model not found: {path} (set {env}MODEL to a .gguf file, or to one "
                                  f"of the packaged models: {', '.join(PACKAGED)})")
-        self.name = path.name if not packaged else f"{packaged.base} ({quant.upper()} GGUF, requantized)" if quant \
-            else packaged.title
+        self.name = packaged.title if packaged else path.name
         try:
             self._llm = DraftingLlama(model_path=str(path), n_ctx=context_window,
                                       n_threads=threads or default_threads(), draft_tokens=draft_tokens, verbose=False)
@@ -106,7 +99,7 @@ class LlamaCppGenerator:
     @classmethod
     def from_settings(cls, llm: LLMSettings) -> LlamaCppGenerator:
         return cls(llm.model, context_window=llm.context_window, threads=llm.threads, draft_tokens=llm.draft_tokens,
-                   quant=llm.quant, defaults=sampling_from(llm),
+                   defaults=sampling_from(llm),
                    cache=llm.cache_dir, env=llm.env)
 
     def generate(self, messages: Sequence[Message], params: SamplingParams | None = None) -> str:

@@ -33,14 +33,6 @@ class PackagedModel:
     packages: tuple[str, ...]  # importable packages holding the file or its parts, in order
     files: tuple[str, ...]  # the file (or part) inside each package
     sha256: str = ""  # of the whole file; required for a split model
-    #: What ``llm_quant = "auto"`` loads it as on a CPU: a type it runs faster in whose answers were judged
-    #: (``llm/requantize.py``), or "" for the file as shipped.
-    cpu_quant: str = ""
-
-    @property
-    def base(self) -> str:
-        """The model's name without its file type ("Qwen2.5-Coder-0.5B-Instruct")."""
-        return self.title.split(" (")[0]
 
 
 PACKAGED: dict[str, PackagedModel] = {m.name: m for m in (
