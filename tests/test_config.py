@@ -102,3 +102,14 @@ def test_components_come_from_one_registry_that_names_the_choices():
     with pytest.raises(GeneratorError, match="unknown LLM backend 'gpt5': use one of llamacpp, openai"):
         load_generator(load_settings(llm_backend="gpt5"))
     assert load_guard(load_settings(guard="off")) is None
+
+
+def test_an_unknown_key_in_saferag_toml_is_named_once_and_the_rest_still_loads(tmp_path, monkeypatch, caplog):
+    toml = tmp_path / "saferag.toml"
+    toml.write_text('llm_quant = "q4_0"\ntop_kk = 3\ntop_k = 4\n')  # a removed setting, a typo, a real one
+    monkeypatch.setenv("SAFERAG_CONFIG", str(toml))
+    with caplog.at_level("WARNING", logger="saferag.config"):
+        assert load_settings().top_k == 4 and load_settings().top_k == 4
+    named = [r.getMessage() for r in caplog.records if r.name == "saferag.config"]
+    assert len(named) == 2 and "'llm_quant'" in named[0] and "'top_kk'" in named[1], named
+    assert not any("top_k'" in m for m in named)

@@ -11,6 +11,7 @@ and ``server_settings`` (``ServerSettings``).
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 from typing import Annotated, Any, Literal
@@ -399,7 +400,21 @@ class Settings(BaseSettings):
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
         toml_file = os.environ.get("SAFERAG_CONFIG", "saferag.toml")
-        return (init_settings, env_settings, TomlConfigSettingsSource(settings_cls, toml_file))
+        toml = TomlConfigSettingsSource(settings_cls, toml_file)
+        _warn_unknown(toml_file, toml.toml_data, settings_cls)
+        return (init_settings, env_settings, toml)
+
+
+_warned: set[tuple[str, str]] = set()
+
+
+def _warn_unknown(path: str, data: dict[str, Any], settings_cls: type[BaseSettings]) -> None:
+    """Log, once per file and key, the keys of ``saferag.toml`` that no setting reads: a typo, or a setting since
+    removed, would otherwise be ignored without a word (unknown keys are ignored so old files still load)."""
+    for key in sorted(set(data) - set(settings_cls.model_fields)):
+        if (path, key) not in _warned:
+            _warned.add((path, key))
+            logging.getLogger("saferag.config").warning("%s: %r is not a saferag setting; ignored", path, key)
 
 
 def load_settings(**overrides: Any) -> Settings:
