@@ -20,9 +20,8 @@ import argparse
 import json
 from pathlib import Path
 
-from benchmarks.retrieval_quality import SETS, installed, parse_options, questions
+from benchmarks.retrieval_quality import opened_sets, parse_options, questions
 
-from saferag import SafeRag
 from saferag.evaluate import evaluate_answers
 
 HERE = Path(__file__).resolve().parent
@@ -43,26 +42,21 @@ def main() -> None:
     print(f"options: {options}")
     print(f"{'set':9} {'role':15} {'n':>3} {'src@k':>6} {'keys':>6} {'refused':>7} {'cites':>6} {'valid':>6} "
           f"{'p50 s':>6} {'p95 s':>6} {'gen p50':>7}")
-    for name in args.sets.split(","):
-        folder, glob, qa, role = SETS[name]
-        if not installed(name, folder):
-            continue
-        with SafeRag(milvus_uri=args.uri, collection=f"{name}_docs", **options) as rag:
-            rag.ingest([folder], glob=glob)
-            items = questions(KEYS.get(name, qa), keys=True)
-            if args.limit:
-                items = items[:args.limit]
+    for name, role, qa, rag in opened_sets(args.sets, args.uri, options):
+        items = questions(KEYS.get(name, qa), keys=True)
+        if args.limit:
+            items = items[:args.limit]
 
-            def save(item, answer, name=name):
-                if saved:
-                    saved.write(json.dumps({"set": name, **item, "answer": answer.answer, "refused": answer.refused,
-                                            "sources": [s["link"] for s in answer.sources]}) + "\n")
-                    saved.flush()
+        def save(item, answer, name=name):
+            if saved:
+                saved.write(json.dumps({"set": name, **item, "answer": answer.answer, "refused": answer.refused,
+                                        "sources": [s["link"] for s in answer.sources]}) + "\n")
+                saved.flush()
 
-            r = evaluate_answers(rag, items, on_answer=save)
-            print(f"{name:9} {role:15} {r['n']:3d} {r['source_hit']:6.3f} {r['key_rate']:6.3f} {r['refused']:7d} "
-                  f"{r['cites'] or 0:6.3f} {r['citations_valid'] or 0:6.3f} {r['latency_s']['p50']:6.2f} "
-                  f"{r['latency_s']['p95']:6.2f} {r['generation_s']['p50']:7.2f}", flush=True)
+        r = evaluate_answers(rag, items, on_answer=save)
+        print(f"{name:9} {role:15} {r['n']:3d} {r['source_hit']:6.3f} {r['key_rate']:6.3f} {r['refused']:7d} "
+              f"{r['cites'] or 0:6.3f} {r['citations_valid'] or 0:6.3f} {r['latency_s']['p50']:6.2f} "
+              f"{r['latency_s']['p95']:6.2f} {r['generation_s']['p50']:7.2f}", flush=True)
 
 
 if __name__ == "__main__":

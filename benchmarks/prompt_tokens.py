@@ -15,9 +15,9 @@ import argparse
 import statistics
 from pathlib import Path
 
-from benchmarks.retrieval_quality import SETS, installed, parse_options, questions
+from benchmarks.retrieval_quality import opened_sets, parse_options, questions
 
-from saferag import SafeRag
+from saferag.evaluate import percentile
 from saferag.llm.packaged import DEFAULT_MODEL, packaged_path
 from saferag.prompts import build_prompt
 
@@ -41,22 +41,15 @@ def main() -> None:
 
     print(f"model: {model}; options: {options}")
     print(f"{'set':9} {'n':>3} {'system':>6} {'p50':>5} {'p95':>5} {'min':>5} {'max':>5}  (tokens of the whole prompt)")
-    for name in args.sets.split(","):
-        folder, glob, qa, _role = SETS[name]
-        if not installed(name, folder):
-            continue
-        with SafeRag(milvus_uri=args.uri, collection=f"{name}_docs", **options) as rag:
-            rag.ingest([folder], glob=glob)
-            counts, system = [], 0
-            for item in questions(qa):
-                prompt = build_prompt(item["question"], rag.search(item["question"], k=rag.settings.answer_k),
-                                      system=rag.settings.system_prompt, user=rag.settings.user_prompt)
-                system = count(prompt.messages[0]["content"])
-                counts.append(sum(count(m["content"]) for m in prompt.messages))
-        counts.sort()
-        p95 = counts[min(len(counts) - 1, round(0.95 * (len(counts) - 1)))]
-        print(f"{name:9} {len(counts):3d} {system:6d} {statistics.median(counts):5.0f} {p95:5d} {counts[0]:5d} "
-              f"{counts[-1]:5d}", flush=True)
+    for name, _role, qa, rag in opened_sets(args.sets, args.uri, options):
+        counts, system = [], 0
+        for item in questions(qa):
+            prompt = build_prompt(item["question"], rag.search(item["question"], k=rag.settings.answer_k),
+                                  system=rag.settings.system_prompt, user=rag.settings.user_prompt)
+            system = count(prompt.messages[0]["content"])
+            counts.append(sum(count(m["content"]) for m in prompt.messages))
+        print(f"{name:9} {len(counts):3d} {system:6d} {statistics.median(counts):5.0f} {percentile(counts, 0.95):5.0f} "
+              f"{min(counts):5d} {max(counts):5d}", flush=True)
 
 
 if __name__ == "__main__":

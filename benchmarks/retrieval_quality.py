@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import json
+from collections.abc import Iterator
 from pathlib import Path
 
 from saferag import SafeRag
@@ -53,6 +54,22 @@ def installed(name: str, folder: str) -> bool:
         return True
     print(f"# skipped {name}: {folder} is missing (apt install {PACKAGES.get(name, 'its docs')})", flush=True)
     return False
+
+
+def opened_sets(names: str, uri: str, options: dict[str, object]) -> Iterator[tuple[str, str, Path, SafeRag]]:
+    """Each installed set of ``names`` (comma-separated) as (name, role, question file, a SafeRag open on its
+    collection in ``uri`` with ``options``), its corpus ingested first (re-runs skip unchanged pages); a corpus
+    that is not installed is skipped with a note."""
+    for name in names.split(","):
+        folder, glob, qa, role = SETS[name]
+        if not installed(name, folder):
+            continue
+        with SafeRag(milvus_uri=uri, collection=f"{name}_docs", **options) as rag:
+            report = rag.ingest([folder], glob=glob)
+            if report.chunks_written:
+                print(f"# ingested {name}: {report.documents} documents, {report.chunks_written} chunks written "
+                      f"in {report.seconds:.0f}s", flush=True)
+            yield name, role, qa, rag
 
 
 def questions(path: Path, *, keys: bool = False) -> list[dict]:
@@ -93,23 +110,15 @@ def main() -> None:
     options = parse_options(args.option)
 
     print(f"{'set':9} {'role':15} {'mode':7} {'n':>3} {'hit@1':>6} {f'hit@{args.k}':>6} {'MRR':>6}")
-    for name in args.sets.split(","):
-        folder, glob, qa, role = SETS[name]
-        if not installed(name, folder):
-            continue
-        with SafeRag(milvus_uri=args.uri, collection=f"{name}_docs", guard="off", **options) as rag:
-            report = rag.ingest([folder], glob=glob)
-            if report.chunks_written:
-                print(f"# ingested {name}: {report.documents} documents, {report.chunks_written} chunks written "
-                      f"in {report.seconds:.0f}s")
-            items = questions(qa)
-            for mode in args.modes.split(","):
-                r = evaluate_retrieval(rag, items, k=args.k, mode=mode)
-                print(f"{name:9} {role:15} {mode:7} {r['n']:3d} {r['hit@1']:6.3f} {r[f'hit@{args.k}']:6.3f} "
-                      f"{r['mrr']:6.3f}", flush=True)
-                if args.misses:
-                    for q in r["misses"]:
-                        print(f"    miss: {q}")
+    for name, role, qa, rag in opened_sets(args.sets, args.uri, {"guard": "off", **options}):
+        items = questions(qa)
+        for mode in args.modes.split(","):
+            r = evaluate_retrieval(rag, items, k=args.k, mode=mode)
+            print(f"{name:9} {role:15} {mode:7} {r['n']:3d} {r['hit@1']:6.3f} {r[f'hit@{args.k}']:6.3f} "
+                  f"{r['mrr']:6.3f}", flush=True)
+            if args.misses:
+                for q in r["misses"]:
+                    print(f"    miss: {q}")
 
 
 if __name__ == "__main__":

@@ -6,6 +6,7 @@ import json
 import re
 import statistics
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -62,7 +63,8 @@ def evaluate_retrieval(rag: SafeRag, items: list[dict[str, str]], *, k: int = 5,
 _CITATION = re.compile(r"\[(\d+)\]")
 
 
-def _percentile(values: list[float], q: float) -> float:
+def percentile(values: Sequence[float], q: float) -> float:
+    """The value at fraction ``q`` of ``values`` sorted (nearest rank, no interpolation); 0.0 for none."""
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(len(ordered) * q))] if ordered else 0.0
 
@@ -98,10 +100,10 @@ def evaluate_answers(rag: SafeRag, items: list[dict[str, Any]], *, k: int | None
         "source_hit": share("source_hit", rows), "key_rate": share("key_hit", rows),
         "refused": sum(r["refused"] for r in rows),
         "cites": share("cites", answered), "citations_valid": share("citations_valid", answered),
-        "latency_s": {"p50": _percentile([r["seconds"] for r in rows], 0.5),
-                      "p95": _percentile([r["seconds"] for r in rows], 0.95)},
+        "latency_s": {"p50": percentile([r["seconds"] for r in rows], 0.5),
+                      "p95": percentile([r["seconds"] for r in rows], 0.95)},
         "generation_s": {"p50": statistics.median(generation) if generation else 0.0,
-                         "p95": _percentile(generation, 0.95)},
+                         "p95": percentile(generation, 0.95)},
         "answers": rows,
     }
 
