@@ -82,9 +82,9 @@ def entries(cache: Path) -> list[Entry]:
     """The entries in ``cache``, least recently used first."""
     converted = cache / "openvino"
     paths = [p for p in converted.iterdir() if p.is_dir() and p.name != "index"] if converted.is_dir() else []
-    paths += [p for p in sorted(cache.glob("*.gguf")) if ".partial" not in p.name] if cache.is_dir() else []
+    paths += sorted(cache.glob("*.gguf")) if cache.is_dir() else []
     joined = cache / "models"  # encoders shipped split over wheels, joined and extracted (``saferag.parts``)
-    paths += [p for p in joined.iterdir() if p.is_dir() and ".partial" not in p.name] if joined.is_dir() else []
+    paths += [p for p in joined.iterdir() if p.is_dir() and not p.name.endswith(".partial")] if joined.is_dir() else []
     found = []
     for path in paths:
         try:
