@@ -58,6 +58,17 @@ def test_ingest_search_stats_eval_delete_flow(corpus, tmp_path):
     text = run("eval", "retrieval", str(qa), "--mode", "bm25", *db, cwd=tmp_path).stdout
     assert text.startswith("n 6  mode bm25  hit@1 ")
 
+    # `eval answers`: two questions answered by the small packaged model on llama.cpp, scored as a report card
+    keyed = tmp_path / "keyed.jsonl"
+    keyed.write_text("".join(json.dumps({"question": QUESTIONS[s], "source": s, "key": ["Jupiter", "sourdough"]})
+                             + "\n" for s in ("space/jupiter.txt", "kitchen/sourdough.md")))
+    card = json.loads(run("eval", "answers", str(keyed), "-k", "2", "--model", "smollm2-135m", *db, "--json",
+                          cwd=tmp_path).stdout)
+    assert card["n"] == 2 and card["k"] == 2 and card["source_hit"] == 1.0 and card["refused"] == 0
+    assert [a["question"] for a in card["answers"]] == [QUESTIONS["space/jupiter.txt"],
+                                                         QUESTIONS["kitchen/sourdough.md"]]
+    assert 0 < card["generation_s"]["p50"] <= card["generation_s"]["p95"] <= card["latency_s"]["p95"]
+
     deleted = json.loads(run("delete", "--source", "space/jupiter.txt", *db, "--json", cwd=tmp_path).stdout)
     assert deleted["deleted"] > 0
     assert json.loads(run("stats", *db, "--json", cwd=tmp_path).stdout)["documents"] == 5
