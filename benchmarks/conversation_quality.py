@@ -22,17 +22,15 @@ import argparse
 import json
 import statistics
 import time
-from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 
-from benchmarks.retrieval_quality import SETS, installed, parse_options
+from benchmarks.retrieval_quality import opened_sets, parse_options
 
 from saferag import SafeRag
 from saferag.conversation import (ANSWER_PREVIEW, Condensed, check_rewrite, clean_rewrite, condense, fallback_query,
                                   follow_up_search, keyword_queries)
 from saferag.llm import sampling_from
-from saferag.retrieval import SearchQuery
 
 HERE = Path(__file__).resolve().parent
 SET_FILES = {"sqlite": "conversations.jsonl", "postgres": "conversations.jsonl", "git": "conversations_git.jsonl",
@@ -98,35 +96,28 @@ def main() -> None:
           "saferag searches now (conversation.follow_up_search); standalone: written out by hand (the ceiling)")
     print(f"{'corpus':9} {'role':15} {'n':>3} " + " ".join(f"{w:>10}" for w in WAYS)
           + f" {'rejected':>8} {'condense p50':>12}")
-    for corpus in args.corpora.split(","):
-        folder, glob, _, _ = SETS[corpus]
-        if not installed(corpus, folder):
-            continue
+    for corpus, _, _, rag in opened_sets(args.corpora, args.uri, options):
         role = "tuned on" if corpus == "sqlite" else "never tuned on"
         rows = [json.loads(line) for line in (HERE / "data" / SET_FILES[corpus]).read_text().splitlines()
                 if line.strip()]
         hits: dict[str, list[bool]] = {w: [] for w in WAYS}
         rejected = 0
-        with SafeRag(milvus_uri=args.uri, collection=f"{corpus}_docs", **options) as rag:
-            rag.ingest([folder], glob=glob)
-            done = transcripts(rag, [c for c in rows if c["corpus"] == corpus], Path(args.transcripts))
+        done = transcripts(rag, [c for c in rows if c["corpus"] == corpus], Path(args.transcripts))
 
-            def found(queries: Sequence[str | SearchQuery], source: str) -> bool:
-                return any(h.source == source for h in rag.search_all(queries, k=args.k))
-
-            for record in done:
-                for turn, f in zip(record["conversation"]["turns"][1:], record["follow_ups"], strict=True):
-                    c = rechecked(f)
-                    rejected += c.method == "fallback"
-                    queries = {"last": [turn["question"]], "joined": [fallback_query(f["messages"])],
-                               "rewrite": [c.query], "three": keyword_queries(c, f["messages"]),
-                               "condensed": follow_up_search(c, f["messages"], rag.settings.search_mode),
-                               "standalone": [turn["standalone"]]}
-                    for way in WAYS:
-                        hits[way].append(found(queries[way], turn["source"]))
-                    if args.show:
-                        print(f"    {c.method:9} {c.query!r} <- {turn['question']!r} "
-                              + " ".join(w for w in WAYS if hits[w][-1]))
+        for record in done:
+            for turn, f in zip(record["conversation"]["turns"][1:], record["follow_ups"], strict=True):
+                c = rechecked(f)
+                rejected += c.method == "fallback"
+                queries = {"last": [turn["question"]], "joined": [fallback_query(f["messages"])],
+                           "rewrite": [c.query], "three": keyword_queries(c, f["messages"]),
+                           "condensed": follow_up_search(c, f["messages"], rag.settings.search_mode),
+                           "standalone": [turn["standalone"]]}
+                for way in WAYS:
+                    found = rag.search_all(queries[way], k=args.k)
+                    hits[way].append(any(h.source == turn["source"] for h in found))
+                if args.show:
+                    print(f"    {c.method:9} {c.query!r} <- {turn['question']!r} "
+                          + " ".join(w for w in WAYS if hits[w][-1]))
         seconds = [f["seconds"] for r in done for f in r["follow_ups"]]
         print(f"{corpus:9} {role:15} {len(hits['last']):3d} "
               + " ".join(f"{sum(hits[w]) / len(hits[w]):10.3f}" for w in WAYS)

@@ -34,11 +34,6 @@ QUESTIONS = [
 ]
 
 
-def pct(values: list[float], p: float) -> float:
-    values = sorted(values)
-    return values[min(len(values) - 1, int(round(p / 100 * (len(values) - 1))))]
-
-
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--uri", required=True)
@@ -48,6 +43,7 @@ def main() -> None:
     args = ap.parse_args()
 
     from saferag import SafeRag
+    from saferag.evaluate import percentile
     from saferag.retrieval import Fusion, diversify
 
     rag = SafeRag(milvus_uri=args.uri, collection=args.collection)
@@ -81,7 +77,8 @@ def main() -> None:
     print(f"query embedding alone: p50 {statistics.median(embed):.1f} ms")
     print(f"{'mode':24} {'total p50':>9} {'total p95':>9} {'total p99':>9}  (ms, SafeRag.search)")
     for name, values in total.items():
-        print(f"{name:24} {statistics.median(values):9.1f} {pct(values, 95):9.1f} {pct(values, 99):9.1f}")
+        p95, p99 = percentile(values, 0.95), percentile(values, 0.99)
+        print(f"{name:24} {statistics.median(values):9.1f} {p95:9.1f} {p99:9.1f}")
 
 
 if __name__ == "__main__":
