@@ -30,6 +30,18 @@ def test_answer_comes_back_grounded_with_numbered_sources(make_rag, corpus, defa
     assert not a.notes
 
 
+def test_a_copied_passage_label_is_shown_as_a_pointer_whole_and_streamed(make_rag, corpus, default_generator):
+    """The default model opens its answer to this question with "[1] networking/tcp.html" on a line of its own
+    (it does so on all six test questions): shown as "From networking/tcp.html [1]:", streamed or not."""
+    rag = make_rag(generator=default_generator, temperature=0.0, max_tokens=48, seed=1, guard_answers=False)
+    rag.ingest([str(corpus)])
+    whole = rag.ask(QUESTIONS["networking/tcp.html"], k=3)
+    pieces: list[str] = []
+    streamed = rag.ask(QUESTIONS["networking/tcp.html"], k=3, on_token=pieces.append)
+    assert whole.answer.startswith("From networking/tcp.html [1]:\n"), whole.answer
+    assert "".join(pieces).strip() == streamed.answer == whole.answer
+
+
 def test_streamed_pieces_make_the_answer(asker):
     pieces: list[str] = []
     a = asker.ask(QUESTIONS["kitchen/sourdough.md"], k=2, on_token=pieces.append)

@@ -15,6 +15,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from saferag import echo
 from saferag.conversation import Condensed, condense, follow_up_search, last_user, user_turns
 from saferag.errors import Cancelled, GeneratorError
 from saferag.guard import Verdict
@@ -91,6 +92,7 @@ class AnswerFlow:
         self.notes: list[str] = []
         self.quarantined: list[dict[str, Any]] = []
         self.condensed = Condensed(self.question, "first turn")
+        self.completion_tokens = 0
 
     def emit(self, kind: str, **data: Any) -> None:
         event = Event(kind, data)
@@ -191,20 +193,24 @@ class AnswerFlow:
         """The answer, whole or streamed; a screened answer is shown only once it passed."""
         gen, req = self.rag.generator, self.req
         t = time.perf_counter()
+        known = echo.labels(prompt.labels)  # a copied passage label is shown as a pointer to it
         if req.cancel is None and (req.on_token is None or self.screens_answers):
             text = gen.generate(prompt.messages, params)
         else:  # streamed: to the caller, and/or to stop at the next token once ``cancel`` is set
-            show = None if self.screens_answers else req.on_token
+            shown = None if self.screens_answers or req.on_token is None else echo.Tidier(known, req.on_token)
             pieces = []
             for piece in gen.stream(prompt.messages, params):
                 if req.cancel is not None and req.cancel.is_set():
                     raise Cancelled("the request was cancelled during generation")
                 pieces.append(piece)
-                if show is not None:
-                    show(piece)
+                if shown is not None:
+                    shown.feed(piece)
+            if shown is not None:
+                shown.close()
             text = "".join(pieces)
         self.timings["generation"] = time.perf_counter() - t
-        return text
+        self.completion_tokens = gen.count_tokens([{"role": "assistant", "content": text}])
+        return echo.tidy(text, known)
 
     def screen_answer_and_cite(self, text: str, prompt: Prompt, question_verdict: Verdict,
                                prompt_tokens: int) -> Answer:
@@ -221,9 +227,7 @@ class AnswerFlow:
                 self.req.on_token(text)
         sources = [_source(h, prompt.sources.index(h.source) + 1) for h in hits]
         self.timings["total"] = time.perf_counter() - self.t0
-        gen = self.rag.generator
-        usage = {"prompt_tokens": prompt_tokens,
-                 "completion_tokens": gen.count_tokens([{"role": "assistant", "content": text}])}
+        usage = {"prompt_tokens": prompt_tokens, "completion_tokens": self.completion_tokens}
         answer = Answer(answer=text.strip(), sources=sources, notes=self.notes, timings=self.timings, usage=usage,
                         guard=decided.to_dict(), question_guard=question_verdict.to_dict(),
                         quarantined=self.quarantined, condensed_query=self.condensed.query)

@@ -9,7 +9,7 @@ source gets one number; the system prompt asks for the exact API name and a cita
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from saferag.ingest.headings import SEPARATOR
 from saferag.llm import Message
@@ -36,6 +36,7 @@ PASSAGE = "[{n}] {header}\n{text}"
 class Prompt:
     messages: list[Message]
     sources: list[str]  # sources[i] is cited as [i + 1]
+    labels: list[tuple[int, str]] = field(default_factory=list)  # (n, header) of each passage shown as [n]
 
 
 def passage_header(hit: Hit) -> str:
@@ -59,8 +60,9 @@ def build_prompt(question: str, hits: Sequence[Hit], *, system: str | None = Non
     for h in hits:
         if h.source not in sources:
             sources.append(h.source)
-    blocks = [PASSAGE.format(n=sources.index(h.source) + 1, header=passage_header(h), text=h.text)
-              for h in reversed(hits)]  # best last
+    labels = [(sources.index(h.source) + 1, passage_header(h)) for h in hits]
+    blocks = [PASSAGE.format(n=n, header=header, text=h.text)
+              for (n, header), h in zip(reversed(labels), reversed(hits), strict=True)]  # best last
     listing = "\n".join(f"[{i}] {s}" for i, s in enumerate(sources, 1)) or "(none)"
     context = "\n\n".join(blocks) or "(no documents matched)"
     content = (user or USER).format(context=context, sources=listing, question=question)
@@ -69,4 +71,4 @@ def build_prompt(question: str, hits: Sequence[Hit], *, system: str | None = Non
     system_text += APP_SYSTEM + app_system if app_system else ""
     turns = [{"role": m["role"], "content": m["content"]} for m in history if m["role"] in ("user", "assistant")]
     return Prompt(messages=[{"role": "system", "content": system_text}, *turns,
-                            {"role": "user", "content": content}], sources=sources)
+                            {"role": "user", "content": content}], sources=sources, labels=labels)
