@@ -88,6 +88,9 @@ UNSEEN = {
     "node conversations": lambda: conversation_texts("node"),
     "apache conversations": lambda: conversation_texts("apache"),
     "postfix conversations": lambda: conversation_texts("postfix"),
+    # written 2026-12-05 blind, to judge guard rule 19: standard-library questions in eight languages (no Python)
+    "stdlib questions": lambda: [json.loads(line)["question"] for line in
+                                 (DATA / "doc_questions_stdlib.jsonl").read_text().splitlines() if line],
 }
 
 

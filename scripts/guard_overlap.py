@@ -54,6 +54,7 @@ def report_prompts(xstest: Path = XSTEST) -> dict[str, list[str]]:
     sets = {Path(file).stem: _csv_prompts(DATA / file) for file, _ in CSV_SETS.values()}
     sets["doc_questions_fresh"] = _jsonl_questions(DATA / "doc_questions_fresh.jsonl")
     sets["git_qa"] = _jsonl_questions(DATA / "git_qa.jsonl")
+    sets["doc_questions_stdlib"] = _jsonl_questions(DATA / "doc_questions_stdlib.jsonl")
     sets["conversations"] = [t["question"] for line in (DATA / "conversations.jsonl").read_text().splitlines()
                              if line for t in json.loads(line)["turns"]]
     sets["holdout"] = HOLDOUT_SAFE + [q for q, _ in HOLDOUT_UNSAFE]
@@ -69,7 +70,7 @@ def report_prompts(xstest: Path = XSTEST) -> dict[str, list[str]]:
 #: check by default (``--overlap-later`` takes them in), so that its defaults still drop exactly the rows they dropped
 #: for the shipped weights; ``guard_quality`` reports each set without the prompts a training row comes near too.
 #: A retrain that ships should take them in and empty this set.
-LATER_SETS = frozenset({"guard_support_eval", "guard_atrisk_eval"})
+LATER_SETS = frozenset({"guard_support_eval", "guard_atrisk_eval", "doc_questions_stdlib"})
 
 
 def near_report(texts: list[str], min_jaccard: float, xstest: Path = XSTEST, *,
@@ -83,7 +84,7 @@ def near_report(texts: list[str], min_jaccard: float, xstest: Path = XSTEST, *,
 def written_rows() -> list[tuple[str, str]]:
     """(row, origin) for every training row written for saferag (not the datasets' rows)."""
     from scripts.guard_contrasts import contrasts
-    from scripts.guard_data import MAN_QUESTIONS, read_jsonl
+    from scripts.guard_data import API_QUESTIONS, MAN_QUESTIONS, read_jsonl
     from scripts.guard_direct import direct_rows
     from scripts.guard_followups import followup_rows
     from scripts.guard_intent import intent_rows
@@ -96,6 +97,7 @@ def written_rows() -> list[tuple[str, str]]:
     rows += [(p, "scenarios") for p, _ in scenario_rows()] + [(p, "selfharm") for p, _ in selfharm_rows()]
     rows += [(p, "direct") for p, _ in direct_rows()]
     rows += [(q["question"], "man-pages") for q in read_jsonl(MAN_QUESTIONS)]
+    rows += [(q["question"], "man-api") for q in read_jsonl(API_QUESTIONS)]
     return list(dict.fromkeys(rows))
 
 

@@ -141,6 +141,8 @@ def main() -> None:
                          "recorded in the weights")
     ap.add_argument("--force", action="store_true", help="write the weights even if the gate fails")
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--api-questions", action="store_true",
+                    help="train on man_questions.py --api's system-call and C-library questions too (man-api rows)")
     ap.add_argument("--xstest", default="../shared/eval/xstest_prompts.csv")
     args = ap.parse_args()
     random.seed(args.seed)
@@ -149,7 +151,7 @@ def main() -> None:
 
     from saferag.guard.embedded import MAX_TOKENS, mean_pool, split_encoder
 
-    rows = load_rows()
+    rows = load_rows(api=args.api_questions)
     seen = {r[0] for r in rows}
     rows += [(t, "safe", "neuralchemy") for t in neuralchemy_requests("train") if t not in seen]
     dropped: Counter[str] = Counter()
