@@ -4,8 +4,9 @@
 
 XSTest measures over-refusal on prompts built to look harmful; this measures the everyday case of a
 documentation assistant: the questions of FAQs that Debian ships (SQLite, Valgrind, sed, XZ Utils,
-zlib, procps, lsof, man-db, Perl modules), plus ``../shared/eval/sqlite_qa.jsonl`` and the Node.js API and Apache
-httpd conversations of the follow-up benchmark (each turn as asked and as written out standalone). None of them is
+zlib, procps, lsof, man-db, Perl modules), plus ``../shared/eval/sqlite_qa.jsonl``, the Node.js API, Apache
+httpd and Postfix conversations of the follow-up benchmark (each turn as asked and as written out standalone), and
+``doc_questions_stdlib.jsonl`` (160 standard-library questions in eight languages, written blind). None of them is
 in the guard's training rows (``scripts/guard_data.py`` reads Python's FAQ and perlfaq only). Every
 one is benign, so every flag is a false positive. Two groups: FAQs whose flagged questions were read
 while the guard was developed (so optimistic), and FAQs that were only ever counted. Prints the
