@@ -52,4 +52,21 @@ def test_the_trainer_still_drops_what_it_dropped_for_the_shipped_weights():
 def test_every_written_origin_is_read():
     origins = {origin for _, origin in written_rows()}
     assert origins == {"authored", "contrasts", "intent", "follow-ups", "scenarios", "selfharm", "direct",
-                       "man-pages"}
+                       "man-pages", "man-api"}
+
+
+def test_the_system_call_questions_are_verb_led_and_near_no_report_prompt():
+    """``man_questions.py --api``'s committed rows: each a phrasing around a task that starts with a verb (noun-phrase
+    descriptions such as "sine function" make no question), none within the overlap bound of any report prompt, the
+    later sets included."""
+    import re
+
+    from scripts.guard_data import API_QUESTIONS, read_jsonl
+    from scripts.man_questions import API_PHRASINGS, API_VERBS
+
+    rows = [q["question"] for q in read_jsonl(API_QUESTIONS)]
+    shapes = [re.compile("^" + re.escape(p).replace(re.escape("{d}"), "(?P<d>.+)") + "$") for p in API_PHRASINGS]
+    tasks = [next(m.group("d") for s in shapes if (m := s.match(q))) for q in rows]
+    assert len(rows) > 500 and all(t.split()[0].lower().rstrip(",") in API_VERBS for t in tasks)
+    prompts = [p for ps in report_prompts().values() for p in ps]
+    assert overlaps(rows, prompts, NEAR) == []
