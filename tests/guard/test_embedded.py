@@ -192,3 +192,29 @@ def test_agent_role_flags_answers_that_comply_with_a_harm(guard, text):
     verdict = guard.check([{"role": "user", "content": "a question"}, {"role": "assistant", "content": text}],
                           role="agent")
     assert not verdict.safe, verdict.raw
+
+
+def test_a_score_that_is_not_a_number_is_never_read_as_safe(make_rag):
+    """NaN compares false with every cut-off, so a question model that gives NaN (damaged weights; OpenVINO's
+    bfloat16 run of the ensemble did so for every text) would pass everything: the guard raises instead, and
+    ``SafeRag.screen`` turns that into a refusal (fail closed)."""
+    import numpy as np
+
+    from saferag.errors import GuardError
+
+    rag = make_rag()
+    guard = rag.components.get("guard", rag.settings)
+    model = guard.models["user"]
+    message = [{"role": "user", "content": DOC_QUESTIONS[0]}]
+    assert guard.check(message).safe
+    assert hasattr(model, "_bin_b"), "the compiled question model is expected here (OpenVINO is a core dependency)"
+    saved = model._bin_b
+    model._bin_b = np.full_like(saved, np.nan)
+    try:
+        with pytest.raises(GuardError, match="not a number"):
+            guard.check(message)
+        verdict = rag.screen(DOC_QUESTIONS[0])
+        assert not verdict.safe and "not a number" in verdict.error
+    finally:
+        model._bin_b = saved
+    assert rag.screen(DOC_QUESTIONS[0]).safe

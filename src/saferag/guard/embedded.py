@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from saferag.errors import GuardError
 from saferag.guard import Category, Role, Verdict, last_content, timed, with_exclusions
 from saferag.llm import Message
 
@@ -240,8 +241,13 @@ class EmbeddingGuard:
         return float(getattr(self.models["user"], "self_harm_miss_cost", SELF_HARM_MISS_COST))
 
     def score(self, texts: Sequence[str], role: Role = "user") -> tuple[np.ndarray, np.ndarray]:
-        """P(unsafe) per text, and the category probabilities (columns in ``codes(role)`` order)."""
-        return self.models[role].score(texts)
+        """P(unsafe) per text, and the category probabilities (columns in ``codes(role)`` order). A score that is not
+        a number raises ``GuardError``: NaN compares false with every cut-off, so it would read as "safe" (OpenVINO's
+        bfloat16 run of the question ensemble gave NaN for every text, 2026-12-05)."""
+        p_unsafe, probs = self.models[role].score(texts)
+        if not (np.isfinite(p_unsafe).all() and np.isfinite(probs).all()):
+            raise GuardError(f"the embedded guard's {role} model gave no score (not a number): not judged safe")
+        return p_unsafe, probs
 
     def codes(self, role: Role = "user") -> list[str]:
         return self.models[role].codes
