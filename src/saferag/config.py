@@ -141,6 +141,7 @@ class GuardSettings(BaseModel):
     answers: bool
     fail_open: bool
     threshold: float | None
+    precision: str = "auto"  # embedded: the compiled question model's (guard.embedded.question_precision)
 
 
 class ServerSettings(BaseModel):
@@ -282,6 +283,9 @@ class Settings(BaseSettings):
     guard_fail_open: bool = Field(False, description="answer when the guard fails (default: refuse)")
     self_harm_support: str = Field(SELF_HARM_SUPPORT, description="added to the refusal of a question read as "
                                                                   "self-harm (S11): where to find help; '' = none")
+    guard_precision: Literal["auto", "float32", "bfloat16"] = Field(
+        "auto", description="embedded: the question model's precision in OpenVINO; auto: bfloat16 where the CPU "
+                            "has AMX, else float32")
     guard_threshold: float | None = Field(None, gt=0, lt=1, description="embedded: unsafe-score cut-off "
                                                                         "(None = the trained one; questions read as "
                                                                         "self-harm use a lower one derived from it)")
@@ -372,7 +376,8 @@ class Settings(BaseSettings):
         return GuardSettings(kind=self.guard, generator=generator, model=self.guard_model,
                              prompt_format=self.guard_prompt_format, timeout=self.guard_timeout,
                              excluded_categories=tuple(self.guard_excluded_categories), answers=self.guard_answers,
-                             fail_open=self.guard_fail_open, threshold=self.guard_threshold)
+                             fail_open=self.guard_fail_open, threshold=self.guard_threshold,
+                             precision=self.guard_precision)
 
     @property
     def server_settings(self) -> ServerSettings:

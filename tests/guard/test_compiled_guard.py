@@ -89,3 +89,31 @@ def test_a_damaged_compiled_guard_is_converted_again(models, tmp_path):
     model = question_model(str(tmp_path))
     assert type(model).__name__ == "CompiledQuestionModel"
     assert np.abs(model.score(OWN)[0] - torch_model.score(OWN)[0]).max() < 1e-4
+
+
+
+def _native_bf16() -> bool:
+    from saferag.embed import cpu_has_native_bf16
+
+    return cpu_has_native_bf16()
+
+
+@pytest.mark.skipif(not _native_bf16(), reason="bfloat16 is measured only where the CPU runs it natively")
+def test_in_bfloat16_the_scores_stay_numbers_near_float32s_with_the_same_verdicts(models):
+    """The traced attention mask holds float32's minimum, which bfloat16 cannot: left as it is, every score was NaN
+    (read as safe before the guard refused NaN). ``fit_bfloat16`` brings it into range."""
+    import openvino as ov
+
+    from saferag.compiled import fit_bfloat16
+    from saferag.guard.compiled import compiled_question_model, ir_path
+
+    _, compiled, cache = models
+    assert fit_bfloat16(ov.Core().read_model(str(ir_path(cache, QUESTION_WEIGHTS)))) == 1
+    halved = compiled_question_model(cache, QUESTION_WEIGHTS, max_tokens=MAX_TOKENS, precision="bfloat16")
+    assert halved is not None and halved.precision == "bfloat16"
+    texts = _prompts()
+    p32, c32 = compiled.score(texts)
+    p16, c16 = halved.score(texts)
+    assert np.isfinite(p16).all() and np.isfinite(c16).all()
+    assert np.abs(p32 - p16).max() < 0.02 and np.abs(c32 - c16).max() < 0.05
+    assert np.array_equal(p32 > compiled.threshold, p16 > halved.threshold)
