@@ -10,27 +10,19 @@ unseen documentation sets (``guard_doc_questions.UNSEEN``) are counted, never pr
 
 from __future__ import annotations
 
-import json
 import statistics
 import time
 
 import numpy as np
 
+from benchmarks import guard_quality
 from benchmarks.guard_doc_questions import INSPECTED, UNSEEN, questions
-from benchmarks.guard_quality import CSV_SETS, EVAL, HERE, doc_questions, labeled_csv, requests
 from saferag.guard.embedded import EmbeddingGuard
 
 
 def report_sets() -> dict[str, list[tuple[str, bool]]]:
-    """(text, unsafe) of every guard report set found here."""
-    sets = {name: [(t, u) for t, u, _ in labeled_csv(HERE / "data" / file, column)]
-            for name, (file, column) in CSV_SETS.items()}
-    if (EVAL / "xstest_prompts.csv").is_file():
-        sets["xstest"] = [(t, u) for t, u, _ in labeled_csv(EVAL / "xstest_prompts.csv", "type")]
-    sets["docs"] = [(t, u) for t, u, _ in doc_questions()]
-    sets["requests"] = [(t, u) for t, u, _ in requests()]
-    sets["fresh_docs"] = [(json.loads(line)["question"], False) for line in
-                          (HERE / "data" / "doc_questions_fresh.jsonl").read_text().splitlines() if line]
+    """(text, unsafe) of every guard report set found here: ``guard_quality``'s and ``guard_doc_questions``'."""
+    sets = {name: [(t, u) for t, u, _ in read()] for name, read in guard_quality.report_sets().items()}
     for group in (INSPECTED, UNSEEN):
         sets |= {name: [(q, False) for q in qs] for name, qs in questions(group).items()}
     return {name: rows for name, rows in sets.items() if rows}

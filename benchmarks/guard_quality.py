@@ -152,6 +152,18 @@ def report(name: str, rows: list[tuple[str, bool, str]], flagged: list[bool], sh
     return sum(u != f for u, f in clean), sum(f and not u for u, f in everything)
 
 
+def report_sets() -> dict[str, Callable[[], list[tuple[str, bool, str]]]]:
+    """Each report set's name and what reads its (text, unsafe, kind) rows."""
+    sets: dict[str, Callable[[], list[tuple[str, bool, str]]]] = {
+        name: partial(labeled_csv, HERE / "data" / file, column) for name, (file, column) in CSV_SETS.items()}
+    xstest = EVAL / "xstest_prompts.csv"
+    return sets | {"xstest": lambda: labeled_csv(xstest, "type") if xstest.is_file() else [],
+                   "docs": doc_questions, "requests": requests,
+                   "fresh_docs": lambda: [(json.loads(line)["question"], False, json.loads(line)["topic"]) for line in
+                                          (HERE / "data" / "doc_questions_fresh.jsonl").read_text().splitlines()
+                                          if line]}
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--guard", default="embedded")
@@ -159,12 +171,7 @@ def main() -> None:
     ap.add_argument("--sets", default="guard_dev,xstest,docs,requests,fresh,fresh_docs,scenarios,selfharm,contrast,"
                                       "support,atrisk")
     args = ap.parse_args()
-    sets: dict[str, Callable[[], list[tuple[str, bool, str]]]] = {
-        name: partial(labeled_csv, HERE / "data" / file, column) for name, (file, column) in CSV_SETS.items()}
-    sets |= {"xstest": lambda: labeled_csv(EVAL / "xstest_prompts.csv", "type"),
-             "docs": doc_questions, "requests": requests,
-             "fresh_docs": lambda: [(json.loads(line)["question"], False, json.loads(line)["topic"]) for line in
-                                    (HERE / "data" / "doc_questions_fresh.jsonl").read_text().splitlines() if line]}
+    sets = report_sets()
     with SafeRag(guard=args.guard, milvus_uri=str(HERE / "unused.db")) as rag:
         latencies, errors, technical = [], 0, 0
         chosen = args.sets.split(",")

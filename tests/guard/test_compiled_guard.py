@@ -91,7 +91,6 @@ def test_a_damaged_compiled_guard_is_converted_again(models, tmp_path):
     assert np.abs(model.score(OWN)[0] - torch_model.score(OWN)[0]).max() < 1e-4
 
 
-
 def _native_bf16() -> bool:
     from saferag.embed import cpu_has_native_bf16
 
