@@ -218,3 +218,13 @@ def test_a_score_that_is_not_a_number_is_never_read_as_safe(make_rag):
     finally:
         model._bin_b = saved
     assert rag.screen(DOC_QUESTIONS[0]).safe
+
+
+def test_a_guard_built_directly_checks_questions_at_the_settings_precision(guard):
+    """``EmbeddingGuard(...)`` and ``SafeRag``'s guard (``guard_precision``, default ``auto``) must agree, or a
+    direct caller would get other verdicts than the pipeline for the same question."""
+    from saferag.config import Settings
+    from saferag.guard.embedded import question_precision
+
+    model = guard.models["user"]
+    assert getattr(model, "precision", "float32") == question_precision(Settings().guard_precision)

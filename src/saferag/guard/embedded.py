@@ -224,12 +224,15 @@ class AnswerModel:
 
 
 class EmbeddingGuard:
-    """Unsafe-or-not and the S-code: the question model for ``user``, the answer model for ``agent``."""
+    """Unsafe-or-not and the S-code: the question model for ``user``, the answer model for ``agent``.
+
+    ``precision`` is the question model's (``guard_precision``); its default, ``auto``, is the setting's, so a guard
+    built directly checks questions as ``SafeRag`` does."""
 
     name = "embedded (MiniLM classifiers)"
 
     def __init__(self, embedder=None, *, threshold: float | None = None, excluded: Sequence[str] = (),
-                 cache: str = "", precision: str = "float32") -> None:
+                 cache: str = "", precision: str = "auto") -> None:
         from saferag.guard.bases import MINILM
 
         questions = question_model(cache, question_precision(precision))
