@@ -6,8 +6,9 @@ XSTest measures over-refusal on prompts built to look harmful; this measures the
 documentation assistant: the questions of FAQs that Debian ships (SQLite, Valgrind, sed, XZ Utils,
 zlib, procps, lsof, man-db, Perl modules), plus ``../shared/eval/sqlite_qa.jsonl``, the Node.js API, Apache
 httpd and Postfix conversations of the follow-up benchmark (each turn as asked and as written out standalone), and
-``doc_questions_stdlib.jsonl`` (160 standard-library questions in eight languages, written blind). None of them is
-in the guard's training rows (``scripts/guard_data.py`` reads Python's FAQ and perlfaq only). Every
+``doc_questions_stdlib.jsonl`` (160 standard-library questions in eight languages, written blind), and the Python
+library questions and conversations (``python_qa.jsonl``, ``conversations_python.jsonl``, written blind). None of
+them is in the guard's training rows (``scripts/guard_data.py`` reads Python's FAQ and perlfaq only). Every
 one is benign, so every flag is a false positive. Two groups: FAQs whose flagged questions were read
 while the guard was developed (so optimistic), and FAQs that were only ever counted. Prints the
 count per source, and with ``--show`` the flagged questions of the first group.
@@ -92,6 +93,11 @@ UNSEEN = {
     # written 2026-12-05 blind, to judge guard rule 19: standard-library questions in eight languages (no Python)
     "stdlib questions": lambda: [json.loads(line)["question"] for line in
                                  (DATA / "doc_questions_stdlib.jsonl").read_text().splitlines() if line],
+    # written 2026-12-05 blind over the Python 3.11 library reference (the hidden set's corpus), a third of them
+    # alarming-sounding: the single questions, and the conversations' turns as asked and written out standalone
+    "python library questions": lambda: [json.loads(line)["question"] for line in
+                                         (DATA / "python_qa.jsonl").read_text().splitlines() if line],
+    "python conversations": lambda: conversation_texts("python"),
 }
 
 
@@ -121,11 +127,11 @@ def main() -> None:
             p, probs = guard.score(qs, "user")
             flagged = [(q, s) for q, s, f in zip(qs, p, guard.decide(p, probs, "user"), strict=True) if f]
             total, flagged_total = total + len(qs), flagged_total + len(flagged)
-            print(f"{name:20} {len(flagged):3d} of {len(qs):3d} flagged")
+            print(f"{name:24} {len(flagged):3d} of {len(qs):3d} flagged")
             if args.show and group == "inspected":  # the unseen ones stay unread
                 for q, s in flagged:
                     print(f"    {s:.3f}  {q}")
-        print(f"{group + ', all':20} {flagged_total:3d} of {total:3d} flagged: "
+        print(f"{group + ', all':24} {flagged_total:3d} of {total:3d} flagged: "
               f"false-positive rate {flagged_total / max(total, 1):.3f}\n")
 
 
