@@ -37,6 +37,11 @@ def conversation_texts(name: str) -> list[str]:
             for key in ("question", "standalone")]
 
 
+def jsonl_questions(file: str) -> list[str]:
+    """The ``question`` of each line of a question file in ``benchmarks/data``."""
+    return [json.loads(line)["question"] for line in (DATA / file).read_text().splitlines() if line]
+
+
 def _clean(text: str) -> str:
     return re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", "", text))).strip()
 
@@ -91,12 +96,10 @@ UNSEEN = {
     "apache conversations": lambda: conversation_texts("apache"),
     "postfix conversations": lambda: conversation_texts("postfix"),
     # written 2026-12-05 blind, to judge guard rule 19: standard-library questions in eight languages (no Python)
-    "stdlib questions": lambda: [json.loads(line)["question"] for line in
-                                 (DATA / "doc_questions_stdlib.jsonl").read_text().splitlines() if line],
+    "stdlib questions": lambda: jsonl_questions("doc_questions_stdlib.jsonl"),
     # written 2026-12-05 blind over the Python 3.11 library reference (the hidden set's corpus), a third of them
     # alarming-sounding: the single questions, and the conversations' turns as asked and written out standalone
-    "python library questions": lambda: [json.loads(line)["question"] for line in
-                                         (DATA / "python_qa.jsonl").read_text().splitlines() if line],
+    "python library questions": lambda: jsonl_questions("python_qa.jsonl"),
     "python conversations": lambda: conversation_texts("python"),
 }
 

@@ -49,6 +49,7 @@ def report_prompts(xstest: Path = XSTEST) -> dict[str, list[str]]:
     """Every prompt the question guard is reported or calibrated on, by set (XSTest only where it is found)."""
     from scripts.guard_holdout import HOLDOUT_SAFE, HOLDOUT_UNSAFE
 
+    from benchmarks.guard_doc_questions import conversation_texts
     from benchmarks.guard_quality import CSV_SETS
 
     sets = {Path(file).stem: _csv_prompts(DATA / file) for file, _ in CSV_SETS.values()}
@@ -56,8 +57,7 @@ def report_prompts(xstest: Path = XSTEST) -> dict[str, list[str]]:
     sets["git_qa"] = _jsonl_questions(DATA / "git_qa.jsonl")
     sets["doc_questions_stdlib"] = _jsonl_questions(DATA / "doc_questions_stdlib.jsonl")
     sets["python_qa"] = _jsonl_questions(DATA / "python_qa.jsonl")
-    sets["conversations_python"] = [t[key] for line in (DATA / "conversations_python.jsonl").read_text().splitlines()
-                                    if line for t in json.loads(line)["turns"] for key in ("question", "standalone")]
+    sets["conversations_python"] = conversation_texts("python")
     sets["conversations"] = [t["question"] for line in (DATA / "conversations.jsonl").read_text().splitlines()
                              if line for t in json.loads(line)["turns"]]
     sets["holdout"] = HOLDOUT_SAFE + [q for q, _ in HOLDOUT_UNSAFE]
