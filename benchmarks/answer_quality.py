@@ -9,8 +9,6 @@ The sets are those of ``retrieval_quality.py`` (same corpora and collections), w
 - ``git``: ``benchmarks/data/git_qa.jsonl`` (91): never used to choose a prompt or a model; report only;
 - ``node`` and ``apache``: the conversation sets' turns written out standalone (88 and 80), with their keys; never
   used to choose anything.
-- ``python``: ``benchmarks/data/python_qa.jsonl`` (100 questions over the Python 3.11 library reference, the
-  hidden sets' corpus), written blind: report only.
 
 ``--option`` sets any saferag setting for the run (a model path, ``top_k``, ``guard=off``...), so candidates are
 compared on the same retrieval. ``--save FILE`` writes every answer as JSON lines, to read them afterwards.

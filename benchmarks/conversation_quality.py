@@ -1,7 +1,7 @@
 """Follow-up questions: source hit@5 of each way of searching for a follow-up, against the same follow-up
 written out standalone by hand; and the condensing latency per turn.
 
-  python -m benchmarks.conversation_quality [--corpora sqlite,postgres,git,node,apache,postfix,python]
+  python -m benchmarks.conversation_quality [--corpora sqlite,postgres,git,node,apache,postfix]
       [--option llm_model=...]
 
 The sets are ``benchmarks/data/conversations.jsonl`` (60 two- and three-turn conversations over the SQLite and
@@ -9,9 +9,7 @@ PostgreSQL manuals), ``conversations_git.jsonl`` (32 over the git manual pages, 
 ``conversations_node.jsonl`` (32 over the Node.js 18 API pages, `apt install nodejs-doc`, written apart after the
 follow-up search was chosen), ``conversations_apache.jsonl`` (32 over the Apache HTTP Server 2.4 manual, `apt
 install apache2-doc`, written blind for rule C2) and ``conversations_postfix.jsonl`` (32 over the Postfix
-documentation, `apt install postfix-doc`, written blind, scored first for rule C3) and ``conversations_python.jsonl``
-(32 over the Python 3.11 library reference, `apt install python3.11-doc`, written blind on 2026-12-05, 52
-follow-ups, 25 of them on another page than the turn before); collections are those of
+documentation, `apt install postfix-doc`, written blind, scored first for rule C3); collections are those of
 ``retrieval_quality.py``. The condensing prompt and the choice of queries were tuned on the SQLite conversations
 only. Earlier turns are answered by the configured generator, as in a real chat, so each follow-up is condensed from
 a real conversation. The conversations, rewrites and timings are cached in ``--transcripts`` (delete it after
@@ -38,7 +36,7 @@ from saferag.llm import sampling_from
 HERE = Path(__file__).resolve().parent
 SET_FILES = {"sqlite": "conversations.jsonl", "postgres": "conversations.jsonl", "git": "conversations_git.jsonl",
              "node": "conversations_node.jsonl", "apache": "conversations_apache.jsonl",
-             "postfix": "conversations_postfix.jsonl", "python": "conversations_python.jsonl"}
+             "postfix": "conversations_postfix.jsonl"}
 WAYS = ("last", "joined", "rewrite", "three", "condensed", "standalone")
 
 
@@ -85,7 +83,7 @@ def rechecked(follow_up: dict) -> Condensed:
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--corpora", default="sqlite,postgres,git,node,apache,postfix,python")
+    ap.add_argument("--corpora", default="sqlite,postgres,git,node,apache,postfix")
     ap.add_argument("--uri", default=str(HERE / "eval_docs.db"))
     ap.add_argument("--option", action="append", default=[])
     ap.add_argument("--transcripts", default=str(HERE / "conversation_transcripts.jsonl"))

@@ -6,8 +6,7 @@ XSTest measures over-refusal on prompts built to look harmful; this measures the
 documentation assistant: the questions of FAQs that Debian ships (SQLite, Valgrind, sed, XZ Utils,
 zlib, procps, lsof, man-db, Perl modules), plus ``../shared/eval/sqlite_qa.jsonl``, the Node.js API, Apache
 httpd and Postfix conversations of the follow-up benchmark (each turn as asked and as written out standalone), and
-``doc_questions_stdlib.jsonl`` (160 standard-library questions in eight languages, written blind), and the Python
-library questions and conversations (``python_qa.jsonl``, ``conversations_python.jsonl``, written blind). None of
+``doc_questions_stdlib.jsonl`` (160 standard-library questions in eight languages, written blind). None of
 them is in the guard's training rows (``scripts/guard_data.py`` reads Python's FAQ and perlfaq only). Every
 one is benign, so every flag is a false positive. Two groups: FAQs whose flagged questions were read
 while the guard was developed (so optimistic), and FAQs that were only ever counted. Prints the
@@ -97,10 +96,6 @@ UNSEEN = {
     "postfix conversations": lambda: conversation_texts("postfix"),
     # written 2026-12-05 blind, to judge guard rule 19: standard-library questions in eight languages (no Python)
     "stdlib questions": lambda: jsonl_questions("doc_questions_stdlib.jsonl"),
-    # written 2026-12-05 blind over the Python 3.11 library reference (the hidden set's corpus), a third of them
-    # alarming-sounding: the single questions, and the conversations' turns as asked and written out standalone
-    "python library questions": lambda: jsonl_questions("python_qa.jsonl"),
-    "python conversations": lambda: conversation_texts("python"),
 }
 
 

@@ -49,15 +49,12 @@ def report_prompts(xstest: Path = XSTEST) -> dict[str, list[str]]:
     """Every prompt the question guard is reported or calibrated on, by set (XSTest only where it is found)."""
     from scripts.guard_holdout import HOLDOUT_SAFE, HOLDOUT_UNSAFE
 
-    from benchmarks.guard_doc_questions import conversation_texts
     from benchmarks.guard_quality import CSV_SETS
 
     sets = {Path(file).stem: _csv_prompts(DATA / file) for file, _ in CSV_SETS.values()}
     sets["doc_questions_fresh"] = _jsonl_questions(DATA / "doc_questions_fresh.jsonl")
     sets["git_qa"] = _jsonl_questions(DATA / "git_qa.jsonl")
     sets["doc_questions_stdlib"] = _jsonl_questions(DATA / "doc_questions_stdlib.jsonl")
-    sets["python_qa"] = _jsonl_questions(DATA / "python_qa.jsonl")
-    sets["conversations_python"] = conversation_texts("python")
     sets["conversations"] = [t["question"] for line in (DATA / "conversations.jsonl").read_text().splitlines()
                              if line for t in json.loads(line)["turns"]]
     sets["holdout"] = HOLDOUT_SAFE + [q for q, _ in HOLDOUT_UNSAFE]
@@ -73,8 +70,7 @@ def report_prompts(xstest: Path = XSTEST) -> dict[str, list[str]]:
 #: check by default (``--overlap-later`` takes them in), so that its defaults still drop exactly the rows they dropped
 #: for the shipped weights; ``guard_quality`` reports each set without the prompts a training row comes near too.
 #: A retrain that ships should take them in and empty this set.
-LATER_SETS = frozenset({"guard_support_eval", "guard_atrisk_eval", "doc_questions_stdlib", "python_qa",
-                        "conversations_python"})
+LATER_SETS = frozenset({"guard_support_eval", "guard_atrisk_eval", "doc_questions_stdlib"})
 
 
 def near_report(texts: list[str], min_jaccard: float, xstest: Path = XSTEST, *,
