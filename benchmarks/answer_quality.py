@@ -49,7 +49,8 @@ def main() -> None:
 
         def save(item, answer, name=name):
             if saved:
-                saved.write(json.dumps({"set": name, **item, "answer": answer.answer, "refused": answer.refused,
+                saved.write(json.dumps({"set": name, **item, "answer": answer.answer, "notes": answer.notes,
+                                        "refused": answer.refused,
                                         "sources": [s["link"] for s in answer.sources]}) + "\n")
                 saved.flush()
 

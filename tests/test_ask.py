@@ -7,6 +7,8 @@ import pytest
 from corpus import QUESTIONS
 from test_cli import run
 
+from saferag.llm import SamplingParams
+
 
 @pytest.fixture
 def asker(make_rag, corpus, generator):
@@ -40,6 +42,28 @@ def test_a_copied_passage_label_is_shown_as_a_pointer_whole_and_streamed(make_ra
     streamed = rag.ask(QUESTIONS["networking/tcp.html"], k=3, on_token=pieces.append)
     assert whole.answer.startswith("From networking/tcp.html [1]:\n"), whole.answer
     assert "".join(pieces).strip() == streamed.answer == whole.answer
+
+
+def test_an_answer_that_is_only_a_label_quotes_its_passage(make_rag, corpus, default_generator):
+    """Cut after its copied label (as a fifth of the default model's answers end there), an answer shows the
+    opening of the passage it points to, as a quote with a note; streamed the same."""
+    rag = make_rag(generator=default_generator, temperature=0.0, seed=1, guard_answers=False)
+    rag.ingest([str(corpus)])
+    question = QUESTIONS["networking/tcp.html"]
+    for tokens in range(4, 16):  # the label's length in tokens
+        params = SamplingParams(temperature=0.0, max_tokens=tokens, seed=1)
+        whole = rag.ask(question, k=3, params=params)
+        if whole.notes:
+            break
+    assert whole.answer.startswith("From networking/tcp.html [1]:\n> "), whole.answer
+    quote = whole.answer.split("\n> ", 1)[1]
+    assert quote[:40] in " ".join(whole.sources[0]["text"].split())  # from the passage it points to
+    assert whole.notes == ["the model only pointed to a passage; its opening is quoted"]
+    pieces: list[str] = []
+    streamed = rag.ask(question, k=3, params=params, on_token=pieces.append)
+    assert "".join(pieces) == streamed.answer == whole.answer
+    rag.settings = rag.settings.model_copy(update={"quote_pointers": False})
+    assert rag.ask(question, k=3, params=params).answer == "See networking/tcp.html [1]."
 
 
 def test_streamed_pieces_make_the_answer(asker):

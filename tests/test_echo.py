@@ -4,7 +4,7 @@ import random
 
 import pytest
 
-from saferag.echo import Tidier, labels, tidy
+from saferag.echo import QUOTE_CHARS, Tidier, bare, labels, opening, tidy
 from saferag.prompts import build_prompt
 from saferag.types import Hit
 
@@ -138,3 +138,54 @@ def test_the_prompt_lists_each_passage_label_with_its_number():
     assert tidy("[1] a.html › Intro\nbest", known) == "From a.html › Intro [1]:\nbest"
     assert tidy("[2] a.html › Intro", known) == "See a.html › Intro [1]."
     assert tidy("[1] a.html › Usage › more", known) == "[1] a.html › Usage › more"
+
+
+PASSAGES = {1: "rows. If the row exists, DO UPDATE changes it. Otherwise the row is inserted as given.",
+            2: "date_trunc(field, source) truncates a timestamp to the given precision.",
+            3: "SQL functions can be declared to accept polymorphic types."}
+
+
+@pytest.mark.parametrize(("answer", "shown"), [
+    # a bare pointer quotes its passage, from its first whole sentence (the chunk began inside one)
+    ("[1] sql-insert.html › Parameters",
+     "From sql-insert.html › Parameters [1]:\n> If the row exists, DO UPDATE changes it. Otherwise the row is "
+     "inserted as given."),
+    # an identifier opening a passage is not a broken sentence; several labels quote the first one's passage
+    ("[2] functions-datetime.html [3] xfunc-sql.html",
+     "From functions-datetime.html [2] and xfunc-sql.html [3]:\n> date_trunc(field, source) truncates a timestamp "
+     "to the given precision."),
+    # a label under another passage's number quotes the passage it copied
+    ("[3] functions-datetime.html\n\n", "From functions-datetime.html [2]:\n> date_trunc(field, source) "
+                                        "truncates a timestamp to the given precision."),
+])
+def test_a_bare_pointer_quotes_the_opening_of_its_passage(answer, shown):
+    assert bare(answer, KNOWN)
+    assert tidy(answer, KNOWN, PASSAGES) == shown
+    for size in (1, 3, 7):  # streamed, the same
+        out: list[str] = []
+        t = Tidier(KNOWN, out.append, PASSAGES)
+        for piece in pieces(answer, size):
+            t.feed(piece)
+        t.close()
+        assert "".join(out) == shown
+
+
+@pytest.mark.parametrize("answer", [case[0] for case in CASES if not case[1].startswith("See ")] + UNTOUCHED)
+def test_an_answer_with_words_of_its_own_quotes_nothing(answer):
+    assert tidy(answer, KNOWN, PASSAGES) == tidy(answer, KNOWN)
+    assert not bare(answer, KNOWN) or not answer.strip()
+
+
+def test_without_its_passage_a_bare_pointer_stays_a_pointer():
+    assert tidy("[1] sql-insert.html", KNOWN, {2: "x"}) == "See sql-insert.html [1]."
+    assert tidy("[1] sql-insert.html", KNOWN, {1: "  \n"}) == "See sql-insert.html [1]."
+
+
+def test_the_quote_is_whole_sentences_within_its_bound():
+    sentence = "Copy the tree with copytree(), which keeps the metadata. "
+    quote = opening(sentence * 20)
+    assert len(quote) <= QUOTE_CHARS and quote.endswith("metadata.") and "\n" not in quote
+    long_words = "word " * 200  # no sentence end at all: cut at a word
+    assert opening(long_words).endswith(" …") and len(opening(long_words)) <= QUOTE_CHARS + 2
+    assert opening("and the rest of it.") == "and the rest of it."  # a fragment and nothing after: kept
+    assert opening("os.kill(pid, sig) sends a signal. More.") == "os.kill(pid, sig) sends a signal. More."

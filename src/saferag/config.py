@@ -221,6 +221,8 @@ class Settings(BaseSettings):
     # Chosen on the SQLite and PostgreSQL answer keys with the default generator, checked on git's (docs/benchmarks.md):
     # 3 passages named the answer's key more often than 5, and generated faster.
     answer_k: int = Field(3, ge=1, description="passages an answer is grounded in (ask, chat)")
+    quote_pointers: bool = Field(True, description="an answer that only points to a passage (\"See page › "
+                                                   "Section [1].\") quotes that passage's opening")
     # Chosen on the SQLite and PostgreSQL sets (benchmarks/fusion_tuning.py), checked on the git set never tuned on.
     fusion: Literal["rrf", "convex"] = Field(
         "rrf", description="hybrid: weighted reciprocal-rank fusion, or a convex sum of min-max normalized scores")

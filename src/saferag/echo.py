@@ -12,7 +12,7 @@ to one number: a label copied under another passage's number is cited with its o
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 
 from saferag.ingest.headings import SEPARATOR
 
@@ -25,6 +25,12 @@ _TAIL = re.compile(r"((?:[ \t]{0,3}\[[0-9]{1,3}\]){0,8})[ \t]{0,3}[.:]?[ \t\r]{0
 _TAIL_CHARS = frozenset(" \t\r[].:0123456789")
 _MAX_TAIL = 72  # longer than anything _TAIL matches
 _MAX_LABELS = 4  # labels on one line
+#: Characters of a passage quoted under a bare pointer: about two sentences.
+QUOTE_CHARS = 400
+_SENTENCE_END = re.compile(r"[.!?](?=\s)\s*")
+#: How a chunk that begins inside a sentence starts: a plain lower-case word or a stray mark (not an identifier such
+#: as ``shutil.copytree(``, which often opens a passage).
+_FRAGMENT = re.compile(r"(?:[a-z]+(?:[\s,;:)]|[.!?](?:\s|$))|[,;:.)\]])")
 
 
 def labels(numbered: Iterable[tuple[int, str]]) -> dict[str, int]:
@@ -64,22 +70,47 @@ def _as_pointer(line: str, known: dict[str, int]) -> str | None:
     return places[0] if len(places) == 1 else ", ".join(places[:-1]) + " and " + places[-1]
 
 
-def tidy(text: str, known: dict[str, int]) -> str:
-    """``text`` with an opening line of copied labels written as a pointer to those passages."""
+def tidy(text: str, known: dict[str, int], passages: Mapping[int, str] | None = None) -> str:
+    """``text`` with an opening line of copied labels written as a pointer to those passages; a pointer with
+    nothing after it quotes the opening of the passage it points to, when ``passages`` (number -> text) has it."""
     first, _, rest = text.lstrip().partition("\n")
     pointer = _as_pointer(first, known)
     if pointer is None:
         return text
     quoted = rest.lstrip("\r\n")  # the blank lines between the labels and the text, not those inside it
-    return f"From {pointer}:\n{quoted}" if quoted.strip() else f"See {pointer}."
+    if quoted.strip():
+        return f"From {pointer}:\n{quoted}"
+    passage = (passages or {}).get(_parse(first, known)[0][0][1], "")
+    return f"From {pointer}:\n> {opening(passage)}" if passage.strip() else f"See {pointer}."
+
+
+def bare(text: str, known: dict[str, int]) -> bool:
+    """Whether ``text`` is nothing but a line of copied labels: a pointer, not an answer."""
+    first, _, rest = text.lstrip().partition("\n")
+    return not rest.strip() and _as_pointer(first, known) is not None
+
+
+def opening(passage: str, limit: int = QUOTE_CHARS) -> str:
+    """The first whole sentences of ``passage`` within ``limit`` characters, on one line. A chunk may begin inside
+    a sentence (chunks overlap): that fragment is skipped when the sentence ends soon after."""
+    text = " ".join(passage.split())
+    if _FRAGMENT.match(text) and (end := _SENTENCE_END.search(text, 0, limit // 2)):
+        text = text[end.end():]
+    if len(text) <= limit:
+        return text
+    ends = [m.end() for m in _SENTENCE_END.finditer(text, 0, limit + 1)]
+    if ends and ends[-1] >= limit // 3:
+        return text[:ends[-1]].rstrip()
+    return text[:limit].rsplit(" ", 1)[0] + " …"
 
 
 class Tidier:
     """``tidy`` for a stream: what is shown, joined, is ``tidy`` of the whole. Pieces are held back only while
     the first line may still be copied labels, and after them until the first word."""
 
-    def __init__(self, known: dict[str, int], show: Callable[[str], None]) -> None:
-        self.known, self.show = known, show
+    def __init__(self, known: dict[str, int], show: Callable[[str], None],
+                 passages: Mapping[int, str] | None = None) -> None:
+        self.known, self.show, self.passages = known, show, passages
         self.held: list[str] | None = []  # None once the opening is decided and pieces pass straight through
         self.labelled = False  # the first line is complete and is labels; blank lines after it are held
 
@@ -91,7 +122,7 @@ class Tidier:
         self.held.append(piece)
         if self.labelled:  # only a word after the labels is awaited: look at the new piece alone
             if piece.strip():
-                self._release(tidy("".join(self.held), self.known))
+                self._release(tidy("".join(self.held), self.known, self.passages))
             return
         text = "".join(self.held)  # the first line, bounded by _MAX_LABELS labels and _MAX_TAIL
         first, newline, rest = text.lstrip().partition("\n")
@@ -101,14 +132,14 @@ class Tidier:
         elif _as_pointer(first, self.known) is None:
             self._release(text)
         elif rest.strip():  # labels, and text after them: the pointer's form is decided
-            self._release(tidy(text, self.known))
+            self._release(tidy(text, self.known, self.passages))
         else:
             self.labelled = True
 
     def close(self) -> None:
         """The end of the stream: whatever is still held, tidied."""
         if self.held is not None:
-            self._release(tidy("".join(self.held), self.known))
+            self._release(tidy("".join(self.held), self.known, self.passages))
 
     def _may_be_labels(self, first: str) -> bool:
         """Whether ``first``, an unfinished first line, may still become copied labels (with citations after):
