@@ -3,10 +3,12 @@
 Small models (the packaged 0.5B default) often begin an answer by copying the label saferag writes above the
 passage they quote, and sometimes write nothing else: 39 of 50 PostgreSQL answers began so, 9 of them with
 nothing after it (docs/benchmarks.md). The label stays, as it names the source and often holds the API the
-question asks for, but as a sentence: "See page.html › Section [1]." when it is all there is, "From page.html ›
-Section [1]:" above the quoted text. Only a line made of exact copies of labels (or of their leading parts, up to a
-section boundary) is touched; any other answer passes through as written. Each label belongs to one source and so
-to one number: a label copied under another passage's number is cited with its own (the model quoted that one).
+question asks for, but as a sentence: "From page.html › Section [1]:" above the quoted text. When the label is all
+there is, the first whole sentences of the passage it points to are quoted under it (rule A3 in
+benchmarks/answer_rules.md: 10 more keys named in 247 answers, nothing slower), or without them "See page.html ›
+Section [1].". Only a line made of exact copies of labels (or of their leading parts, up to a section boundary) is
+touched; any other answer passes through as written. Each label belongs to one source and so to one number: a label
+copied under another passage's number is cited with its own (the model quoted that one).
 """
 
 from __future__ import annotations
