@@ -24,6 +24,7 @@ from pathlib import Path
 
 from benchmarks.retrieval_quality import conversation_turns
 from scripts.guard_data import pod_text
+from scripts.guard_overlap import jsonl_questions
 
 DOCS = Path("/usr/share/doc")
 SQLITE_QA = Path(__file__).resolve().parent.parent.parent / "shared" / "eval" / "sqlite_qa.jsonl"
@@ -34,11 +35,6 @@ def conversation_texts(name: str) -> list[str]:
     """A follow-up benchmark set's user turns, each as asked and as written out standalone."""
     return [t[key] for t in conversation_turns(DATA / f"conversations_{name}.jsonl")
             for key in ("question", "standalone")]
-
-
-def jsonl_questions(file: str) -> list[str]:
-    """The ``question`` of each line of a question file in ``benchmarks/data``."""
-    return [json.loads(line)["question"] for line in (DATA / file).read_text().splitlines() if line]
 
 
 def _clean(text: str) -> str:
@@ -95,7 +91,7 @@ UNSEEN = {
     "apache conversations": lambda: conversation_texts("apache"),
     "postfix conversations": lambda: conversation_texts("postfix"),
     # written 2026-12-05 blind, to judge guard rule 19: standard-library questions in eight languages (no Python)
-    "stdlib questions": lambda: jsonl_questions("doc_questions_stdlib.jsonl"),
+    "stdlib questions": lambda: jsonl_questions(DATA / "doc_questions_stdlib.jsonl"),
 }
 
 

@@ -41,7 +41,8 @@ def _csv_prompts(path: Path) -> list[str]:
         return [r["prompt"] for r in csv.DictReader(f)]
 
 
-def _jsonl_questions(path: Path) -> list[str]:
+def jsonl_questions(path: Path) -> list[str]:
+    """The ``question`` of each line of a JSON-lines question file."""
     return [json.loads(line)["question"] for line in path.read_text().splitlines() if line]
 
 
@@ -52,9 +53,9 @@ def report_prompts(xstest: Path = XSTEST) -> dict[str, list[str]]:
     from benchmarks.guard_quality import CSV_SETS
 
     sets = {Path(file).stem: _csv_prompts(DATA / file) for file, _ in CSV_SETS.values()}
-    sets["doc_questions_fresh"] = _jsonl_questions(DATA / "doc_questions_fresh.jsonl")
-    sets["git_qa"] = _jsonl_questions(DATA / "git_qa.jsonl")
-    sets["doc_questions_stdlib"] = _jsonl_questions(DATA / "doc_questions_stdlib.jsonl")
+    sets["doc_questions_fresh"] = jsonl_questions(DATA / "doc_questions_fresh.jsonl")
+    sets["git_qa"] = jsonl_questions(DATA / "git_qa.jsonl")
+    sets["doc_questions_stdlib"] = jsonl_questions(DATA / "doc_questions_stdlib.jsonl")
     sets["conversations"] = [t["question"] for line in (DATA / "conversations.jsonl").read_text().splitlines()
                              if line for t in json.loads(line)["turns"]]
     sets["holdout"] = HOLDOUT_SAFE + [q for q, _ in HOLDOUT_UNSAFE]
@@ -62,7 +63,7 @@ def report_prompts(xstest: Path = XSTEST) -> dict[str, list[str]]:
         sets["xstest"] = _csv_prompts(xstest)
     for name in ("sqlite_qa", "postgres_qa"):
         if (EVAL / f"{name}.jsonl").exists():
-            sets[name] = _jsonl_questions(EVAL / f"{name}.jsonl")
+            sets[name] = jsonl_questions(EVAL / f"{name}.jsonl")
     return sets
 
 
