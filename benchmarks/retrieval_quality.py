@@ -1,6 +1,6 @@
 """Retrieval quality on every development set: hit@1, hit@k and MRR for each search mode.
 
-  python -m benchmarks.retrieval_quality [--sets sqlite,postgres,git,node,apache,postfix]
+  python -m benchmarks.retrieval_quality [--sets sqlite,postgres,git,node,apache,postfix,cmake]
       [--option max_per_source=0 ...]
 
 Each set is a corpus from Debian's documentation packages and a question file:
@@ -11,7 +11,10 @@ Each set is a corpus from Debian's documentation packages and a question file:
 - ``node``, ``apache`` and ``postfix``: ``nodejs-doc`` (the Node.js 18 API pages), ``apache2-doc`` (the httpd 2.4
   manual) and ``postfix-doc`` (its HTML READMEs and manual pages), whose questions are every turn of
   ``conversations_node.jsonl`` (88), ``conversations_apache.jsonl`` (80) and ``conversations_postfix.jsonl`` (80)
-  written out standalone, with their keys: written apart, never tuned on.
+  written out standalone, with their keys: written apart, never tuned on;
+- ``cmake``: ``cmake-doc`` (the CMake 3.25 reference, Sphinx HTML), ``benchmarks/data/cmake_qa.jsonl`` (80, with
+  keys naming the command, variable or property that answers): written blind on 2026-12-05 by a helper who saw no
+  file of this repository, first used to judge answer rule A4.
 
 No set covers the Python library reference (``python3.11-doc``): it is the corpus of the issues' hidden questions,
 which issue 15 asks to keep unseen for quality work (no questions of our own over it); it stays the ingest-speed
@@ -44,12 +47,13 @@ SETS: dict[str, tuple[str, str | None, Path, str]] = {
                "never tuned on"),
     "postfix": ("/usr/share/doc/postfix/html", "*.html", HERE / "data" / "conversations_postfix.jsonl",
                 "never tuned on"),
+    "cmake": ("/usr/share/doc/cmake-doc/html", "*.html", HERE / "data" / "cmake_qa.jsonl", "never tuned on"),
 }
 
 
 #: The Debian package that installs each corpus.
 PACKAGES = {"sqlite": "sqlite3-doc", "postgres": "postgresql-doc-15", "git": "git-doc", "node": "nodejs-doc",
-            "apache": "apache2-doc", "postfix": "postfix-doc"}
+            "apache": "apache2-doc", "postfix": "postfix-doc", "cmake": "cmake-doc"}
 
 
 def installed(name: str, folder: str) -> bool:
