@@ -4,7 +4,7 @@ import random
 
 import pytest
 
-from saferag.echo import QUOTE_CHARS, QUOTED, QUOTED_OWN, Passage, Tidier, bare, labels, opening, shown, tidy, words
+from saferag.echo import QUOTE_CHARS, Tidier, bare, labels, opening, tidy
 from saferag.prompts import build_prompt
 from saferag.types import Hit
 
@@ -140,12 +140,9 @@ def test_the_prompt_lists_each_passage_label_with_its_number():
     assert tidy("[1] a.html › Usage › more", known) == "[1] a.html › Usage › more"
 
 
-PASSAGES = {1: Passage("sql-insert.html › Parameters › ON CONFLICT Clause › condition",
-                       "rows. If the row exists, DO UPDATE changes it. Otherwise the row is inserted as given."),
-            2: Passage("functions-datetime.html",
-                       "date_trunc(field, source) truncates a timestamp to the given precision."),
-            3: Passage("xfunc-sql.html › 38.5.11. Polymorphic SQL Functions",
-                       "SQL functions can be declared to accept polymorphic types.")}
+PASSAGES = {1: "rows. If the row exists, DO UPDATE changes it. Otherwise the row is inserted as given.",
+            2: "date_trunc(field, source) truncates a timestamp to the given precision.",
+            3: "SQL functions can be declared to accept polymorphic types."}
 
 
 @pytest.mark.parametrize(("answer", "shown"), [
@@ -180,9 +177,8 @@ def test_an_answer_with_words_of_its_own_quotes_nothing(answer):
 
 
 def test_without_its_passage_a_bare_pointer_stays_a_pointer():
-    assert tidy("[1] sql-insert.html", KNOWN, {2: Passage("functions-datetime.html", "x")}) == \
-        "See sql-insert.html [1]."
-    assert tidy("[1] sql-insert.html", KNOWN, {1: Passage("sql-insert.html", "  \n")}) == "See sql-insert.html [1]."
+    assert tidy("[1] sql-insert.html", KNOWN, {2: "x"}) == "See sql-insert.html [1]."
+    assert tidy("[1] sql-insert.html", KNOWN, {1: "  \n"}) == "See sql-insert.html [1]."
 
 
 def test_the_quote_is_whole_sentences_within_its_bound():
@@ -193,93 +189,3 @@ def test_the_quote_is_whole_sentences_within_its_bound():
     assert opening(long_words).endswith(" …") and len(opening(long_words)) <= QUOTE_CHARS + 2
     assert opening("and the rest of it.") == "and the rest of it."  # a fragment and nothing after: kept
     assert opening("os.kill(pid, sig) sends a signal. More.") == "os.kill(pid, sig) sends a signal. More."
-
-
-# Rule A4: a one-line label the model wrote itself (right page, sections of its own) quotes its passage, when
-# every word of it is already in the question or the prompt. Shapes taken from the default model's git answers.
-OWN = {1: Passage("git.html › Environment Variables › Git Commits › GIT_AUTHOR_NAME",
-                  "in git-init(1). Git Commits GIT_AUTHOR_NAME The human-readable name used in the author identity. "
-                  "Overrides the user.name setting. GIT_AUTHOR_DATE The date used for the author identity when "
-                  "creating commit objects. See the date formats."),
-       2: Passage("howto/revert-a-faulty-merge.html",
-                  "previous revert would be the right thing to do. If the side branch was rebuilt from scratch, "
-                  "re-merging needs nothing else."),
-       3: Passage("gitfaq.html › Common Issues › How do I ignore changes to a tracked file?",
-                  "How do I ignore changes to a tracked file? Git doesn't provide a way to do this.")}
-OWN_KNOWN = labels([(n, p.label) for n, p in OWN.items()])
-OWN_QUESTION = "How do I stop tracking a file committed by mistake, and put my name on my commits?"
-SEEN = words(OWN_QUESTION, *(p.label for p in OWN.values()), *(p.text for p in OWN.values()))
-
-OWN_CASES = [
-    # a sibling section the passage holds: quoted from where it is named
-    ("[1] git.html › Environment Variables › Git Commits › GIT_AUTHOR_DATE",
-     "From git.html › Environment Variables › Git Commits › GIT_AUTHOR_NAME [1]:\n> GIT_AUTHOR_DATE The date used "
-     "for the author identity when creating commit objects. See the date formats."),
-    # a page name with a prefix of its own, under another number: the passage of that page, by its number
-    ("[1] git-revert-a-faulty-merge.html [2].",
-     "From howto/revert-a-faulty-merge.html [2]:\n> If the side branch was rebuilt from scratch, re-merging needs "
-     "nothing else."),
-    # the question copied in as a section: the passage's opening
-    ("[3] gitfaq.html › Common Issues › How do I stop tracking a file committed by mistake?",
-     "From gitfaq.html › Common Issues › How do I ignore changes to a tracked file? [3]:\n> How do I ignore changes "
-     "to a tracked file? Git doesn't provide a way to do this."),
-    # a section's case changed
-    ("  [1] GIT.html › environment variables\n\n",
-     "From git.html › Environment Variables › Git Commits › GIT_AUTHOR_NAME [1]:\n> Git Commits GIT_AUTHOR_NAME The "
-     "human-readable name used in the author identity. Overrides the user.name setting. GIT_AUTHOR_DATE The date "
-     "used for the author identity when creating commit objects. See the date formats."),
-]
-
-OWN_UNTOUCHED = [
-    "[1] git.html › Git Commits › set GIT_AUTHOR_NAME to your full legal name",  # words of its own
-    "[1] git log --first-parent",  # not a page of the prompt
-    "[1] git.html says GIT_AUTHOR_NAME sets the name.",  # a sentence, not a label
-    "[1] git.html › Git Commits\nUse GIT_AUTHOR_NAME.",  # text after it: an answer
-    "[2] unknown.html › Common Issues",
-    "[1] git.html › " + "name " * 70,  # longer than a label
-    "[1] " + "git.html › Git Commits" + " [1]" * 40,
-]
-
-
-@pytest.mark.parametrize(("answer", "expected"), OWN_CASES)
-def test_a_label_of_the_models_own_quotes_the_passage_it_names(answer, expected):
-    assert shown(answer, OWN_KNOWN, OWN, SEEN) == (expected, QUOTED_OWN)
-    assert tidy(answer, OWN_KNOWN, OWN) == answer  # without the prompt's words: left as written
-    for size in (1, 4, 1000):
-        out: list[str] = []
-        t = Tidier(OWN_KNOWN, out.append, OWN, SEEN)
-        for piece in pieces(answer, size):
-            t.feed(piece)
-        t.close()
-        assert "".join(out) == expected
-
-
-@pytest.mark.parametrize("answer", OWN_UNTOUCHED + [a for a, _ in CASES] + UNTOUCHED)
-def test_other_lines_are_not_read_as_a_label_of_the_models_own(answer):
-    assert shown(answer, OWN_KNOWN, OWN, SEEN) == shown(answer, OWN_KNOWN, OWN)
-    for size in (1, 5, 1000):
-        out: list[str] = []
-        t = Tidier(OWN_KNOWN, out.append, OWN, SEEN)
-        for piece in pieces(answer, size):
-            t.feed(piece)
-        t.close()
-        assert "".join(out) == tidy(answer, OWN_KNOWN, OWN)
-
-
-def test_a_stream_holds_back_at_most_one_line_for_a_label_of_the_models_own():
-    out: list[str] = []
-    t = Tidier(OWN_KNOWN, out.append, OWN, SEEN)
-    t.feed("[1] git log ")
-    assert out == []  # may still be a label
-    t.feed("--first-parent\nshows it")
-    assert out == ["[1] git log --first-parent\nshows it"]
-    out.clear()
-    t = Tidier(OWN_KNOWN, out.append, OWN, SEEN)
-    t.feed("Use ")
-    assert out == ["Use "]
-
-
-def test_the_note_says_which_kind_of_quote_was_made():
-    assert shown("[1] sql-insert.html", KNOWN, PASSAGES)[1] == QUOTED
-    assert shown("[1] sql-insert.html\nINSERT.", KNOWN, PASSAGES)[1] is None
-    assert shown("[1] sql-insert.html", KNOWN)[1] is None  # nothing to quote: "See …"

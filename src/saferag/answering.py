@@ -194,18 +194,15 @@ class AnswerFlow:
         gen, req = self.rag.generator, self.req
         t = time.perf_counter()
         known = echo.labels(prompt.labels)  # a copied passage label is shown as a pointer to it
-        passages: dict[int, echo.Passage] = {}  # what a bare pointer quotes: each source's best passage
-        seen: frozenset[str] = frozenset()  # the words a label of the model's own may use (rule A4)
+        passages: dict[int, str] = {}  # what a bare pointer quotes: each source's best passage
         if self.settings.quote_pointers:
-            for (n, header), hit in zip(prompt.labels, self._hits, strict=True):
-                passages.setdefault(n, echo.Passage(header, hit.text))
-            seen = echo.words(self.question, *(header for _, header in prompt.labels),
-                              *(hit.text for hit in self._hits))
+            for (n, _), hit in zip(prompt.labels, self._hits, strict=True):
+                passages.setdefault(n, hit.text)
         if req.cancel is None and (req.on_token is None or self.screens_answers):
             text = gen.generate(prompt.messages, params)
         else:  # streamed: to the caller, and/or to stop at the next token once ``cancel`` is set
             shown = (None if self.screens_answers or req.on_token is None
-                     else echo.Tidier(known, req.on_token, passages, seen))
+                     else echo.Tidier(known, req.on_token, passages))
             pieces = []
             for piece in gen.stream(prompt.messages, params):
                 if req.cancel is not None and req.cancel.is_set():
@@ -218,10 +215,9 @@ class AnswerFlow:
             text = "".join(pieces)
         self.timings["generation"] = time.perf_counter() - t
         self.completion_tokens = gen.count_tokens([{"role": "assistant", "content": text}])
-        text, note = echo.shown(text, known, passages, seen)
-        if note:
-            self.notes.append(note)
-        return text
+        if passages and echo.bare(text, known):
+            self.notes.append("the model only pointed to a passage; its opening is quoted")
+        return echo.tidy(text, known, passages)
 
     def screen_answer_and_cite(self, text: str, prompt: Prompt, question_verdict: Verdict,
                                prompt_tokens: int) -> Answer:

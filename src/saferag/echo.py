@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Mapping
-from typing import NamedTuple
 
 from saferag.ingest.headings import SEPARATOR
 
@@ -34,27 +33,6 @@ _SENTENCE_END = re.compile(r"[.!?](?=\s)\s*")
 #: How a chunk that begins inside a sentence starts: a plain lower-case word or a stray mark (not an identifier such
 #: as ``shutil.copytree(``, which often opens a passage).
 _FRAGMENT = re.compile(r"(?:[a-z]+(?:[\s,;:)]|[.!?](?:\s|$))|[,;:.)\]])")
-#: A line that may be a label of the model's own: "[n] " and its text. Longer lines are answers (and a stream
-#: holds no more than this back).
-_OWN = re.compile(r"\[([0-9]{1,3})\] ([^\n]{1,320})")
-_OWN_START = re.compile(r"\[(?:[0-9]{1,3}(?:\](?: [^\n]{0,320})?)?)?")
-_CITED_END = re.compile(r"(?:[ \t]{0,3}\[[0-9]{1,3}\]){0,8}[ \t]{0,3}[.:]?[ \t\r]{0,3}$")
-_WORD = re.compile(r"[^\W_]+")
-_CITATION = re.compile(r"\[[0-9]{1,3}\]")
-QUOTED = "the model only pointed to a passage; its opening is quoted"
-QUOTED_OWN = "the model pointed to a passage with a label of its own; the passage is quoted"
-
-
-class Passage(NamedTuple):
-    """A passage a pointer may quote: its label as the prompt shows it, and its text."""
-
-    label: str
-    text: str
-
-
-def words(*texts: str) -> frozenset[str]:
-    """The words of ``texts``, lower-cased: what a label of the model's own may be made of (see ``tidy``)."""
-    return frozenset(w for t in texts for w in _WORD.findall(t.lower()))
 
 
 def labels(numbered: Iterable[tuple[int, str]]) -> dict[str, int]:
@@ -94,34 +72,18 @@ def _as_pointer(line: str, known: dict[str, int]) -> str | None:
     return places[0] if len(places) == 1 else ", ".join(places[:-1]) + " and " + places[-1]
 
 
-def tidy(text: str, known: dict[str, int], passages: Mapping[int, Passage] | None = None,
-         seen: frozenset[str] = frozenset()) -> str:
+def tidy(text: str, known: dict[str, int], passages: Mapping[int, str] | None = None) -> str:
     """``text`` with an opening line of copied labels written as a pointer to those passages; a pointer with
-    nothing after it quotes the passage it points to, when ``passages`` (number -> passage) has it. With ``seen``
-    (the ``words`` of the question and the prompt's passages and labels) a one-line label the model wrote itself
-    quotes its passage too: see ``own_label``."""
-    return shown(text, known, passages, seen)[0]
-
-
-def shown(text: str, known: dict[str, int], passages: Mapping[int, Passage] | None = None,
-          seen: frozenset[str] = frozenset()) -> tuple[str, str | None]:
-    """``tidy``'s text, and the note that says a passage was quoted in place of the model's words (else None)."""
+    nothing after it quotes the opening of the passage it points to, when ``passages`` (number -> text) has it."""
     first, _, rest = text.lstrip().partition("\n")
     pointer = _as_pointer(first, known)
     if pointer is None:
-        own = own_label(first, passages or {}, seen) if not rest.strip() else None
-        if own is None:
-            return text, None
-        n, where = own
-        label, passage = (passages or {})[n]
-        return f"From {label} [{n}]:\n> {_quote_at(passage, where)}", QUOTED_OWN
+        return text
     quoted = rest.lstrip("\r\n")  # the blank lines between the labels and the text, not those inside it
     if quoted.strip():
-        return f"From {pointer}:\n{quoted}", None
-    passage = (passages or {}).get(_parse(first, known)[0][0][1], Passage("", "")).text
-    if not passage.strip():
-        return f"See {pointer}.", None
-    return f"From {pointer}:\n> {opening(passage)}", QUOTED
+        return f"From {pointer}:\n{quoted}"
+    passage = (passages or {}).get(_parse(first, known)[0][0][1], "")
+    return f"From {pointer}:\n> {opening(passage)}" if passage.strip() else f"See {pointer}."
 
 
 def bare(text: str, known: dict[str, int]) -> bool:
@@ -130,50 +92,11 @@ def bare(text: str, known: dict[str, int]) -> bool:
     return not rest.strip() and _as_pointer(first, known) is not None
 
 
-def own_label(line: str, passages: Mapping[int, Passage], seen: frozenset[str]) -> tuple[int, str] | None:
-    """The passage a one-line label of the model's own points to, and the last section it wrote ("" if none).
-
-    Such a line is "[n] PAGE", then optionally "› sections" and citations, where PAGE names a passage's source
-    (the same name or file name, or one ending in "-" + the other's file name: "git-revert-a-faulty-merge.html"
-    for "howto/revert-a-faulty-merge.html") and every word after it is in ``seen``: the model added no word of
-    its own, so quoting the passage loses nothing it said (rule A4 in benchmarks/answer_rules.md)."""
-    m = _OWN.fullmatch(line.strip())
-    if m is None or not seen:
-        return None
-    body = line.strip()[m.start(2):]
-    body = body[:_CITED_END.search(body).start()]  # type: ignore[union-attr]  # matches at least the empty end
-    page, _, sections = body.partition(SEPARATOR)
-    if not _WORD.search(page) or _CITATION.search(body) or not words(sections) <= seen:
-        return None
-    matches = [n for n, p in passages.items() if p.text.strip() and _same_page(page.strip(), p.label)]
-    if not matches:
-        return None
-    pool = [n for n in matches if passages[n].label.split(SEPARATOR)[0].lower() == page.strip().lower()] or matches
-    written = int(m.group(1))
-    return (written if written in pool else pool[0]), sections.rsplit(SEPARATOR, 1)[-1].strip()
-
-
-def _same_page(written: str, label: str) -> bool:
-    """Whether a page name the model wrote names the source of the passage labelled ``label``."""
-    w, s = written.lower(), label.split(SEPARATOR)[0].lower()
-    wf, sf = w.rsplit("/", 1)[-1], s.rsplit("/", 1)[-1]
-    return w == s or wf == sf or wf.endswith("-" + sf) or sf.endswith("-" + wf)
-
-
-def _quote_at(passage: str, where: str) -> str:
-    """The passage's whole sentences from where ``where`` (the last section a label named) occurs in it, else
-    from its start."""
-    flat, spot = " ".join(passage.split()), " ".join(where.split())
-    at = flat.lower().find(spot.lower()) if len(spot) >= 4 else -1
-    return opening(flat[at:], whole=True) if at > 0 else opening(flat)
-
-
-def opening(passage: str, limit: int = QUOTE_CHARS, *, whole: bool = False) -> str:
+def opening(passage: str, limit: int = QUOTE_CHARS) -> str:
     """The first whole sentences of ``passage`` within ``limit`` characters, on one line. A chunk may begin inside
-    a sentence (chunks overlap): that fragment is skipped when the sentence ends soon after, unless ``whole``
-    says the passage is cut where it should start."""
+    a sentence (chunks overlap): that fragment is skipped when the sentence ends soon after."""
     text = " ".join(passage.split())
-    if not whole and _FRAGMENT.match(text) and (end := _SENTENCE_END.search(text, 0, limit // 2)):
+    if _FRAGMENT.match(text) and (end := _SENTENCE_END.search(text, 0, limit // 2)):
         text = text[end.end():]
     if len(text) <= limit:
         return text
@@ -185,12 +108,11 @@ def opening(passage: str, limit: int = QUOTE_CHARS, *, whole: bool = False) -> s
 
 class Tidier:
     """``tidy`` for a stream: what is shown, joined, is ``tidy`` of the whole. Pieces are held back only while
-    the first line may still be copied labels (or, with ``seen``, a label of the model's own: at most one line of
-    320 characters), and after them until the first word."""
+    the first line may still be copied labels, and after them until the first word."""
 
     def __init__(self, known: dict[str, int], show: Callable[[str], None],
-                 passages: Mapping[int, Passage] | None = None, seen: frozenset[str] = frozenset()) -> None:
-        self.known, self.show, self.passages, self.seen = known, show, passages, seen
+                 passages: Mapping[int, str] | None = None) -> None:
+        self.known, self.show, self.passages = known, show, passages
         self.held: list[str] | None = []  # None once the opening is decided and pieces pass straight through
         self.labelled = False  # the first line is complete and is labels; blank lines after it are held
 
@@ -202,34 +124,24 @@ class Tidier:
         self.held.append(piece)
         if self.labelled:  # only a word after the labels is awaited: look at the new piece alone
             if piece.strip():
-                self._release(self._tidy())
+                self._release(tidy("".join(self.held), self.known, self.passages))
             return
-        text = "".join(self.held)  # the first line, bounded by _MAX_LABELS labels and _MAX_TAIL (or _OWN)
+        text = "".join(self.held)  # the first line, bounded by _MAX_LABELS labels and _MAX_TAIL
         first, newline, rest = text.lstrip().partition("\n")
         if not newline:
-            if first and not self._may_be_labels(first) and not self._may_be_own(first):
+            if first and not self._may_be_labels(first):
                 self._release(text)
-        elif _as_pointer(first, self.known) is None and not self._own(first):
+        elif _as_pointer(first, self.known) is None:
             self._release(text)
         elif rest.strip():  # labels, and text after them: the pointer's form is decided
-            self._release(self._tidy())
+            self._release(tidy(text, self.known, self.passages))
         else:
             self.labelled = True
 
     def close(self) -> None:
         """The end of the stream: whatever is still held, tidied."""
         if self.held is not None:
-            self._release(self._tidy())
-
-    def _tidy(self) -> str:
-        return tidy("".join(self.held or []), self.known, self.passages, self.seen)
-
-    def _own(self, first: str) -> bool:
-        return own_label(first, self.passages or {}, self.seen) is not None
-
-    def _may_be_own(self, first: str) -> bool:
-        """Whether ``first``, an unfinished first line, may still become a label of the model's own."""
-        return bool(self.seen and self.passages) and _OWN_START.fullmatch(first.rstrip("\r")) is not None
+            self._release(tidy("".join(self.held), self.known, self.passages))
 
     def _may_be_labels(self, first: str) -> bool:
         """Whether ``first``, an unfinished first line, may still become copied labels (with citations after):
