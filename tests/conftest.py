@@ -18,6 +18,11 @@ import pytest
 sys.path.insert(0, str(Path(__file__).parent))
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
+# Tests fork this process (pexpect's pseudo-terminals) while pymilvus' gRPC threads are alive. With gRPC's fork
+# support on, its handler restarts a poller thread in the forked copy, which dies when pexpect closes that copy's
+# file descriptors before exec ("epoll_wait error: Bad file descriptor", once in a CI run on 2026-12-05, failing
+# test_chat_cli's setup). The copy only execs, so it needs none of gRPC: read before gRPC starts, so set first.
+os.environ.setdefault("GRPC_ENABLE_FORK_SUPPORT", "false")
 import pymilvus  # noqa: E402,F401 - configures its loggers on import; quiet them after
 
 for _name in ("pymilvus", "milvus_lite"):
