@@ -7,7 +7,7 @@ documentation assistant: the questions of FAQs that Debian ships (SQLite, Valgri
 zlib, procps, lsof, man-db, Perl modules), plus ``../shared/eval/sqlite_qa.jsonl``, the Node.js API, Apache
 httpd and Postfix conversations of the follow-up benchmark (each turn as asked and as written out standalone), and
 ``doc_questions_stdlib.jsonl`` (160 standard-library questions in eight languages, written blind) and
-``cmake_qa.jsonl`` (80 CMake build questions, written blind). None of
+``cmake_qa.jsonl`` and ``django_qa.jsonl`` (80 CMake build and 80 Django questions, written blind). None of
 them is in the guard's training rows (``scripts/guard_data.py`` reads Python's FAQ and perlfaq only). Every
 one is benign, so every flag is a false positive. Two groups: FAQs whose flagged questions were read
 while the guard was developed (so optimistic), and FAQs that were only ever counted. Prints the
@@ -95,6 +95,8 @@ UNSEEN = {
     "stdlib questions": lambda: jsonl_questions(DATA / "doc_questions_stdlib.jsonl"),
     # written 2026-12-05 blind over the CMake 3.25 reference (80; ten sound alarming out of context), for answer rule A4
     "cmake questions": lambda: jsonl_questions(DATA / "cmake_qa.jsonl"),
+    # written 2026-12-05 blind over the Django 3.2 documentation (80), for guard rule AG7
+    "django questions": lambda: jsonl_questions(DATA / "django_qa.jsonl"),
 }
 
 

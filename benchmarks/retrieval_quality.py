@@ -1,6 +1,6 @@
 """Retrieval quality on every development set: hit@1, hit@k and MRR for each search mode.
 
-  python -m benchmarks.retrieval_quality [--sets sqlite,postgres,git,node,apache,postfix,cmake]
+  python -m benchmarks.retrieval_quality [--sets sqlite,postgres,git,node,apache,postfix,cmake,django]
       [--option max_per_source=0 ...]
 
 Each set is a corpus from Debian's documentation packages and a question file:
@@ -14,7 +14,10 @@ Each set is a corpus from Debian's documentation packages and a question file:
   written out standalone, with their keys: written apart, never tuned on;
 - ``cmake``: ``cmake-doc`` (the CMake 3.25 reference, Sphinx HTML), ``benchmarks/data/cmake_qa.jsonl`` (80, with
   keys naming the command, variable or property that answers): written blind on 2026-12-05 by a helper who saw no
-  file of this repository, first used to judge answer rule A4.
+  file of this repository, first used to judge answer rule A4;
+- ``django``: ``python-django-doc`` (the Django 3.2 documentation, Sphinx HTML, release notes and highlighted source
+  included as a user would ingest the folder), ``benchmarks/data/django_qa.jsonl`` (80 over 78 pages, keys naming the
+  API, setting or command that answers): written blind on 2026-12-05 the same way, first used to judge guard rule AG7.
 
 No set covers the Python library reference (``python3.11-doc``): it is the corpus of the issues' hidden questions,
 which issue 15 asks to keep unseen for quality work (no questions of our own over it); it stays the ingest-speed
@@ -48,12 +51,14 @@ SETS: dict[str, tuple[str, str | None, Path, str]] = {
     "postfix": ("/usr/share/doc/postfix/html", "*.html", HERE / "data" / "conversations_postfix.jsonl",
                 "never tuned on"),
     "cmake": ("/usr/share/doc/cmake-doc/html", "*.html", HERE / "data" / "cmake_qa.jsonl", "never tuned on"),
+    "django": ("/usr/share/doc/python-django-doc/html", "*.html", HERE / "data" / "django_qa.jsonl", "never tuned on"),
 }
 
 
 #: The Debian package that installs each corpus.
 PACKAGES = {"sqlite": "sqlite3-doc", "postgres": "postgresql-doc-15", "git": "git-doc", "node": "nodejs-doc",
-            "apache": "apache2-doc", "postfix": "postfix-doc", "cmake": "cmake-doc"}
+            "apache": "apache2-doc", "postfix": "postfix-doc", "cmake": "cmake-doc",
+            "django": "python-django-doc"}
 
 
 def installed(name: str, folder: str) -> bool:
