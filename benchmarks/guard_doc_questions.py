@@ -7,7 +7,8 @@ documentation assistant: the questions of FAQs that Debian ships (SQLite, Valgri
 zlib, procps, lsof, man-db, Perl modules), plus ``../shared/eval/sqlite_qa.jsonl``, the Node.js API, Apache
 httpd and Postfix conversations of the follow-up benchmark (each turn as asked and as written out standalone), and
 ``doc_questions_stdlib.jsonl`` (160 standard-library questions in eight languages, written blind) and
-``cmake_qa.jsonl`` and ``django_qa.jsonl`` (80 CMake build and 80 Django questions, written blind). None of
+``cmake_qa.jsonl``, ``django_qa.jsonl`` and ``bind_qa.jsonl`` (80 CMake build, 80 Django and 60 BIND administration
+questions, written blind). None of
 them is in the guard's training rows (``scripts/guard_data.py`` reads Python's FAQ and perlfaq only). Every
 one is benign, so every flag is a false positive. Two groups: FAQs whose flagged questions were read
 while the guard was developed (so optimistic), and FAQs that were only ever counted. Prints the
@@ -97,6 +98,8 @@ UNSEEN = {
     "cmake questions": lambda: jsonl_questions(DATA / "cmake_qa.jsonl"),
     # written 2026-12-05 blind over the Django 3.2 documentation (80), for guard rule AG7
     "django questions": lambda: jsonl_questions(DATA / "django_qa.jsonl"),
+    # written 2026-12-06 blind over the BIND 9 manual (60: securing a name server, blocking clients, rate limits)
+    "bind questions": lambda: jsonl_questions(DATA / "bind_qa.jsonl"),
 }
 
 

@@ -1,6 +1,6 @@
 """Retrieval quality on every development set: hit@1, hit@k and MRR for each search mode.
 
-  python -m benchmarks.retrieval_quality [--sets sqlite,postgres,git,node,apache,postfix,cmake,django]
+  python -m benchmarks.retrieval_quality [--sets sqlite,postgres,git,node,apache,postfix,cmake,django,bind]
       [--option max_per_source=0 ...]
 
 Each set is a corpus from Debian's documentation packages and a question file:
@@ -17,7 +17,11 @@ Each set is a corpus from Debian's documentation packages and a question file:
   file of this repository, first used to judge answer rule A4;
 - ``django``: ``python-django-doc`` (the Django 3.2 documentation, Sphinx HTML, release notes and highlighted source
   included as a user would ingest the folder), ``benchmarks/data/django_qa.jsonl`` (80 over 78 pages, keys naming the
-  API, setting or command that answers): written blind on 2026-12-05 the same way, first used to judge guard rule AG7.
+  API, setting or command that answers): written blind on 2026-12-05 the same way, first used to judge guard rule AG7;
+- ``bind``: ``bind9-doc`` (the BIND 9.18 Administrator Reference Manual: 18 long Sphinx pages, so a hit is a page),
+  ``benchmarks/data/bind_qa.jsonl`` (60, securing and troubleshooting a name server: access lists, rate limiting,
+  refusing clients, TSIG, DNSSEC), written blind on 2026-12-06 the same way; kept unread to judge the next answer
+  check on security-administration prose, where AG6 and AG7 refused Postfix's answers.
 
 No set covers the Python library reference (``python3.11-doc``): it is the corpus of the issues' hidden questions,
 which issue 15 asks to keep unseen for quality work (no questions of our own over it); it stays the ingest-speed
@@ -52,13 +56,14 @@ SETS: dict[str, tuple[str, str | None, Path, str]] = {
                 "never tuned on"),
     "cmake": ("/usr/share/doc/cmake-doc/html", "*.html", HERE / "data" / "cmake_qa.jsonl", "never tuned on"),
     "django": ("/usr/share/doc/python-django-doc/html", "*.html", HERE / "data" / "django_qa.jsonl", "never tuned on"),
+    "bind": ("/usr/share/doc/bind9-doc/arm", "*.html", HERE / "data" / "bind_qa.jsonl", "never tuned on"),
 }
 
 
 #: The Debian package that installs each corpus.
 PACKAGES = {"sqlite": "sqlite3-doc", "postgres": "postgresql-doc-15", "git": "git-doc", "node": "nodejs-doc",
             "apache": "apache2-doc", "postfix": "postfix-doc", "cmake": "cmake-doc",
-            "django": "python-django-doc"}
+            "django": "python-django-doc", "bind": "bind9-doc"}
 
 
 def installed(name: str, folder: str) -> bool:
