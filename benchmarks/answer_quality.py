@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import tempfile
 from pathlib import Path
 
 from benchmarks.retrieval_quality import opened_sets, parse_options, questions
@@ -50,27 +49,27 @@ def main() -> None:
     print(f"{'set':9} {'role':15} {'n':>3} {'src@k':>6} {'keys':>6} {'refused':>7} {'cites':>6} {'valid':>6} "
           f"{'p50 s':>6} {'p95 s':>6} {'gen p50':>7} {'ans-chk':>7}")
     # The default guard; its store is never opened (screening needs none), so the file is never made.
-    checker = SafeRag(milvus_uri=str(Path(tempfile.mkdtemp()) / "unused.db"))
-    for name, role, qa, rag in opened_sets(args.sets, args.uri, options):
-        items = questions(KEYS.get(name, qa), keys=True)
-        if args.limit:
-            items = items[:args.limit]
-        shown: list[tuple[str, str]] = []  # (question, answer) of each answer that was not refused
+    with SafeRag(milvus_uri=str(HERE / "unused.db")) as checker:
+        for name, role, qa, rag in opened_sets(args.sets, args.uri, options):
+            items = questions(KEYS.get(name, qa), keys=True)
+            if args.limit:
+                items = items[:args.limit]
+            shown: list[tuple[str, str]] = []  # (question, answer) of each answer that was not refused
 
-        def save(item, answer, name=name, shown=shown):
-            if not answer.refused:
-                shown.append((item["question"], answer.answer))
-            if saved:
-                saved.write(json.dumps({"set": name, **item, "answer": answer.answer, "notes": answer.notes,
-                                        "refused": answer.refused,
-                                        "sources": [s["link"] for s in answer.sources]}) + "\n")
-                saved.flush()
+            def save(item, answer, name=name, shown=shown):
+                if not answer.refused:
+                    shown.append((item["question"], answer.answer))
+                if saved:
+                    saved.write(json.dumps({"set": name, **item, "answer": answer.answer, "notes": answer.notes,
+                                            "refused": answer.refused,
+                                            "sources": [s["link"] for s in answer.sources]}) + "\n")
+                    saved.flush()
 
-        r = evaluate_answers(rag, items, on_answer=save)
-        checked = sum(not checker.screen(a, role="agent", question=q).safe for q, a in shown)
-        print(f"{name:9} {role:15} {r['n']:3d} {r['source_hit']:6.3f} {r['key_rate']:6.3f} {r['refused']:7d} "
-              f"{r['cites'] or 0:6.3f} {r['citations_valid'] or 0:6.3f} {r['latency_s']['p50']:6.2f} "
-              f"{r['latency_s']['p95']:6.2f} {r['generation_s']['p50']:7.2f} {checked:7d}", flush=True)
+            r = evaluate_answers(rag, items, on_answer=save)
+            checked = sum(not checker.screen(a, role="agent", question=q).safe for q, a in shown)
+            print(f"{name:9} {role:15} {r['n']:3d} {r['source_hit']:6.3f} {r['key_rate']:6.3f} {r['refused']:7d} "
+                  f"{r['cites'] or 0:6.3f} {r['citations_valid'] or 0:6.3f} {r['latency_s']['p50']:6.2f} "
+                  f"{r['latency_s']['p95']:6.2f} {r['generation_s']['p50']:7.2f} {checked:7d}", flush=True)
 
 
 if __name__ == "__main__":
