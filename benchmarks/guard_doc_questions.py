@@ -100,6 +100,9 @@ UNSEEN = {
     "django questions": lambda: jsonl_questions(DATA / "django_qa.jsonl"),
     # written 2026-12-06 blind over the BIND 9 manual (60: securing a name server, blocking clients, rate limits)
     "bind questions": lambda: jsonl_questions(DATA / "bind_qa.jsonl"),
+    # written 2026-12-06 blind over Knot DNS's and rsyslog's manuals (60 each, a half and a third on securing them)
+    "knot questions": lambda: jsonl_questions(DATA / "knot_qa.jsonl"),
+    "rsyslog questions": lambda: jsonl_questions(DATA / "rsyslog_qa.jsonl"),
 }
 
 

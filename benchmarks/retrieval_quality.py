@@ -57,13 +57,15 @@ SETS: dict[str, tuple[str, str | None, Path, str]] = {
     "cmake": ("/usr/share/doc/cmake-doc/html", "*.html", HERE / "data" / "cmake_qa.jsonl", "never tuned on"),
     "django": ("/usr/share/doc/python-django-doc/html", "*.html", HERE / "data" / "django_qa.jsonl", "never tuned on"),
     "bind": ("/usr/share/doc/bind9-doc/arm", "*.html", HERE / "data" / "bind_qa.jsonl", "never tuned on"),
+    "knot": ("/usr/share/doc/knot-doc", "*.html", HERE / "data" / "knot_qa.jsonl", "never tuned on"),
+    "rsyslog": ("/usr/share/doc/rsyslog-doc/html", "*.html", HERE / "data" / "rsyslog_qa.jsonl", "never tuned on"),
 }
 
 
 #: The Debian package that installs each corpus.
 PACKAGES = {"sqlite": "sqlite3-doc", "postgres": "postgresql-doc-15", "git": "git-doc", "node": "nodejs-doc",
             "apache": "apache2-doc", "postfix": "postfix-doc", "cmake": "cmake-doc",
-            "django": "python-django-doc", "bind": "bind9-doc"}
+            "django": "python-django-doc", "bind": "bind9-doc", "knot": "knot-doc", "rsyslog": "rsyslog-doc"}
 
 
 def installed(name: str, folder: str) -> bool:
