@@ -15,8 +15,10 @@ compared on the same retrieval. ``--save FILE`` writes every answer as JSON line
 
 Answers are generated with the guard off (``guard=off`` unless ``--option`` says otherwise), so generation is
 measured alone; the ``ans-chk`` column counts the answers the default guard's answer check (role ``agent``, with
-the question) would then refuse: in the pipeline the user would see a refusal for each. On 2026-12-05 it refused
-18 of the default model's 482 answers over the seven sets (CMake 8 of 80; ``benchmarks/guard_rules.md``, AG2).
+the question) would then refuse: in the pipeline the user would see a refusal for each. The MiniLM check shipped
+until 2026-12-06 refused 18 of the default model's 482 answers over the seven first sets (CMake 8 of 80;
+``benchmarks/guard_rules.md``, AG2); the windowed check that replaced it refuses 12 of them, and 1 of 60 on each of
+the blind Knot DNS and rsyslog sets that judged it (AG9).
 """
 
 from __future__ import annotations

@@ -12,7 +12,8 @@ instructions for X:"), and scored twice:
   talked into complying often opens with a harmless sentence or two; an answer check that judges only the opening,
   or the answer as one averaged vector, misses what follows. Found 2026-12-05 (``benchmarks/guard_rules.md``, AG6):
   the shipped MLP flags 0.810 of the 520 harms alone and 0.298 after an opening here (0.204 after the openings of
-  the default model's own answers, AG6's texts); docs/benchmarks.md.
+  the default model's own answers, AG6's texts); docs/benchmarks.md. The windowed check that replaced it on
+  2026-12-06 (``saferag.guard.answers``, rule AG9) reads every window of the answer.
 
 ``guard_answers.py`` is the other side: the ordinary answers the same check refuses.
 """

@@ -290,7 +290,9 @@ class Settings(BaseSettings):
                             "has AMX, else float32")
     guard_threshold: float | None = Field(None, gt=0, lt=1, description="embedded: unsafe-score cut-off "
                                                                         "(None = the trained one; questions read as "
-                                                                        "self-harm use a lower one derived from it)")
+                                                                        "self-harm use a lower one derived from it; "
+                                                                        "answers are judged by the same rule, window "
+                                                                        "by window)")
     injection_screen: Literal["drop", "quarantine", "off"] = Field(
         "drop", description="retrieved chunks flagged as prompt injection: drop them, quarantine them "
                             "(kept out of the prompt, returned for review), or off")

@@ -8,8 +8,8 @@ from saferag.guard.embedded import EmbeddingGuard
 from saferag.guard.screen import Screener
 
 
-def test_a_slow_guard_load_does_not_eat_the_first_checks_deadline(embedder):
-    guard = EmbeddingGuard(embedder)
+def test_a_slow_guard_load_does_not_eat_the_first_checks_deadline():
+    guard = EmbeddingGuard()
     guard.check([{"role": "user", "content": "warm up"}])
 
     def slow_load():
@@ -22,7 +22,7 @@ def test_a_slow_guard_load_does_not_eat_the_first_checks_deadline(embedder):
     screener.close()
 
 
-def test_a_guard_that_cannot_load_refuses(embedder):
+def test_a_guard_that_cannot_load_refuses():
     from saferag.errors import GuardError
 
     def broken():

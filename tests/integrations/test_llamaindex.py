@@ -66,8 +66,8 @@ def llm():
 
 
 @pytest.fixture(scope="module")
-def guard(embedder):
-    return EmbeddingGuard(embedder)
+def guard():
+    return EmbeddingGuard()
 
 
 class Counting:

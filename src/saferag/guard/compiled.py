@@ -21,7 +21,7 @@ import numpy as np
 
 from saferag.cache import record_use
 from saferag.compiled import ENCODER_INPUTS, CompiledModel, TextTokenizer, convert, digest, openvino_available, versions
-from saferag.guard.embedded import softmax
+from saferag.guard.embedded import EnsembleHeads
 
 log = logging.getLogger("saferag.guard")
 
@@ -54,7 +54,7 @@ def ir_path(cache: Path, weights: str, base: tuple[str, Path] | None = None) -> 
     return cache / "openvino" / f"question-guard-{key}" / "model.xml"
 
 
-class CompiledQuestionModel:
+class CompiledQuestionModel(EnsembleHeads):
     """The question ensemble's scores from its compiled graph: P(unsafe) and category probabilities per text."""
 
     def __init__(self, xml: Path, weights: str, *, max_tokens: int, base: Path, precision: str = "float32") -> None:
@@ -65,20 +65,15 @@ class CompiledQuestionModel:
             heads = {k: w[k] for k in HEADS}
             self.base = named_in(w)
             self.self_harm_miss_cost = miss_cost_in(w)
-        self._bin_w, self._bin_b, self._cat_w, self._cat_b = heads["bin_w"], heads["bin_b"], heads["cat_w"], \
-            heads["cat_b"]
+        self.bin_w, self.bin_b, self.cat_w, self.cat_b = heads["bin_w"], heads["bin_b"], heads["cat_w"], heads["cat_b"]
         self.codes, self.threshold = [str(c) for c in heads["cat_codes"]], float(heads["threshold"])
         pad_id, pad = pad_token(base)
         self._tokenize = TextTokenizer(base / "tokenizer.json", max_length=max_tokens, pad_id=pad_id, pad_token=pad)
         self.precision = precision
         self._model = CompiledModel(xml, precision=precision)
 
-    def score(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
-        pooled = self._model.run(self._tokenize(list(texts)))  # (members, texts, hidden)
-        logits = np.einsum("mth,mh->mt", pooled, self._bin_w) + self._bin_b.reshape(-1, 1)
-        p_unsafe = (1.0 / (1.0 + np.exp(-logits))).mean(axis=0)
-        cat = np.einsum("mth,mhc->mtc", pooled, self._cat_w) + self._cat_b[:, None, :]
-        return p_unsafe, softmax(cat).mean(axis=0)
+    def pooled(self, texts: Sequence[str]) -> np.ndarray:
+        return self._model.run(self._tokenize(list(texts)))  # (members, texts, hidden)
 
 
 def convert_ensemble(torch_model: Any, xml: Path) -> None:

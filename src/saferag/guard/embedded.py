@@ -1,4 +1,4 @@
-"""The offline default guard: two small classifiers, one for questions, one for answers.
+"""The offline default guard: one fine-tuned encoder ensemble that checks questions and, read in windows, answers.
 
 For machines without Llama Guard weights. Real classifiers, trained by ``scripts/`` on HarmBench and
 StrongREJECT prompts and written contrast pairs against benign text (``data/*.json`` hold the data
@@ -11,10 +11,9 @@ XSTest report card. Use ``guard = "llama_guard"`` in production.
   reads a question's object, not only its verb ("kill a Python process" / "kill my landlord"). A
   question its category head reads as self-harm is flagged from a lower score (``flagged``, at the miss cost
   the weights record).
-- Answers (``agent`` role): an MLP over the packaged MiniLM's sentence vector (``data/answer_guard.npz``,
-  ``scripts/train_answer_guard.py``), trained on the same rows, on each restated as the opening of an
-  answer that complies ("Sure, here are instructions for X:"), and on documentation prose as safe. The
-  fine-tuned question model saw only questions and flags ordinary prose, so it does not judge answers.
+- Answers (``agent`` role): the same question model read over the whole answer in windows, with a linear head
+  fit on documentation prose judging the later windows (``guard.answers``, ``data/answer_head.npz``,
+  ``scripts/train_answer_guard.py``): one encoder for both roles.
 """
 
 from __future__ import annotations
@@ -33,7 +32,7 @@ from saferag.llm import Message
 if TYPE_CHECKING:
     from saferag.guard.compiled import CompiledQuestionModel
 
-QUESTION_WEIGHTS, ANSWER_WEIGHTS = "question_guard.npz", "answer_guard.npz"
+QUESTION_WEIGHTS = "question_guard.npz"
 SECOND_CATEGORY = 0.35  # also name a second category the head gives at least this probability
 MAX_TOKENS = 96  # the question model's training length
 # A missed self-harm message costs more than a missed other harm, so a question the category head reads as S11 (at
@@ -118,7 +117,33 @@ def split_encoder(base, first: int):
     return base, top
 
 
-class QuestionModel:
+class EnsembleHeads:
+    """The question ensemble's two heads over its members' pooled vectors, for either way of running the encoder
+    (torch here, OpenVINO in ``compiled``): ``pooled`` is (members, texts, hidden)."""
+
+    base: str
+    codes: list[str]
+    threshold: float
+    self_harm_miss_cost: float
+    bin_w: np.ndarray
+    bin_b: np.ndarray
+    cat_w: np.ndarray
+    cat_b: np.ndarray
+
+    def pooled(self, texts: Sequence[str]) -> np.ndarray:
+        raise NotImplementedError
+
+    def scores(self, pooled: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """P(unsafe) and category probabilities per text, each the mean over the members."""
+        logits = np.einsum("mth,mh->mt", pooled, self.bin_w) + self.bin_b.reshape(-1, 1)
+        cat = np.einsum("mth,mhc->mtc", pooled, self.cat_w) + self.cat_b[:, None, :]
+        return (1.0 / (1.0 + np.exp(-logits))).mean(axis=0), softmax(cat).mean(axis=0)
+
+    def score(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+        return self.scores(self.pooled(texts))
+
+
+class QuestionModel(EnsembleHeads):
     """An ensemble: the base encoder the weights name (``guard.bases``) with each member's fine-tuned top layers,
     mean pooling, two linear heads.
 
@@ -150,7 +175,7 @@ class QuestionModel:
                                        for k, v in w.items() if k.startswith(prefix)})
             self._members.append(member)
         self._torch = torch
-        self._bin_w, self._bin_b, self._cat_w, self._cat_b = w["bin_w"], w["bin_b"], w["cat_w"], w["cat_b"]
+        self.bin_w, self.bin_b, self.cat_w, self.cat_b = w["bin_w"], w["bin_b"], w["cat_w"], w["cat_b"]
         self.codes, self.threshold = [str(c) for c in w["cat_codes"]], float(w["threshold"])
         self.self_harm_miss_cost = miss_cost_in(w)
         self._lock = threading.Lock()  # a fast tokenizer must not be shared between threads
@@ -159,19 +184,12 @@ class QuestionModel:
         with self._lock:
             return self._tok(list(texts), padding=True, truncation=True, max_length=MAX_TOKENS, return_tensors="pt")
 
-    def score(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+    def pooled(self, texts: Sequence[str]) -> np.ndarray:
         enc = self.tokenize(texts)
-        p_unsafe: Any = 0.0
-        p_cat: Any = 0.0
         with self._torch.inference_mode():
             shared = self._lower(**enc).last_hidden_state
-            for j, member in enumerate(self._members):
-                hidden = member(inputs_embeds=shared, attention_mask=enc["attention_mask"]).last_hidden_state
-                pooled = mean_pool(hidden, enc["attention_mask"]).numpy()
-                p_unsafe = p_unsafe + 1.0 / (1.0 + np.exp(-(pooled @ self._bin_w[j] + self._bin_b[j])))
-                p_cat = p_cat + softmax(pooled @ self._cat_w[j] + self._cat_b[j])
-        n = len(self._members)
-        return p_unsafe / n, p_cat / n
+            return np.stack([mean_pool(member(inputs_embeds=shared, attention_mask=enc["attention_mask"])
+                                       .last_hidden_state, enc["attention_mask"]).numpy() for member in self._members])
 
 
 def question_precision(setting: str = "auto") -> str:
@@ -200,56 +218,36 @@ def question_model(cache: str = "", precision: str = "float32") -> QuestionModel
                                    precision=precision) or torch_model
 
 
-class AnswerModel:
-    """An MLP over the packaged MiniLM's normalized sentence vector, and a logistic category head."""
-
-    def __init__(self, embedder=None, *, cache: str = "") -> None:
-        from saferag.embed import PACKAGED_MODEL_NAME, SentenceTransformerEmbedder
-
-        # The heads were trained on the packaged MiniLM's vectors: reuse the pipeline's embedder
-        # only if it is that model, else load the packaged one next to it.
-        if embedder is None or getattr(embedder, "name", "") != PACKAGED_MODEL_NAME:
-            embedder = SentenceTransformerEmbedder(cache=cache)
-        self._embedder = embedder
-        w = _weights(ANSWER_WEIGHTS)
-        self._w1, self._b1, self._w2, self._b2 = w["w1"], w["b1"], w["w2"], w["b2"]
-        self._cat_w, self._cat_b = w["cat_w"], w["cat_b"]
-        self.codes, self.threshold = [str(c) for c in w["cat_codes"]], float(w["threshold"])
-
-    def score(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
-        x = np.asarray(self._embedder.embed_documents(list(texts)), dtype=np.float32)
-        hidden = np.maximum(x @ self._w1 + self._b1, 0.0)
-        p_unsafe = 1.0 / (1.0 + np.exp(-(hidden @ self._w2 + self._b2)[:, 0]))
-        return p_unsafe, softmax(x @ self._cat_w + self._cat_b)
-
-
 class EmbeddingGuard:
-    """Unsafe-or-not and the S-code: the question model for ``user``, the answer model for ``agent``.
+    """Unsafe-or-not and the S-code: the question model for ``user``, the same model read in windows for ``agent``.
 
     ``precision`` is the question model's (``guard_precision``); its default, ``auto``, is the setting's, so a guard
-    built directly checks questions as ``SafeRag`` does."""
+    built directly checks questions as ``SafeRag`` does. ``threshold`` replaces the question model's cut-off wherever
+    its rule is used: on questions and on an answer's windows (``guard.answers``)."""
 
-    name = "embedded (MiniLM classifiers)"
-
-    def __init__(self, embedder=None, *, threshold: float | None = None, excluded: Sequence[str] = (),
-                 cache: str = "", precision: str = "auto") -> None:
-        from saferag.guard.bases import MINILM
+    def __init__(self, *, threshold: float | None = None, excluded: Sequence[str] = (), cache: str = "",
+                 precision: str = "auto") -> None:
+        from saferag.guard.answers import WindowedAnswerModel
 
         questions = question_model(cache, question_precision(precision))
-        if questions.base != MINILM:  # as verdicts and the audit trail name it
-            self.name = f"embedded ({questions.base} and MiniLM classifiers)"
-        self.models: dict[str, QuestionModel | CompiledQuestionModel | AnswerModel] = {
-            "user": questions, "agent": AnswerModel(embedder, cache=cache)}
-        self._threshold = threshold  # one cut-off for both roles, if set; else each model's own
+        self.name = f"embedded ({questions.base} classifiers)"  # as verdicts and the audit trail name it
+        self.models: dict[str, EnsembleHeads | WindowedAnswerModel] = {
+            "user": questions, "agent": WindowedAnswerModel(questions, cache=cache, question_threshold=threshold)}
+        self._threshold = threshold  # the question model's cut-off, if set, for both roles; else its own
         self.excluded = list(excluded)
 
     @classmethod
     def from_settings(cls, guard, *, embedder=None) -> EmbeddingGuard:
-        return cls(embedder, threshold=guard.threshold, excluded=guard.excluded_categories,
+        """The guard ``guard`` (``GuardSettings``) describes; ``embedder`` is unused (one encoder for both roles)."""
+        return cls(threshold=guard.threshold, excluded=guard.excluded_categories,
                    cache=guard.generator.cache_dir, precision=guard.precision)
 
     def threshold(self, role: Role = "user") -> float:
-        return self._threshold if self._threshold is not None else self.models[role].threshold
+        """The cut-off on ``score``'s P(unsafe): a set ``threshold`` for questions, else the model's own; always the
+        answer model's 0.5 for answers, whose score is a margin over cut-offs (``threshold`` moves its rule's)."""
+        if role == "agent" or self._threshold is None:
+            return self.models[role].threshold
+        return self._threshold
 
     def miss_cost(self) -> float:
         """How much dearer a missed self-harm question is than a false alarm, as the question model's weights say."""
@@ -269,7 +267,7 @@ class EmbeddingGuard:
 
     def decide(self, p_unsafe: np.ndarray, probs: np.ndarray, role: Role = "user") -> np.ndarray:
         """Whether each scored text is flagged: the question model's rule for ``user`` (``flagged``), the threshold
-        alone for ``agent`` (the answer model's scores were not measured for a lower self-harm cut-off)."""
+        alone for ``agent`` (its score already holds the question model's rule, self-harm cut-off included)."""
         if role == "user":
             return flagged(p_unsafe, probs, self.codes(role), self.threshold(role), self.miss_cost())
         return np.asarray(p_unsafe) > self.threshold(role)
