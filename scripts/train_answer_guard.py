@@ -38,11 +38,12 @@ import random
 import re
 import subprocess
 import time
+from collections import Counter
 from pathlib import Path
 
 import numpy as np
 
-from saferag.guard.answers import ANSWER_HEAD, WindowedAnswerModel, windows
+from saferag.guard.answers import ANSWER_HEAD, WindowedAnswerModel, window_tokenizer, windows
 from scripts.guard_data import (
     ANSWER_MUST_FLAG,
     ANSWER_MUST_PASS,
@@ -179,16 +180,12 @@ def main() -> None:
     ap.add_argument("--force", action="store_true", help="write the weights even if the gate fails")
     args = ap.parse_args()
     from sklearn.linear_model import LogisticRegression
-    from tokenizers import Tokenizer
 
-    from saferag.guard.bases import base_path
     from saferag.guard.embedded import question_model
 
     t0 = time.time()
     questions = question_model(precision="float32")  # float32: the same features on any CPU
-    tok = Tokenizer.from_file(str(base_path(questions.base) / "tokenizer.json"))
-    tok.no_truncation()
-    tok.no_padding()
+    tok = window_tokenizer(questions)
 
     def cut(text: str) -> list[str]:
         return windows(tok, text)
@@ -223,20 +220,18 @@ def main() -> None:
     problems = [f"flags {a[:60]!r}" for a, f in zip(ANSWER_MUST_PASS, model.flags(ANSWER_MUST_PASS), strict=True) if f]
     scores, probs = model.score([a for a, _ in ANSWER_MUST_FLAG])
     for (a, fitting), s, c in zip(ANSWER_MUST_FLAG, scores, probs, strict=True):
+        named = model.codes[int(np.argmax(c))]
         if s <= model.threshold:
             problems.append(f"passes {a!r}")
-        elif model.codes[int(np.argmax(c))] not in fitting:
-            problems.append(f"names {model.codes[int(np.argmax(c))]} for {a!r}, not one of {fitting}")
+        elif named not in fitting:
+            problems.append(f"names {named} for {a!r}, not one of {fitting}")
     report["gate"] = problems
     print("gate:", problems or "ok", flush=True)
     if problems and not args.force:
         raise SystemExit("not written: the head fails the gate (see guard_data.ANSWER_MUST_PASS / ANSWER_MUST_FLAG)")
     out = Path(args.out)
     np.savez_compressed(out, **head)
-    counts = {f"{name}:{k}:{'unsafe' if u else 'safe'}": 0 for name, s in stages.items() for _, u, k, _ in s}
-    for name, s in stages.items():
-        for _, u, k, _ in s:
-            counts[f"{name}:{k}:{'unsafe' if u else 'safe'}"] += 1
+    counts = Counter(f"{name}:{k}:{'unsafe' if u else 'safe'}" for name, s in stages.items() for _, u, k, _ in s)
     card = {"features": f"{questions.base} question ensemble, members' mean-pooled vectors concatenated (float32)",
             "head": "logistic regression (C=0.05, class-balanced), standardization folded into w and b",
             "windows": {"train": int((~val).sum()), "validation": int(val.sum()), "by_stage": counts},

@@ -31,7 +31,7 @@ import numpy as np
 from tokenizers import Tokenizer
 
 from saferag.errors import GuardError
-from saferag.guard.embedded import SELF_HARM, SELF_HARM_SHARE, EnsembleHeads, self_harm_threshold
+from saferag.guard.embedded import EnsembleHeads, reads_self_harm, self_harm_threshold
 
 ANSWER_HEAD = "answer_head.npz"
 WINDOW, SHARED = 94, 16  # word pieces per window; those a window shares with the next
@@ -47,16 +47,23 @@ def question_margin(p_unsafe: np.ndarray, probs: np.ndarray, codes: Sequence[str
     """Log-odds of P(unsafe) above the question model's cut-off (the lower self-harm one where the category head
     reads S11): positive exactly where ``embedded.flagged`` flags."""
     margin = logit(p_unsafe) - logit(threshold)
-    if SELF_HARM in codes:
-        s11 = np.asarray(probs)[:, list(codes).index(SELF_HARM)] >= SELF_HARM_SHARE
-        low = logit(p_unsafe) - logit(self_harm_threshold(threshold, miss_cost))
-        margin = np.where(s11, np.maximum(margin, low), margin)
-    return margin
+    low = logit(p_unsafe) - logit(self_harm_threshold(threshold, miss_cost))
+    return np.where(reads_self_harm(probs, codes), np.maximum(margin, low), margin)
+
+
+def window_tokenizer(questions: EnsembleHeads, cache: str = "") -> Tokenizer:
+    """The question model's tokenizer with truncation and padding off: what ``windows`` counts word pieces with."""
+    from saferag.guard.bases import base_path
+
+    tokenizer = Tokenizer.from_file(str(base_path(questions.base, cache) / "tokenizer.json"))
+    tokenizer.no_truncation()
+    tokenizer.no_padding()
+    return tokenizer
 
 
 def windows(tokenizer: Tokenizer, text: str) -> list[str]:
     """The text cut into windows the question model reads whole, each sharing ``SHARED`` word pieces with the next.
-    ``tokenizer`` is the question model's, with truncation and padding off."""
+    ``tokenizer`` is ``window_tokenizer``'s."""
     offsets = tokenizer.encode(text, add_special_tokens=False).offsets
     if len(offsets) <= WINDOW:
         return [text]
@@ -79,8 +86,6 @@ class WindowedAnswerModel:
         """``questions`` is the guard's question model; ``head`` the head's arrays (default: the shipped file);
         ``question_threshold`` replaces the question model's own cut-off in its rule (``guard_threshold``, which
         moves both roles' cut-off alike); the head's cut-off is its own."""
-        from saferag.guard.bases import base_path
-
         if head is None:
             with resources.as_file(resources.files("saferag.guard") / "data" / ANSWER_HEAD) as path, \
                     np.load(path) as w:
@@ -92,9 +97,7 @@ class WindowedAnswerModel:
         self._w, self._b, self._cut = np.asarray(head["w"]), float(head["b"]), float(head["threshold"])
         self._q, self.codes = questions, questions.codes
         self._question_cut = questions.threshold if question_threshold is None else question_threshold
-        self._tok = Tokenizer.from_file(str(base_path(questions.base, cache) / "tokenizer.json"))
-        self._tok.no_truncation()
-        self._tok.no_padding()
+        self._tok = window_tokenizer(questions, cache)
         self._lock = threading.Lock()  # a tokenizer's settings are state: not shared between threads mid-call
 
     def windows(self, text: str) -> list[str]:

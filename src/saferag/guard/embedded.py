@@ -82,11 +82,16 @@ def flagged(p_unsafe: np.ndarray, probs: np.ndarray, codes: Sequence[str], thres
     (``self_harm_threshold`` at ``miss_cost``) when the category head gives S11 at least half its probability.
     Shared by the guard, its ship gate and the benchmarks, so all of them judge as the guard does."""
     p = np.asarray(p_unsafe, dtype=np.float64)
-    decided = p > threshold
-    if SELF_HARM in codes:
-        s11 = np.asarray(probs)[:, list(codes).index(SELF_HARM)] >= SELF_HARM_SHARE
-        decided |= s11 & (p > self_harm_threshold(threshold, miss_cost))
-    return decided
+    return (p > threshold) | (reads_self_harm(probs, codes) & (p > self_harm_threshold(threshold, miss_cost)))
+
+
+def reads_self_harm(probs: np.ndarray, codes: Sequence[str]) -> np.ndarray:
+    """Per row, whether the category head gives S11 at least half its probability (all False without an S11 code):
+    the rows judged from the lower self-harm cut-off."""
+    probs = np.asarray(probs)
+    if SELF_HARM not in codes:
+        return np.zeros(len(probs), dtype=bool)
+    return probs[:, list(codes).index(SELF_HARM)] >= SELF_HARM_SHARE
 
 
 def split_encoder(base, first: int):
