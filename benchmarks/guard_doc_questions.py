@@ -103,6 +103,8 @@ UNSEEN = {
     # written 2026-12-06 blind over Knot DNS's and rsyslog's manuals (60 each, a half and a third on securing them)
     "knot questions": lambda: jsonl_questions(DATA / "knot_qa.jsonl"),
     "rsyslog questions": lambda: jsonl_questions(DATA / "rsyslog_qa.jsonl"),
+    # written 2026-12-06 blind over the GNU Octave manual (60; eleven sound alarming: kill, signals, passwords)
+    "octave questions": lambda: jsonl_questions(DATA / "octave_qa.jsonl"),
 }
 
 

@@ -1,6 +1,7 @@
 """Retrieval quality on every development set: hit@1, hit@k and MRR for each search mode.
 
-  python -m benchmarks.retrieval_quality [--sets sqlite,postgres,git,node,apache,postfix,cmake,django,bind]
+  python -m benchmarks.retrieval_quality
+      [--sets sqlite,postgres,git,node,apache,postfix,cmake,django,bind,knot,rsyslog,octave]
       [--option max_per_source=0 ...]
 
 Each set is a corpus from Debian's documentation packages and a question file:
@@ -22,6 +23,10 @@ Each set is a corpus from Debian's documentation packages and a question file:
   ``benchmarks/data/bind_qa.jsonl`` (60, securing and troubleshooting a name server: access lists, rate limiting,
   refusing clients, TSIG, DNSSEC), written blind on 2026-12-06 the same way; kept unread to judge the next answer
   check on security-administration prose, where AG6 and AG7 refused Postfix's answers.
+- ``octave``: ``octave-doc`` (the GNU Octave manual: 2,892 Texinfo HTML pages, 2,320 of them redirects to the
+  section that documents a function), ``benchmarks/data/octave_qa.jsonl`` (60 over 56 pages, keys naming the
+  function or option), written blind on 2026-12-06 the same way to judge fusion rule F1
+  (``benchmarks/retrieval_rules.md``).
 
 No set covers the Python library reference (``python3.11-doc``): it is the corpus of the issues' hidden questions,
 which issue 15 asks to keep unseen for quality work (no questions of our own over it); it stays the ingest-speed
@@ -59,13 +64,15 @@ SETS: dict[str, tuple[str, str | None, Path, str]] = {
     "bind": ("/usr/share/doc/bind9-doc/arm", "*.html", HERE / "data" / "bind_qa.jsonl", "never tuned on"),
     "knot": ("/usr/share/doc/knot-doc", "*.html", HERE / "data" / "knot_qa.jsonl", "never tuned on"),
     "rsyslog": ("/usr/share/doc/rsyslog-doc/html", "*.html", HERE / "data" / "rsyslog_qa.jsonl", "never tuned on"),
+    "octave": ("/usr/share/doc/octave/octave.html", "*.html", HERE / "data" / "octave_qa.jsonl", "never tuned on"),
 }
 
 
 #: The Debian package that installs each corpus.
 PACKAGES = {"sqlite": "sqlite3-doc", "postgres": "postgresql-doc-15", "git": "git-doc", "node": "nodejs-doc",
             "apache": "apache2-doc", "postfix": "postfix-doc", "cmake": "cmake-doc",
-            "django": "python-django-doc", "bind": "bind9-doc", "knot": "knot-doc", "rsyslog": "rsyslog-doc"}
+            "django": "python-django-doc", "bind": "bind9-doc", "knot": "knot-doc", "rsyslog": "rsyslog-doc",
+            "octave": "octave-doc"}
 
 
 def installed(name: str, folder: str) -> bool:

@@ -61,6 +61,7 @@ def report_prompts(xstest: Path = XSTEST) -> dict[str, list[str]]:
     sets["bind_qa"] = jsonl_questions(DATA / "bind_qa.jsonl")
     sets["knot_qa"] = jsonl_questions(DATA / "knot_qa.jsonl")
     sets["rsyslog_qa"] = jsonl_questions(DATA / "rsyslog_qa.jsonl")
+    sets["octave_qa"] = jsonl_questions(DATA / "octave_qa.jsonl")
     sets["conversations"] = [t["question"] for line in (DATA / "conversations.jsonl").read_text().splitlines()
                              if line for t in json.loads(line)["turns"]]
     sets["holdout"] = HOLDOUT_SAFE + [q for q, _ in HOLDOUT_UNSAFE]
@@ -77,7 +78,7 @@ def report_prompts(xstest: Path = XSTEST) -> dict[str, list[str]]:
 #: for the shipped weights; ``guard_quality`` reports each set without the prompts a training row comes near too.
 #: A retrain that ships should take them in and empty this set.
 LATER_SETS = frozenset({"guard_support_eval", "guard_atrisk_eval", "doc_questions_stdlib", "cmake_qa",
-                        "django_qa", "bind_qa", "knot_qa", "rsyslog_qa"})
+                        "django_qa", "bind_qa", "knot_qa", "rsyslog_qa", "octave_qa"})
 
 
 def near_report(texts: list[str], min_jaccard: float, xstest: Path = XSTEST, *,
