@@ -9,9 +9,9 @@ httpd and Postfix conversations of the follow-up benchmark (each turn as asked a
 ``doc_questions_stdlib.jsonl`` (160 standard-library questions in eight languages, written blind) and
 ``cmake_qa.jsonl``, ``django_qa.jsonl``, ``bind_qa.jsonl``, ``knot_qa.jsonl``, ``rsyslog_qa.jsonl`` and
 ``octave_qa.jsonl`` (80 CMake build, 80 Django, 60 each of BIND, Knot DNS and rsyslog administration and 60 GNU Octave
-questions, written blind). None of them is in the guard's training rows (``scripts/guard_data.py`` reads Python's FAQ and perlfaq only). Every
-one is benign, so every flag is a false positive. Two groups: FAQs whose flagged questions were read
-while the guard was developed (so optimistic), and FAQs that were only ever counted. Prints the
+questions, written blind). None of them is in the guard's training rows (``scripts/guard_data.py`` reads Python's
+FAQ and perlfaq only). Every one is benign, so every flag is a false positive. Two groups: FAQs whose flagged
+questions were read while the guard was developed (so optimistic), and FAQs that were only ever counted. Prints the
 count per source, and with ``--show`` the flagged questions of the first group.
 """
 
