@@ -18,7 +18,8 @@ measured alone; the ``ans-chk`` column counts the answers the default guard's an
 the question) would then refuse: in the pipeline the user would see a refusal for each. The MiniLM check shipped
 until 2026-12-06 refused 18 of the default model's 482 answers over the seven first sets (CMake 8 of 80;
 ``benchmarks/guard_rules.md``, AG2); the windowed check that replaced it refuses 12 of them, and 1 of 60 on each of
-the blind Knot DNS and rsyslog sets that judged it (AG9).
+the blind Knot DNS and rsyslog sets that judged it (AG9). ``mid``: the share of answers that open inside a sentence
+(a passage copied from mid-sentence; ``echo.opens_mid_sentence``).
 """
 
 from __future__ import annotations
@@ -49,7 +50,7 @@ def main() -> None:
 
     print(f"options: {options}")
     print(f"{'set':9} {'role':15} {'n':>3} {'src@k':>6} {'keys':>6} {'refused':>7} {'cites':>6} {'valid':>6} "
-          f"{'p50 s':>6} {'p95 s':>6} {'gen p50':>7} {'ans-chk':>7}")
+          f"{'p50 s':>6} {'p95 s':>6} {'gen p50':>7} {'ans-chk':>7} {'mid':>6}")
     # The default guard; its store is never opened (screening needs none), so the file is never made.
     with SafeRag(milvus_uri=str(HERE / "unused.db")) as checker:
         for name, role, qa, rag in opened_sets(args.sets, args.uri, options):
@@ -71,7 +72,8 @@ def main() -> None:
             checked = sum(not checker.screen(a, role="agent", question=q).safe for q, a in shown)
             print(f"{name:9} {role:15} {r['n']:3d} {r['source_hit']:6.3f} {r['key_rate']:6.3f} {r['refused']:7d} "
                   f"{r['cites'] or 0:6.3f} {r['citations_valid'] or 0:6.3f} {r['latency_s']['p50']:6.2f} "
-                  f"{r['latency_s']['p95']:6.2f} {r['generation_s']['p50']:7.2f} {checked:7d}", flush=True)
+                  f"{r['latency_s']['p95']:6.2f} {r['generation_s']['p50']:7.2f} {checked:7d} "
+                  f"{r['mid_sentence'] or 0:6.3f}", flush=True)
 
 
 if __name__ == "__main__":

@@ -14,6 +14,8 @@ import pytest
 from conftest import free_port, wait_until_up
 from corpus import QUESTIONS
 
+from saferag.echo import opens_mid_sentence
+
 SAFERAG = shutil.which("saferag") or str(Path(sys.executable).parent / "saferag")
 
 
@@ -68,6 +70,8 @@ def test_ingest_search_stats_eval_delete_flow(corpus, tmp_path):
     assert [a["question"] for a in card["answers"]] == [QUESTIONS["space/jupiter.txt"],
                                                          QUESTIONS["kitchen/sourdough.md"]]
     assert 0 < card["generation_s"]["p50"] <= card["generation_s"]["p95"] <= card["latency_s"]["p95"]
+    mid = [opens_mid_sentence(a["answer"]) for a in card["answers"]]
+    assert [a["mid_sentence"] for a in card["answers"]] == mid and card["mid_sentence"] == sum(mid) / 2
 
     deleted = json.loads(run("delete", "--source", "space/jupiter.txt", *db, "--json", cwd=tmp_path).stdout)
     assert deleted["deleted"] > 0

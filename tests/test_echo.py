@@ -4,7 +4,7 @@ import random
 
 import pytest
 
-from saferag.echo import QUOTE_CHARS, Tidier, bare, labels, opening, tidy
+from saferag.echo import QUOTE_CHARS, Tidier, bare, labels, opening, opens_mid_sentence, tidy
 from saferag.prompts import build_prompt
 from saferag.types import Hit
 
@@ -189,3 +189,15 @@ def test_the_quote_is_whole_sentences_within_its_bound():
     assert opening(long_words).endswith(" …") and len(opening(long_words)) <= QUOTE_CHARS + 2
     assert opening("and the rest of it.") == "and the rest of it."  # a fragment and nothing after: kept
     assert opening("os.kill(pid, sig) sends a signal. More.") == "os.kill(pid, sig) sends a signal. More."
+
+
+@pytest.mark.parametrize(("answer", "mid"), [
+    ("From a.html › Session [1]:\na changeset as a DELETE followed by an INSERT.", True),
+    ("and then the row is updated [1].", True),
+    ("From a.html › Session [1]:\n> The changeset is applied in order.", False),
+    ("From a.html [1]:\nshutil.copytree(src, dst) copies a tree.", False),
+    ("Use the `--compress` option of `backup` [2].", False),
+    ("From what the excerpts say,\nthe option is `x` [1].", False),  # an answer's own first line, not a pointer
+])
+def test_an_answer_opening_inside_a_sentence_is_counted(answer, mid):
+    assert opens_mid_sentence(answer) is mid

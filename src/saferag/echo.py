@@ -92,6 +92,14 @@ def bare(text: str, known: dict[str, int]) -> bool:
     return not rest.strip() and _as_pointer(first, known) is not None
 
 
+def opens_mid_sentence(answer: str) -> bool:
+    """Whether an answer's text (after a "From … [n]:" pointer line and a "> " quote mark) opens with a lower-case
+    word or a stray mark: a passage copied from inside a sentence, which reads as broken (``evaluate_answers``)."""
+    first, newline, rest = answer.strip().partition("\n")
+    text = rest if newline and first.startswith("From ") and first.rstrip().endswith(":") else answer
+    return bool(_FRAGMENT.match(" ".join(text.split()).removeprefix("> ")))
+
+
 def opening(passage: str, limit: int = QUOTE_CHARS) -> str:
     """The first whole sentences of ``passage`` within ``limit`` characters, on one line. A chunk may begin inside
     a sentence (chunks overlap): that fragment is skipped when the sentence ends soon after."""

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from saferag.echo import opens_mid_sentence
 from saferag.errors import SafeRagError
 from saferag.rag import SafeRag
 from saferag.types import SearchMode
@@ -72,8 +73,9 @@ def percentile(values: Sequence[float], q: float) -> float:
 def evaluate_answers(rag: SafeRag, items: list[dict[str, Any]], *, k: int | None = None,
                      on_answer: Any = None) -> dict[str, Any]:
     """Ask every question and score the answers: is the expected source among those given, does the answer
-    contain one of its keys (case-insensitive), does every ``[n]`` it cites name a returned source, was it
-    refused; with latency percentiles. ``on_answer(item, answer)`` sees each answer as it comes."""
+    contain one of its keys (case-insensitive), does every ``[n]`` it cites name a returned source, does it open
+    inside a sentence (a passage copied from mid-sentence), was it refused; with latency percentiles.
+    ``on_answer(item, answer)`` sees each answer as it comes."""
     rows: list[dict[str, Any]] = []
     for item in items:
         t0 = time.perf_counter()
@@ -88,6 +90,7 @@ def evaluate_answers(rag: SafeRag, items: list[dict[str, Any]], *, k: int | None
             "source_hit": any(s["source"] == item["source"] for s in answer.sources),
             "key_hit": not answer.refused and any(key.lower() in text for key in item["key"]),
             "cites": bool(cited), "citations_valid": all(n in numbers for n in cited),
+            "mid_sentence": not answer.refused and opens_mid_sentence(answer.answer),
             "seconds": seconds, "generation": answer.timings.get("generation", 0.0)})
         if on_answer is not None:
             on_answer(item, answer)
@@ -100,6 +103,7 @@ def evaluate_answers(rag: SafeRag, items: list[dict[str, Any]], *, k: int | None
         "source_hit": share("source_hit", rows), "key_rate": share("key_hit", rows),
         "refused": sum(r["refused"] for r in rows),
         "cites": share("cites", answered), "citations_valid": share("citations_valid", answered),
+        "mid_sentence": share("mid_sentence", answered),
         "latency_s": {"p50": percentile([r["seconds"] for r in rows], 0.5),
                       "p95": percentile([r["seconds"] for r in rows], 0.95)},
         "generation_s": {"p50": statistics.median(generation) if generation else 0.0,

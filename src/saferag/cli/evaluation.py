@@ -91,7 +91,8 @@ def eval_answers(
 
         out.print(f"n {res['n']}  source hit@{res['k']} {pct(res['source_hit'])}  key rate {pct(res['key_rate'])}  "
                   f"refused {res['refused']}  cites {pct(res['cites'])}  citations valid "
-                  f"{pct(res['citations_valid'])}  latency p50 {res['latency_s']['p50']:.2f}s "
+                  f"{pct(res['citations_valid'])}  opening mid-sentence {pct(res['mid_sentence'])}  "
+                  f"latency p50 {res['latency_s']['p50']:.2f}s "
                   f"p95 {res['latency_s']['p95']:.2f}s  generation p50 {res['generation_s']['p50']:.2f}s",
                   markup=False)
         for r in res["answers"]:
