@@ -174,8 +174,12 @@ def demo(
             out.print(json.dumps({"ingest": report.to_dict(), "question": question, **answer.to_dict()},
                                  ensure_ascii=False), markup=False)
             return
-        out.print()
-        print_sources(answer)
+        if answer.refused:  # nothing was streamed: the refusal and the verdict that made it, as `ask` shows them
+            out.print(answer.answer, markup=False)
+            print_verdict(answer.guard)
+        else:
+            out.print()
+            print_sources(answer)
         out.print(NEXT_STEPS, markup=False)
 
     run(body)
