@@ -116,3 +116,26 @@ def test_in_bfloat16_the_scores_stay_numbers_near_float32s_with_the_same_verdict
     assert np.isfinite(p16).all() and np.isfinite(c16).all()
     assert np.abs(p32 - p16).max() < 0.02 and np.abs(c32 - c16).max() < 0.05
     assert np.array_equal(p32 > compiled.threshold, p16 > halved.threshold)
+
+
+def test_the_compiled_guard_is_keyed_on_the_weights_content_not_their_place(tmp_path):
+    """The same weights in another clone, virtual environment or reinstall (another path, another modification time)
+    share one cache entry; weights whose content changed get their own."""
+    import os
+    import shutil
+
+    from saferag.guard.compiled import _weights_file, weights_fingerprint
+
+    shipped = _weights_file(QUESTION_WEIGHTS)
+    copy = tmp_path / "elsewhere" / "question_guard.npz"
+    copy.parent.mkdir()
+    shutil.copyfile(shipped, copy)
+    os.utime(copy, ns=(1_000_000_000, 1_000_000_000))
+    assert weights_fingerprint(copy) == weights_fingerprint(shipped)
+
+    a, b = tmp_path / "a.npz", tmp_path / "b.npz"
+    np.savez(a, w=np.arange(6, dtype=np.float32), threshold=np.float32(0.85))
+    np.savez(b, w=np.arange(6, dtype=np.float32), threshold=np.float32(0.86))  # one value retrained
+    assert weights_fingerprint(a) != weights_fingerprint(b)
+    np.savez(b, w=np.arange(6, dtype=np.float32), threshold=np.float32(0.85))
+    assert weights_fingerprint(a) == weights_fingerprint(b)
