@@ -236,6 +236,31 @@ def test_a_model_replaced_in_place_is_converted_again_and_its_new_weights_are_us
     assert again._model is None and np.sum(again.embed_documents(texts) * eager, axis=1).min() > 0.9999
 
 
+def test_the_same_model_in_two_places_shares_one_converted_entry(tmp_path):
+    """A model is converted once per content, not per place: another virtual environment or clone holds the same
+    files under another path with other times (each such copy used to add an entry; docs/benchmarks.md)."""
+    import os
+    import shutil
+
+    from saferag.embed_openvino import cached_encoder
+
+    pytest.importorskip("openvino")
+    cache = tmp_path / "cache"
+    first, second = tmp_path / "venv-a" / "model", tmp_path / "venv-b" / "model"
+    shutil.copytree(packaged_model_path(), first)
+    shutil.copytree(packaged_model_path(), second)
+    for root, _, files in os.walk(second):
+        for name in files:
+            os.utime(os.path.join(root, name), ns=(10**18, 10**18))
+    texts = ["A volcano is an opening in the crust."]
+    a = SentenceTransformerEmbedder(str(first), cache=str(cache), precision="float32").embed_documents(texts)
+    b = SentenceTransformerEmbedder(str(second), cache=str(cache), precision="float32").embed_documents(texts)
+    entries = [p for p in (cache / "openvino").iterdir() if p.name != "index"]
+    assert len(entries) == 1 and np.sum(a * b, axis=1).min() > 0.99999
+    # and each place starts from it later without torch
+    assert cached_encoder(str(second), str(second), cache, precision="float32") is not None
+
+
 def test_a_damaged_cache_entry_is_converted_again(tmp_path):
     pytest.importorskip("openvino")
     cache = str(tmp_path / "cache")

@@ -79,6 +79,31 @@ def folder_fingerprint(folder: Path) -> str:
     return digest(*entries)
 
 
+def folder_content(folder: Path, cache: Path) -> str:
+    """What identifies a model folder's files in a cache key: their names and SHA-256s, so the same model installed
+    in another place (a new virtual environment, a clone, a reinstall) shares one converted entry, where names,
+    sizes and times gave each place its own. The digests are kept in the cache's index under the folder's names,
+    sizes and times (``folder_fingerprint``), so a start reads every byte only after a file changed."""
+    stats = folder_fingerprint(folder)
+    memo = cache / "openvino" / "index" / f"content-{digest(str(folder))}.json"
+    known = read_json(memo)
+    if known is not None and known.get("stats") == stats and isinstance(known.get("content"), str):
+        return known["content"]
+    entries = []
+    for root, dirs, files in os.walk(folder):
+        dirs.sort()
+        for name in sorted(files):
+            with open(Path(root, name), "rb") as f:
+                sha = hashlib.file_digest(f, "sha256")
+            entries.append(f"{Path(root, name).relative_to(folder)}:{sha.hexdigest()}")
+    content = digest(*entries)
+    try:
+        write_json(memo, {"folder": str(folder), "stats": stats, "content": content})
+    except OSError:  # a read-only cache: hash again next start
+        pass
+    return content
+
+
 def convert(module: Any, example: dict[str, Any], xml: Path) -> None:
     """Trace a torch ``module`` with ``example`` inputs and save it as OpenVINO IR at ``xml`` (weights as they
     are, not float16). Written beside and then renamed, the ``.xml`` last: its presence marks the entry whole."""

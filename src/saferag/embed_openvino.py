@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from saferag.cache import record_use
-from saferag.compiled import (ENCODER_INPUTS, CompiledModel, TextTokenizer, convert, digest, folder_fingerprint,
+from saferag.compiled import (ENCODER_INPUTS, CompiledModel, TextTokenizer, convert, digest, folder_content,
                               openvino_available, pool, read_json, save_tokenizer, versions, write_json)
 from saferag.errors import EmbedderError, QuantizationError
 from saferag.quantize import features_of, int8_model
@@ -93,7 +93,7 @@ def cached_encoder(name: str, location: str, cache: Path, *, precision: str) -> 
     when there is none, the model's files changed since, or OpenVINO cannot read it back."""
     folder = model_folder(location)
     manifest = read_json(_index(cache, name, location)) if folder is not None else None
-    if manifest is None or folder is None or manifest.get("files") != folder_fingerprint(folder):
+    if manifest is None or folder is None or manifest.get("files") != folder_content(folder, cache):
         return None
     ir = Path(manifest["ir"])
     if not (ir / "model.xml").is_file() or not (ir / "tokenizer.json").is_file() or not openvino_available():
@@ -115,7 +115,7 @@ def compile_encoder(st_model: Any, *, name: str, location: str, cache: Path,
     damaged file) is converted again, once."""
     transformer = st_model[0]
     folder = model_folder(location)
-    files = folder_fingerprint(folder) if folder is not None else ""
+    files = folder_content(folder, cache) if folder is not None else ""
     ir = cache / "openvino" / _key(name, transformer, files)
     converted = False
     try:
@@ -178,7 +178,8 @@ def _preprocess(module: Any) -> Any:
 
 
 def _key(name: str, transformer: Any, files: str) -> str:
-    """A cache key that changes with the model, its config, its files (a model replaced in place converts again)
-    and the converting libraries' versions."""
-    return digest(name, transformer.auto_model.config.to_json_string(), files,
+    """A cache key that changes with the model's files (their content: a model replaced in place converts again,
+    the same model in another place does not), its config and the converting libraries' versions; by its name only
+    where its files are not known."""
+    return digest(files or name, transformer.auto_model.config.to_json_string(),
                   *versions("openvino", "transformers", "torch"))
