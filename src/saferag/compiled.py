@@ -20,7 +20,7 @@ import json
 import os
 import sys
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
@@ -68,15 +68,17 @@ def digest(*parts: str) -> str:
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:16]
 
 
-def folder_fingerprint(folder: Path) -> str:
-    """Names, sizes and modification times of the files under ``folder``: changes when a model is replaced."""
-    entries = []
+def _files(folder: Path) -> Iterator[Path]:
+    """The files under ``folder``, in a fixed order."""
     for root, dirs, files in os.walk(folder):
         dirs.sort()
-        for name in sorted(files):
-            stat = Path(root, name).stat()  # follows the hub cache's symlinks to their blobs
-            entries.append(f"{Path(root, name).relative_to(folder)}:{stat.st_size}:{stat.st_mtime_ns}")
-    return digest(*entries)
+        yield from (Path(root, name) for name in sorted(files))
+
+
+def folder_fingerprint(folder: Path) -> str:
+    """Names, sizes and modification times of the files under ``folder``: changes when a model is replaced."""
+    stats = ((path, path.stat()) for path in _files(folder))  # stat follows the hub cache's symlinks to their blobs
+    return digest(*(f"{path.relative_to(folder)}:{st.st_size}:{st.st_mtime_ns}" for path, st in stats))
 
 
 def folder_content(folder: Path, cache: Path) -> str:
@@ -90,12 +92,9 @@ def folder_content(folder: Path, cache: Path) -> str:
     if known is not None and known.get("stats") == stats and isinstance(known.get("content"), str):
         return known["content"]
     entries = []
-    for root, dirs, files in os.walk(folder):
-        dirs.sort()
-        for name in sorted(files):
-            with open(Path(root, name), "rb") as f:
-                sha = hashlib.file_digest(f, "sha256")
-            entries.append(f"{Path(root, name).relative_to(folder)}:{sha.hexdigest()}")
+    for path in _files(folder):
+        with open(path, "rb") as f:
+            entries.append(f"{path.relative_to(folder)}:{hashlib.file_digest(f, 'sha256').hexdigest()}")
     content = digest(*entries)
     try:
         write_json(memo, {"folder": str(folder), "stats": stats, "content": content})
