@@ -20,6 +20,7 @@ import pytest
 
 from saferag.errors import DocumentError
 from saferag.ingest.extract import Parser, to_documents
+from saferag.ingest.headings import chunk_headings
 from saferag.ingest.sources import DocumentRef, RawDocument
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "server"))
@@ -218,6 +219,39 @@ def test_scanned_pdf_without_tesseract_keeps_its_reason_with_the_hint(monkeypatc
     with pytest.raises(DocumentError, match=r"^PDF has no text layer \(scanned images need OCR first\): "
                                             r"install tesseract-ocr to read scanned PDFs$"):
         to_documents(raw(w.scanned_pdf_bytes(), "pdf", "scan.pdf"))
+
+
+def test_pdf_bookmarks_become_headings_at_their_lines():
+    data = w.outlined_pdf_bytes()
+    doc = to_documents(raw(data, "pdf", "travel.pdf"))[0]
+    assert [(h.level, h.text) for h in doc.headings] == [(level + 1, title) for level, _, title, _ in w.OUTLINE]
+    starts = {h.text: h.start for h in doc.headings}
+    for _, number, title, _ in w.OUTLINE:
+        shown = f"{number} {title}" if title != "Expense claims" else "2 Claiming expenses back"
+        assert doc.text[starts[title]:].startswith(shown + "\n"), title  # the last by its height on the page
+    assert starts["Expense claims"] > doc.page_starts[1] + len("Filler text above the chapter. ") * 30
+    # a chunk's path: the section it sits in, under its chapter and section
+    sentence = doc.text.index(w.OUTLINE[3][3])
+    assert chunk_headings(doc.headings, sentence, 60, doc.title)[0] == [
+        "Travel policy", "Hotel rates", "Hotel rates abroad"]
+    # an outline pointing at an object the file does not have costs the headings, not the text
+    catalog = re.search(rb"/Outlines (\d+) 0 R", data)
+    assert catalog is not None
+    broken = data.replace(catalog.group(), b"/Outlines " + b"9" * len(catalog.group(1)) + b" 0 R")
+    damaged = to_documents(raw(broken, "pdf", "travel.pdf"))[0]
+    assert (damaged.text, damaged.headings, damaged.error) == (doc.text, [], "")
+
+
+def test_pdf_chunks_carry_their_section_into_the_store(make_rag, tmp_path):
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "travel.pdf").write_bytes(w.outlined_pdf_bytes())
+    rag = make_rag()
+    assert not rag.ingest([str(docs)]).failed
+    hit = rag.search("How long must taxi receipts be kept?", k=1)[0]
+    assert (hit.source, hit.metadata["page"], hit.headings) == ("travel.pdf", 2, ["Expense claims", "Receipts"])
+    zurich = rag.search("hotel price limit in Zurich", k=1)[0]
+    assert zurich.headings == ["Travel policy", "Hotel rates", "Hotel rates abroad"]
 
 
 @pytest.mark.slow

@@ -3,7 +3,7 @@
 =================  =============================================  =====================================
 kind               reader                                          location marks, headings
 =================  =============================================  =====================================
-pdf                ``pdf.py`` (pypdf; ``ocr.py`` for scans)        ``page``
+pdf                ``pdf.py`` (pypdf; ``ocr.py`` for scans)        ``page``; bookmarks (``outline.py``)
 docx, pptx         ``office.py`` (python-docx, python-pptx)        heading styles; ``slide`` + slide titles
 odt, odp           ``opendocument.py`` (lxml)                      ``text:h``; ``slide`` + slide titles
 xlsx, ods, csv     ``tables.py`` (openpyxl, lxml, ``csv``)         ``sheet`` + sheet names

@@ -1,5 +1,5 @@
 """PDF: the text layer page by page with pypdf; pages without one read by OCR (``ocr.py``) where Tesseract is
-installed. Each page starts a ``page`` mark."""
+installed. Each page starts a ``page`` mark, and the outline (bookmarks) gives the headings (``outline.py``)."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import logging
 from saferag.errors import DocumentError
 from saferag.ingest.document import Document
 from saferag.ingest.formats import ocr
+from saferag.ingest.formats.outline import outline_headings
 
 NO_TEXT = "PDF has no text layer (scanned images need OCR first)"
 
@@ -51,4 +52,6 @@ def read_pdf(data: bytes, source: str, max_bytes: int = 0, *, use_ocr: bool = Tr
     text = "\n\n".join(parts)
     if not text.strip():
         raise DocumentError(f"{NO_TEXT}; OCR found no text either" if ocr_used else NO_TEXT)
-    return Document(source, "pdf", text, title, marks=marks, metadata={"ocr": True} if ocr_used else {})
+    headings = outline_headings(reader, texts, [offset for offset, _, _ in marks])
+    return Document(source, "pdf", text, title, marks=marks, headings=headings,
+                    metadata={"ocr": True} if ocr_used else {})
