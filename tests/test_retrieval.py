@@ -57,6 +57,18 @@ def test_diversify_refills_from_the_capped_when_too_few_sources():
     assert order(diversify(ranked, 3, 1)) == ["a#0", "a#1", "b#0"]
 
 
+def test_diversify_counts_a_pdf_by_section_and_other_kinds_by_source():
+    def hit(i: int, source: str, kind: str, *path: str) -> Hit:
+        return Hit(text=f"{source}{i}", source=source, score=1 - i / 10, chunk_index=i,
+                   metadata={"kind": kind, "headings": list(path)})
+
+    ranked = [hit(0, "m.pdf", "pdf", "Warnings", "Issuing"), hit(1, "m.pdf", "pdf", "Warnings", "Issuing"),
+              hit(2, "m.pdf", "pdf", "Warnings", "Enabling"), hit(3, "m.pdf", "pdf"),  # a PDF without bookmarks
+              hit(4, "p.html", "html", "Intro"), hit(5, "p.html", "html", "Usage"), hit(6, "m.pdf", "pdf"),
+              hit(7, "q.docx", "docx", "A"), hit(8, "q.docx", "docx", "B")]
+    assert [h.chunk_index for h in diversify(ranked, 5, 1)] == [0, 2, 3, 4, 7]
+
+
 def test_queries_interleave_best_first_each_chunk_once():
     one = hits("a#0", "b#0", "c#0")
     assert interleave([one]) == one

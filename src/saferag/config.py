@@ -229,8 +229,9 @@ class Settings(BaseSettings):
     dense_weight: float = Field(0.9, ge=0, le=1, description="hybrid: the dense leg's share of the fused score")
     rrf_k: int = Field(60, ge=1)
     hybrid_candidates: int = Field(40, ge=1, description="candidates each leg of hybrid search fuses")
-    max_per_source: int = Field(1, ge=0, description="at most this many chunks of one source in the top k "
-                                                     "(0: no cap); the cap gives way when too few sources match")
+    max_per_source: int = Field(1, ge=0, description="at most this many chunks of one source (of one section, "
+                                                     "in a PDF) in the top k (0: no cap); the cap gives way when "
+                                                     "too few sources match")
     bm25_stop_words: bool = Field(True, description="drop English stop words from BM25 queries")
     relevance_floor: float = Field(
         0.0, ge=0, lt=1, description="ask: below this best cosine to a first question, say the documents do not "

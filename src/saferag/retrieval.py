@@ -104,8 +104,21 @@ def collapse_copies(hits: Sequence[Hit]) -> list[Hit]:
     return out
 
 
+#: Kinds of which one file is a whole book (a manual as one PDF): there the cap counts chunks per section, as it
+#: counts per page on a site of HTML pages, so that one section of a 1,000-page manual cannot fill the top k
+#: (benchmarks/retrieval_rules.md, P1 and P2). Measured on PDFs only.
+BOOK_KINDS = frozenset({"pdf"})
+
+
+def place(hit: Hit) -> tuple[str, ...]:
+    """What the per-source cap counts a hit under: its source, or in a book-like file with headings its section."""
+    if hit.headings and hit.metadata.get("kind") in BOOK_KINDS:
+        return (hit.source, *hit.headings)
+    return (hit.source,)
+
+
 def diversify(hits: Sequence[Hit], k: int, max_per_source: int) -> list[Hit]:
-    """The best ``k`` hits with at most ``max_per_source`` from any one source (0: no cap).
+    """The best ``k`` hits with at most ``max_per_source`` from any one source (a section, in a PDF; 0: no cap).
 
     When the cap leaves fewer than ``k``, the best of the hits it passed over fill the rest, so a collection
     of a single document still returns ``k`` chunks.
@@ -114,11 +127,12 @@ def diversify(hits: Sequence[Hit], k: int, max_per_source: int) -> list[Hit]:
         return list(hits[:k])
     kept: list[Hit] = []
     spare: list[Hit] = []
-    per_source: dict[str, int] = {}
+    per_source: dict[tuple[str, ...], int] = {}
     for hit in hits:
-        n = per_source.get(hit.source, 0)
+        where = place(hit)
+        n = per_source.get(where, 0)
         if n < max_per_source:
-            per_source[hit.source] = n + 1
+            per_source[where] = n + 1
             kept.append(hit)
             if len(kept) == k:
                 return kept
