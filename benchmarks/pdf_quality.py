@@ -15,7 +15,9 @@ Sets (Debian's PDF manuals; each PDF is ingested alone into its own collection o
 
 Valgrind and Nettle were written blind (by a helper who saw no file of this repository) for rule P1
 (``benchmarks/retrieval_rules.md``), Bash, R-exts and gnuplot likewise for rule P2; each line names its section by
-its bookmark's title. A section's pages run
+its bookmark's title, and its answer lies between that bookmark and the next in the outline's order (the writers
+were asked for the deepest such section), so a section's pages run to the next bookmark's, a subsection's included
+only when it starts on the section's last page. A section's pages run
 from its bookmark's page to the next bookmark's, both included; the ground truth is read from the outline here
 with pypdf, apart from saferag's reading of it, so runs of different saferag versions are judged alike.
 ``--answers`` also asks every question (guard off, greedy): keys named, citations valid, and whether a cited
@@ -51,6 +53,8 @@ SETS = {
 
 
 def norm(text: str) -> str:
+    """Words only, lower case, NFKC: how titles are compared. Kept here rather than imported from saferag, so the
+    ground truth is the same whichever saferag version is measured (the shipped one runs from a worktree)."""
     return " ".join(re.sub(r"[^\w]+", " ", unicodedata.normalize("NFKC", text).lower()).split())
 
 
@@ -80,8 +84,8 @@ def sections(pdf: Path) -> list[tuple[str, int, int]]:
         for item in items:
             if isinstance(item, list):
                 walk(item)
-            else:
-                entries.append((norm(str(item.title)), reader.get_destination_page_number(item) + 1))
+            elif (page := reader.get_destination_page_number(item)) is not None:  # a dangling one is skipped
+                entries.append((norm(str(item.title)), page + 1))
 
     walk(reader.outline)
     last = len(reader.pages)
@@ -96,24 +100,27 @@ def html_title(source: str) -> str:
 
 
 def judged(name: str, pdf: Path) -> tuple[list[dict], int]:
-    """The set's questions with their section's pages (``pages``: first, last); and how many had no bookmark."""
-    by_title: dict[str, tuple[int, int]] = {}
+    """The set's questions with their section's pages (``pages``: first, last); and how many had no bookmark, or
+    a title several bookmarks share (which of them answers cannot be told)."""
+    by_title: dict[str, tuple[int, int] | None] = {}
     for title, first, last in sections(pdf):
-        by_title.setdefault(title, (first, last))
+        by_title[title] = None if title in by_title else (first, last)
     items, missing = [], 0
     for line in SETS[name][1].read_text(encoding="utf-8").splitlines():
         if not line.strip():
             continue
         q = json.loads(line)
         title = norm(q["section"]) if "section" in q else html_title(q["source"])
-        if title not in by_title:
+        pages = by_title.get(title)
+        if pages is None:
             missing += 1
             continue
-        items.append({**q, "source": pdf.name, "pages": by_title[title]})
+        items.append({**q, "source": pdf.name, "pages": pages})
     return items, missing
 
 
 def in_section(page: object, pages: tuple[int, int]) -> bool:
+    """Whether a chunk starting on ``page`` lies in the section of ``pages`` (first, last)."""
     return isinstance(page, int) and pages[0] <= page <= pages[1]
 
 
@@ -140,7 +147,7 @@ def main() -> None:
             if report.chunks_written:
                 print(f"# ingested {name}: {report.chunks_written} chunks in {report.seconds:.1f}s", flush=True)
             if missing:
-                print(f"# {name}: {missing} questions name no bookmark; left out", flush=True)
+                print(f"# {name}: {missing} questions name no bookmark, or a shared one; left out", flush=True)
             for mode in ("hybrid", "dense", "bm25"):
                 ranks = []
                 for it in items:
@@ -168,6 +175,8 @@ def main() -> None:
                       f"{sum(cited_in) / len(cited_in):.3f} cites {r['cites'] or 0:.3f} "
                       f"valid {r['citations_valid'] or 0:.3f} gen p50 {r['generation_s']['p50']:.2f} s "
                       f"mid {r['mid_sentence'] or 0:.3f}", flush=True)
+    if saved:
+        saved.close()
 
 
 if __name__ == "__main__":

@@ -27,14 +27,14 @@ EML = "The database servers go offline on Saturday between two and four in the m
 ATTACHED = "The diesel backup generator is load-tested on the first Thursday of each month."
 MBOX = ("The staff canteen closes early on Friday for the deep clean.", "Bicycle parking permits renew every April.")
 CSV_ROW = ("Bob Lindqvist", "Stockholm", "+46 8 555 0199")
-#: A PDF manual's bookmarks: (level, number printed before the title, title, a sentence of its own). The second
-#: chapter's heading line reads differently from its bookmark, so it is placed by its height on the page.
-OUTLINE = [(0, "1", "Travel policy", "Staff book every trip through the travel desk at least ten days ahead."),
-           (1, "1.1", "Flights", "Window seats are assigned by seniority on the overnight routes."),
-           (1, "1.2", "Hotel rates", "A hotel room may cost at most one hundred and fifty euros a night."),
-           (2, "1.2.1", "Hotel rates abroad", "Rooms in Zurich and Oslo may cost two hundred euros a night."),
-           (0, "2", "Expense claims", "Claims are paid with the salary of the month after they are approved."),
-           (1, "2.1", "Receipts", "Keep the paper receipt of every taxi ride for seven years.")]
+#: A PDF manual's bookmarks: (level, the heading line printed, the bookmark's title, a sentence of its own). The
+#: second chapter's heading line reads differently from its bookmark, so it is placed by its height on the page.
+OUTLINE = [(0, "1 Travel policy", "Travel policy", "Staff book every trip through the travel desk ten days ahead."),
+           (1, "1.1 Flights", "Flights", "Window seats are assigned by seniority on the overnight routes."),
+           (1, "1.2 Hotel rates", "Hotel rates", "A hotel room may cost at most one hundred and fifty euros a night."),
+           (2, "1.2.1 Hotel rates abroad", "Hotel rates abroad", "Rooms in Zurich and Oslo cost up to 200 euros."),
+           (0, "2 Claiming expenses back", "Expense claims", "Claims are paid with the salary of the next month."),
+           (1, "2.1 Receipts", "Receipts", "Keep the paper receipt of every taxi ride for seven years.")]
 SCAN = ["Scanned memo: the warehouse inventory audit starts", "on the first Monday of October. Every team lead",
         "counts pallets in their own aisle and reports any", "discrepancies to the logistics office by Friday."]
 
@@ -231,12 +231,11 @@ def outlined_pdf_bytes(outline: list[tuple[int, str, str, str]] = OUTLINE) -> by
 
     pdf = FPDF()
     pdf.set_font("Helvetica", size=11)
-    for level, number, title, sentence in outline:
+    for level, shown, title, sentence in outline:
         if level == 0:
             pdf.add_page()
             pdf.multi_cell(0, 6, "Filler text above the chapter. " * 40, new_x="LMARGIN", new_y="NEXT")
         pdf.start_section(title, level=level)
-        shown = f"{number} {title}" if number != "2" else "2 Claiming expenses back"  # unlike its bookmark
         pdf.multi_cell(0, 8, shown, new_x="LMARGIN", new_y="NEXT")
         pdf.multi_cell(0, 6, sentence + " More words about it follow here." * 12, new_x="LMARGIN", new_y="NEXT")
     return bytes(pdf.output())

@@ -26,7 +26,7 @@ class Document:
     text: str
     title: str
     marks: list[Mark] = field(default_factory=list)
-    #: Section headings (HTML, Markdown, Office, OpenDocument, EPUB) in text order, with their offsets in ``text``.
+    #: Section headings (HTML, Markdown, Office, OpenDocument, EPUB, PDF bookmarks) in text order, at their offsets.
     headings: list[Heading] = field(default_factory=list)
     metadata: dict[str, Any] = field(default_factory=dict)
     error: str = ""

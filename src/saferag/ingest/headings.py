@@ -9,6 +9,7 @@ DocBook parameter lists) and Markdown (ATX and setext headings); each keeps the 
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -54,13 +55,15 @@ def chunk_headings(headings: Sequence[Heading], start: int, length: int, title: 
     """
     path = path_at(headings, start + length // 2)
     anchor = next((h.anchor for h in reversed(path) if h.anchor), "")
-    norm_title = _norm(title)
-    names = [h.text for h in path if not (norm_title and _norm(h.text) and _norm(h.text) in norm_title)]
+    norm_title = norm_words(title)
+    names = [h.text for h in path if not (norm_title and norm_words(h.text) and norm_words(h.text) in norm_title)]
     return names, anchor
 
 
-def _norm(text: str) -> str:
-    return " ".join(re.sub(r"[^\w]+", " ", text.lower()).split())
+def norm_words(text: str) -> str:
+    """``text`` as lower-case words and single spaces, to compare headings and titles whatever their punctuation;
+    NFKC first, so a typeset ligature ("ﬁ") matches plain letters."""
+    return " ".join(re.sub(r"[^\w]+", " ", unicodedata.normalize("NFKC", text).lower()).split())
 
 
 # -- Markdown -------------------------------------------------------------------------------------

@@ -4,38 +4,44 @@
 pypdf reads the outline: a tree of titles, each pointing at a page and a height on it. Where a title sits in the
 page's *text* is found here by hand, since no library maps a destination to an offset in extracted text: the title
 is looked for as a line of the page (after a section number such as "2.6.1" or "Chapter 2:"), from the previous
-heading on the same page on; a title not found so (wrapped over two lines, say) is placed by its height on the page.
-A damaged outline costs the headings, never the document.
+heading on the same page on; a title not found so (wrapped over two lines, or printed in other words) is placed at
+the text drawn nearest below its height on the page. A damaged outline costs the headings, never the document.
 """
 
 from __future__ import annotations
 
 import logging
 import re
-import unicodedata
 from collections.abc import Iterator, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from saferag.ingest.headings import Heading, clean_heading
+from saferag.ingest.headings import Heading, clean_heading, norm_words
+
+if TYPE_CHECKING:
+    from pypdf import PdfReader
 
 log = logging.getLogger(__name__)
 
-MAX_ITEMS = 20_000  # outline entries read; a real manual has hundreds
-MAX_DEPTH = 16  # nesting levels read; deeper entries (a crafted file) are left out
+MAX_ENTRIES = 10_000  # outline entries placed (pypdf reads the whole outline); a real manual has hundreds
+MAX_DEPTH = 16  # nesting levels kept; deeper entries (a crafted file) are left out
+#: Pages read a second time, for their text's positions, to place titles not found as lines: a bound on what a
+#: crafted outline can cost (each read is a page's extraction again; Valgrind's manual needs 24 of 283 entries).
+MAX_POSITIONED_PAGES = 200
 
 #: What may stand before a title on its heading line: "2.6.1", "A.2.", "Chapter 2:", "Appendix B".
 _NUMBER = re.compile(r"(?i:(?:chapter|appendix|part|section)\s+)?(?:[0-9]+|[A-Z])(?:\.[0-9]+)*\.?:?\s+")
 _LINE = re.compile(r"[^\n]+")
 
 
-def outline_headings(reader: Any, texts: Sequence[str], starts: Sequence[int]) -> list[Heading]:
+def outline_headings(reader: PdfReader, texts: Sequence[str], starts: Sequence[int]) -> list[Heading]:
     """The outline's entries as headings of the text whose page ``i`` is ``texts[i]``, starting at ``starts[i]``;
     empty when the file has no outline or an unreadable one."""
     try:
-        entries = list(_walk(reader.outline, 1))[:MAX_ITEMS]
+        entries = list(_walk(reader.outline, 1))[:MAX_ENTRIES]
     except Exception as exc:  # noqa: BLE001 - any failure in a damaged outline only costs the headings
         log.debug("PDF outline not read: %s", exc)
         return []
+    pages = _Pages(reader, texts)
     headings: list[Heading] = []
     page_before, after = -1, 0  # the page of the previous heading, and where on it the next is looked for
     for level, entry in entries:
@@ -46,13 +52,12 @@ def outline_headings(reader: Any, texts: Sequence[str], starts: Sequence[int]) -
             continue
         if not title or page is None or not 0 <= page < len(texts):
             continue
-        text = texts[page]
         lo = after if page == page_before else 0
-        at = _line_of(text, title, lo)
+        at = pages.line_of(page, title, lo)
         if at is None:
-            at = _by_height(reader, page, entry, text, lo)
+            at = pages.below(page, getattr(entry, "top", None), lo)
         headings.append(Heading(starts[page] + at, level, title))
-        page_before, after = page, min(at + 1, len(text))
+        page_before, after = page, min(at + 1, len(texts[page]))
     headings.sort(key=lambda h: h.start)  # stable: entries at one offset keep the outline's order
     return headings
 
@@ -67,45 +72,58 @@ def _walk(items: Any, level: int) -> Iterator[tuple[int, Any]]:
             yield level, item
 
 
-def _norm(text: str) -> str:
-    """Lower case, words only; NFKC so a typeset ligature ("ﬁ") matches the bookmark's plain letters."""
-    return " ".join(re.sub(r"[^\w]+", " ", unicodedata.normalize("NFKC", text).lower()).split())
+class _Pages:
+    """Each page's lines and text positions, worked out once however many entries point at the page."""
+
+    def __init__(self, reader: PdfReader, texts: Sequence[str]) -> None:
+        self.reader, self.texts = reader, texts
+        self.lines: dict[int, list[tuple[int, str, str]]] = {}  # page -> (offset, words, words after a number)
+        self.drawn: dict[int, list[tuple[float, str]]] = {}  # page -> (height, text) of each piece drawn
+
+    def line_of(self, page: int, title: str, lo: int) -> int | None:
+        """Offset of the first line at or after ``lo`` that is ``title``, alone or after a section number."""
+        want = norm_words(title)
+        if page not in self.lines:
+            self.lines[page] = [(m.start(), norm_words(m.group()), _after_number(m.group()))
+                                for m in _LINE.finditer(self.texts[page])]
+        return next((at for at, words, rest in self.lines[page] if at >= lo and want in (words, rest)), None) \
+            if want else None
+
+    def below(self, page: int, top: Any, lo: int) -> int:
+        """Where a title not found as a line sits: the line holding the text drawn nearest below its height (pypdf
+        reports each piece with its position), not before ``lo``; ``lo`` when that cannot be told."""
+        try:
+            height = float(top)
+        except (TypeError, ValueError):  # a /Fit destination: the page, not a place on it
+            return lo
+        pieces = self._drawn(page)
+        under = [(y, piece) for y, piece in pieces if y <= height + 1 and len(piece) >= 3]
+        if not under:
+            return lo
+        text = self.texts[page]
+        at = text.find(max(under, key=lambda p: p[0])[1][:40], lo)
+        if at < 0:
+            return lo
+        line = text.rfind("\n", lo, at)
+        return line + 1 if line >= 0 else lo
+
+    def _drawn(self, page: int) -> list[tuple[float, str]]:
+        if page in self.drawn:
+            return self.drawn[page]
+        pieces: list[tuple[float, str]] = []
+        if len(self.drawn) < MAX_POSITIONED_PAGES:
+            def visit(piece: str, cm: Sequence[float], tm: Sequence[float], *_: Any) -> None:
+                if piece.strip():
+                    pieces.append((cm[5] + tm[5] * cm[3], piece.strip()))
+
+            try:
+                self.reader.pages[page].extract_text(visitor_text=visit)
+            except Exception:  # noqa: BLE001 - a page that cannot be read twice places its titles at ``lo``
+                pieces = []
+        self.drawn[page] = pieces
+        return pieces
 
 
-def _line_of(text: str, title: str, lo: int) -> int | None:
-    """Offset of the first line at or after ``lo`` that is ``title``, alone or after a section number."""
-    want = _norm(title)
-    if not want:
-        return None
-    for m in _LINE.finditer(text, lo):
-        line = m.group().strip()
-        if _norm(line) == want:
-            return m.start()
-        number = _NUMBER.match(line)
-        if number and _norm(line[number.end():]) == want:
-            return m.start()
-    return None
-
-
-def _by_height(reader: Any, page: int, entry: Any, text: str, lo: int) -> int:
-    """Where a title not found as a line sits: the line of the first text drawn at or below its height (pypdf
-    reports each piece of text with its position), not before ``lo``; ``lo`` when the outline gives no height."""
-    try:
-        top = float(entry.top)
-    except (AttributeError, TypeError, ValueError):  # a /Fit destination: the page, not a place on it
-        return lo
-    below: list[str] = []
-
-    def visit(piece: str, cm: Sequence[float], tm: Sequence[float], *_: Any) -> None:
-        if not below and piece.strip() and cm[5] + tm[5] * cm[3] <= top + 1:
-            below.append(piece.strip())
-
-    try:
-        reader.pages[page].extract_text(visitor_text=visit)
-    except Exception:  # noqa: BLE001 - a page that cannot be read twice keeps the page's start
-        return lo
-    at = text.find(below[0][:40], lo) if below else -1
-    if at < 0:
-        return lo
-    line = text.rfind("\n", lo, at)
-    return line + 1 if line >= 0 else lo
+def _after_number(line: str) -> str:
+    number = _NUMBER.match(line.strip())
+    return norm_words(line.strip()[number.end():]) if number else ""
