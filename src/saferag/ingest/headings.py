@@ -56,7 +56,7 @@ def chunk_headings(headings: Sequence[Heading], start: int, length: int, title: 
     path = path_at(headings, start + length // 2)
     anchor = next((h.anchor for h in reversed(path) if h.anchor), "")
     norm_title = norm_words(title)
-    names = [h.text for h in path if not (norm_title and norm_words(h.text) and norm_words(h.text) in norm_title)]
+    names = [h.text for h in path if not (norm_title and (words := norm_words(h.text)) and words in norm_title)]
     return names, anchor
 
 

@@ -52,6 +52,6 @@ def read_pdf(data: bytes, source: str, max_bytes: int = 0, *, use_ocr: bool = Tr
     text = "\n\n".join(parts)
     if not text.strip():
         raise DocumentError(f"{NO_TEXT}; OCR found no text either" if ocr_used else NO_TEXT)
-    headings = outline_headings(reader, texts, [offset for offset, _, _ in marks])
-    return Document(source, "pdf", text, title, marks=marks, headings=headings,
-                    metadata={"ocr": True} if ocr_used else {})
+    doc = Document(source, "pdf", text, title, marks=marks, metadata={"ocr": True} if ocr_used else {})
+    doc.headings = outline_headings(reader, texts, doc.page_starts)
+    return doc
