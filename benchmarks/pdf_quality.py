@@ -37,7 +37,7 @@ from pathlib import Path
 from benchmarks.retrieval_quality import parse_options
 
 from saferag import SafeRag
-from saferag.evaluate import evaluate_answers
+from saferag.evaluate import evaluate_answers, evaluate_retrieval
 
 HERE = Path(__file__).resolve().parent
 CORPORA = HERE / ".pdf-corpora"
@@ -149,14 +149,9 @@ def main() -> None:
             if missing:
                 print(f"# {name}: {missing} questions name no bookmark, or a shared one; left out", flush=True)
             for mode in ("hybrid", "dense", "bm25"):
-                ranks = []
-                for it in items:
-                    hits = rag.search(it["question"], k=args.k, mode=mode)
-                    ranks.append(next((i for i, h in enumerate(hits, 1)
-                                       if in_section(h.metadata.get("page"), it["pages"])), None))
-                n = len(ranks)
-                print(f"{name:9} {mode:7} {n:3d} {sum(r == 1 for r in ranks) / n:6.3f} "
-                      f"{sum(r is not None for r in ranks) / n:6.3f} {sum(1 / r for r in ranks if r) / n:6.3f}",
+                r = evaluate_retrieval(rag, items, k=args.k, mode=mode,
+                                       found=lambda hit, item: in_section(hit.metadata.get("page"), item["pages"]))
+                print(f"{name:9} {mode:7} {r['n']:3d} {r['hit@1']:6.3f} {r[f'hit@{args.k}']:6.3f} {r['mrr']:6.3f}",
                       flush=True)
             if args.answers:
                 cited_in = []

@@ -6,14 +6,14 @@ import json
 import re
 import statistics
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 from saferag.echo import opens_mid_sentence
 from saferag.errors import SafeRagError
 from saferag.rag import SafeRag
-from saferag.types import SearchMode
+from saferag.types import Hit, SearchMode
 
 
 def load_qa(path: str | Path, *, keys: bool = False) -> list[dict[str, Any]]:
@@ -44,13 +44,15 @@ def load_qa(path: str | Path, *, keys: bool = False) -> list[dict[str, Any]]:
     return items
 
 
-def evaluate_retrieval(rag: SafeRag, items: list[dict[str, str]], *, k: int = 5,
-                       mode: SearchMode = "hybrid", filter: str = "") -> dict[str, Any]:
-    """Rank of the first chunk from the expected source in each top-k list, summarized."""
+def evaluate_retrieval(rag: SafeRag, items: list[dict[str, Any]], *, k: int = 5, mode: SearchMode = "hybrid",
+                       filter: str = "", found: Callable[[Hit, dict[str, Any]], bool] | None = None) -> dict[str, Any]:
+    """Rank of the first chunk from the expected source in each top-k list, summarized. ``found(hit, item)`` says
+    what counts instead of the expected source (a section's pages, for one PDF that is a whole manual)."""
+    found = found or (lambda hit, item: hit.source == item["source"])
     ranks: list[int | None] = []
     for item in items:
         hits = rag.search(item["question"], k=k, mode=mode, filter=filter)
-        ranks.append(next((i for i, h in enumerate(hits, 1) if h.source == item["source"]), None))
+        ranks.append(next((i for i, h in enumerate(hits, 1) if found(h, item)), None))
     n = len(items)
     return {
         "n": n, "mode": mode, "k": k,
