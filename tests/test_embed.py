@@ -26,6 +26,44 @@ def test_batch_order_is_kept_whatever_the_lengths(embedder):
     assert np.diag(sims).min() > 0.999
 
 
+def test_batches_run_at_once_give_each_text_its_own_vector():
+    """Many batches run several at once on the throughput compilation (``CompiledModel.run_many``), in any order
+    of completion: each text must still get the vector it gets alone on the latency compilation."""
+    one_a_batch = SentenceTransformerEmbedder(precision="float32", runtime="openvino", batch_size=1)
+    texts = ["short", "a much longer sentence about copying directory trees " * 12, "mid length text here",
+             "SQLite stores a whole database in one file.", "x", "Milvus Lite keeps a collection in a local file " * 5,
+             "The guard refuses unsafe questions.", "two words", "ingest is idempotent and crash-safe " * 3]
+    together = one_a_batch.embed_documents(texts)
+    assert one_a_batch._openvino._model._bulk is not None  # the throughput path ran
+    alone = np.stack([one_a_batch.embed_query(t) for t in texts])  # one batch each: the latency path
+    assert np.sum(together * alone, axis=1).min() > 0.9999
+
+
+def test_a_failed_batch_run_raises_and_the_next_run_is_whole():
+    """An error while batches are in flight (a bad batch, or the caller's ``finish``) reaches the caller, and what
+    was started ends first: the next run gives every batch's own output."""
+    encoder = SentenceTransformerEmbedder(precision="float32", runtime="openvino")._openvino
+    model, tokenize = encoder._model, encoder._tokenize
+    batches = [tokenize([f"text number {i} " * (i + 1)]) for i in range(6)]
+
+    def failing():
+        yield from batches[:4]
+        raise ValueError("a broken batch")
+
+    with pytest.raises(ValueError, match="a broken batch"):
+        model.run_many(failing(), lambda out, features: out)
+
+    def finish(out, features):
+        if features is batches[3]:
+            raise RuntimeError("finish failed")
+        return out
+
+    with pytest.raises(RuntimeError, match="finish failed"):
+        model.run_many(batches, finish)
+    outs = model.run_many(batches, lambda out, features: out[0, 0])
+    assert np.allclose(outs, [model.run(b)[0, 0] for b in batches], atol=1e-5)
+
+
 def test_prefixes_for_known_families():
     assert prefixes_for("BAAI/bge-large-en-v1.5")[0].startswith("Represent this sentence")
     assert prefixes_for("intfloat/e5-base-v2") == ("query: ", "passage: ")
@@ -81,7 +119,8 @@ def test_batch_sizes_follow_the_device_runtime_and_precision():
     assert default_batch_size("mps", "float32", "torch") == GPU_BATCH_SIZE
     assert default_batch_size("cpu", "float32", "torch") == 8  # the 2-core CPU's best (docs/benchmarks.md)
     assert default_batch_size("cpu:0", "bfloat16", "torch") == 16
-    assert default_batch_size("cpu", "float32", "openvino") == 16
+    assert default_batch_size("cpu", "float32", "openvino") == 2  # many small batches at once: run_many
+    assert default_batch_size("cpu", "bfloat16", "openvino") == 4
     with pytest.raises(EmbedderError, match="float16 runs on torch"):
         SentenceTransformerEmbedder(device="cuda", precision="float16", runtime="openvino")
 

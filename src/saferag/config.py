@@ -185,8 +185,8 @@ class Settings(BaseSettings):
     embed_concurrency: int = Field(4, ge=1, description="openai: requests in flight at once")
     embed_device: str = "cpu"
     embed_batch_size: int | None = Field(
-        None, ge=1, description="None: the measured best: on 2 CPU cores 8 (torch float32) or 16 (bfloat16, "
-                                "OpenVINO); 256 on a GPU")
+        None, ge=1, description="None: the measured best: on 2 CPU cores 8 (torch float32) or 16 (torch "
+                                "bfloat16); OpenVINO 2 (float32) or 4, several batches at once; 256 on a GPU")
     embed_precision: Literal["auto", "float32", "bfloat16", "float16", "int8"] = Field(
         "auto", description="auto: float16 on a CUDA GPU, bfloat16 where the CPU runs it natively (AMX, "
                             "AVX512-BF16), else float32; float16 only on a GPU; int8: "

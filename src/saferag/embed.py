@@ -120,10 +120,16 @@ GPU_BATCH_SIZE = 256
 
 
 def default_batch_size(device: str, precision: str, runtime: str) -> int:
-    """Texts per forward pass: the fastest measured per runtime and precision on 2 CPU cores, or on a GPU."""
+    """Texts per forward pass: the fastest measured per runtime and precision on 2 CPU cores, or on a GPU.
+
+    OpenVINO runs many small batches at once, one per stream (``CompiledModel.run_many``); on a 2-core Zen 4 VM
+    (docs/benchmarks.md) float32 was fastest at 2 texts a batch (45 chunks/s against 35 at 16), bfloat16 at 4
+    (70–73 against 63–65), int8 flat from 2 to 16."""
     if runtime == "torch" and device_kind(device) != "cpu":
         return GPU_BATCH_SIZE
-    return 16 if precision == "bfloat16" or runtime == "openvino" else 8
+    if runtime == "openvino":
+        return 2 if precision == "float32" else 4
+    return 16 if precision == "bfloat16" else 8
 
 
 class SentenceTransformerEmbedder:
@@ -254,12 +260,17 @@ class SentenceTransformerEmbedder:
         return vectors / np.maximum(norms, 1e-12)
 
     def _encode_openvino(self, model: CompiledEncoder | OpenVINOTransformer, texts: list[str]) -> np.ndarray:
-        """Batches of similar length (less padding), as sentence-transformers' own ``encode`` makes them."""
+        """Batches of similar length (less padding), as sentence-transformers' own ``encode`` makes them; several
+        run at once where there are several (``CompiledModel.run_many``)."""
         order = np.argsort([-len(t) for t in texts], kind="stable")
+        groups = [order[i:i + self.batch_size] for i in range(0, len(texts), self.batch_size)]
         out = np.empty((len(texts), self.dim), dtype=np.float32)
-        for i in range(0, len(texts), self.batch_size):
-            idx = order[i:i + self.batch_size]
-            out[idx] = model.sentence_embeddings([texts[j] for j in idx])
+        if len(groups) == 1:  # a query: the latency compilation, one request over all cores
+            out[groups[0]] = model.sentence_embeddings([texts[j] for j in groups[0]])
+            return out
+        for idx, vectors in zip(groups, model.sentence_embeddings_many([texts[j] for j in idx] for idx in groups),
+                                strict=True):
+            out[idx] = vectors
         return out
 
 

@@ -13,6 +13,7 @@ shapes keep sentence-transformers' own modules for tokenizing and pooling (``Ope
 from __future__ import annotations
 
 import shutil
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -47,6 +48,11 @@ class CompiledEncoder:
         features = self._tokenize(texts)
         return pool(self._model.run(features), features["attention_mask"], self._pooling)
 
+    def sentence_embeddings_many(self, batches: Iterable[list[str]]) -> list[np.ndarray]:
+        """``sentence_embeddings`` of each batch, several in flight at once (``CompiledModel.run_many``)."""
+        return self._model.run_many((self._tokenize(texts) for texts in batches),
+                                    lambda hidden, features: pool(hidden, features["attention_mask"], self._pooling))
+
 
 class OpenVINOTransformer:
     """The token-embedding step of any ``SentenceTransformer`` compiled for the CPU; its own modules tokenize
@@ -68,6 +74,10 @@ class OpenVINOTransformer:
             for module in list(self._st)[1:]:  # pooling, normalize, dense: the model's own modules
                 features = module(features)
         return features["sentence_embedding"].float().numpy()
+
+    def sentence_embeddings_many(self, batches: Iterable[list[str]]) -> list[np.ndarray]:
+        """``sentence_embeddings`` of each batch in turn (pooling runs in torch, batch by batch)."""
+        return [self.sentence_embeddings(texts) for texts in batches]
 
 
 def model_folder(location: str) -> Path | None:
