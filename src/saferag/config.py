@@ -288,7 +288,7 @@ class Settings(BaseSettings):
                                                                   "self-harm (S11): where to find help; '' = none")
     guard_precision: Literal["auto", "float32", "bfloat16"] = Field(
         "auto", description="embedded: the question model's precision in OpenVINO; auto: bfloat16 where the CPU "
-                            "has AMX, else float32")
+                            "runs it natively (AMX, AVX512-BF16), else float32")
     guard_threshold: float | None = Field(None, gt=0, lt=1, description="embedded: unsafe-score cut-off "
                                                                         "(None = the trained one; questions read as "
                                                                         "self-harm use a lower one derived from it; "

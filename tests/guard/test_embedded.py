@@ -118,8 +118,8 @@ def test_agent_role_screens_the_answer(guard):
 
 def test_shared_lower_layers_score_like_each_member_run_whole():
     """The ensemble runs the frozen lower layers once for all members; that must change no score, in torch or
-    compiled in float32 (the guard's own model, OpenVINO where it is installed; bfloat16, the default on AMX CPUs,
-    is compared with float32 by ``test_compiled_guard``).
+    compiled in float32 (the guard's own model, OpenVINO where it is installed; bfloat16, the default on AMX and
+    AVX512-BF16 CPUs, is compared with float32 by ``test_compiled_guard``).
 
     The reference is the plain way: each member as the whole base encoder its weights name (``guard.bases``) with
     its own top layers loaded.
@@ -214,6 +214,19 @@ def test_a_score_that_is_not_a_number_is_never_read_as_safe(make_rag):
     finally:
         model.bin_b = saved
     assert rag.screen(DOC_QUESTIONS[0]).safe
+
+
+def test_auto_precision_is_bfloat16_where_the_cpu_runs_it_natively(monkeypatch):
+    """``guard_precision = auto``: bfloat16 with AMX or AVX512-BF16 (measured: rule GP1), float32 elsewhere, where
+    bfloat16 would be emulated; an explicit setting passes through."""
+    import saferag.quantize
+    from saferag.guard.embedded import question_precision
+
+    for flags, expected in [({"avx2", "amx_tile", "amx_bf16"}, "bfloat16"), ({"avx512f", "avx512_bf16"}, "bfloat16"),
+                            ({"avx2", "avx512f", "avx512_vnni"}, "float32"), (set(), "float32")]:
+        monkeypatch.setattr(saferag.quantize, "cpu_flags", lambda flags=flags: flags)
+        assert question_precision("auto") == expected, flags
+        assert question_precision("float32") == "float32"
 
 
 def test_a_guard_built_directly_checks_questions_at_the_settings_precision(guard):

@@ -15,9 +15,10 @@ the next) and judged window by window, so harm anywhere is read at full strength
 
 Both decisions are margins (log-odds above each cut-off); an answer's score is the sigmoid of its largest window
 margin, so 0.5 is its threshold and the category is that window's. The head was fit on float32 vectors; where the
-question model runs in bfloat16 (``guard_precision`` ``auto`` on AMX CPUs) it reads bfloat16 ones, which is how it
-was judged (AG8, AG9). A window starts at a word piece, which may be mid-word; the last window, tokenized again, can
-then exceed 94 pieces by one or two, and the encoder's 96-piece limit drops the answer's last piece or two.
+question model runs in bfloat16 (``guard_precision`` ``auto`` on AMX and AVX512-BF16 CPUs) it reads bfloat16
+ones, which is how it was judged (AG8, AG9, on an AMX Xeon). A window starts at a word piece, which may be
+mid-word; the last window, tokenized again, can then exceed 94 pieces by one or two, and the encoder's 96-piece
+limit drops the answer's last piece or two.
 """
 
 from __future__ import annotations

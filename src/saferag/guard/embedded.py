@@ -198,14 +198,15 @@ class QuestionModel(EnsembleHeads):
 
 
 def question_precision(setting: str = "auto") -> str:
-    """The compiled question model's precision for ``guard_precision``: ``auto`` is bfloat16 where the CPU has AMX
-    (measured on an Emerald Rapids Xeon: one verdict in 3,892 report prompts differs, p50 44.8 → 22.3 ms), float32
-    elsewhere (Zen 4's AVX512-BF16 without AMX is unmeasured)."""
+    """The compiled question model's precision for ``guard_precision``: ``auto`` is bfloat16 where the CPU runs it
+    natively, with AMX or AVX512-BF16, else float32. Measured (docs/benchmarks.md): on an Emerald Rapids Xeon (AMX)
+    one verdict in 3,892 report prompts differs, p50 44.8 → 22.3 ms; on a Zen 4 EPYC (AVX512-BF16) none of 4,292,
+    p50 40.8 → 26.8 ms (rule GP1, benchmarks/guard_rules.md). Where bfloat16 is emulated it would be slower."""
     if setting != "auto":
         return setting
     from saferag.quantize import cpu_flags
 
-    return "bfloat16" if "amx_bf16" in cpu_flags() else "float32"
+    return "bfloat16" if cpu_flags() & {"amx_bf16", "avx512_bf16"} else "float32"
 
 
 def question_model(cache: str = "", precision: str = "float32") -> QuestionModel | CompiledQuestionModel:
