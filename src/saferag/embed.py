@@ -265,7 +265,7 @@ class SentenceTransformerEmbedder:
         order = np.argsort([-len(t) for t in texts], kind="stable")
         groups = [order[i:i + self.batch_size] for i in range(0, len(texts), self.batch_size)]
         out = np.empty((len(texts), self.dim), dtype=np.float32)
-        if len(groups) == 1:  # a query: the latency compilation, one request over all cores
+        if len(groups) == 1:  # one batch (a query): the latency compilation, one request over all cores
             out[groups[0]] = model.sentence_embeddings([texts[j] for j in groups[0]])
             return out
         for idx, vectors in zip(groups, model.sentence_embeddings_many([texts[j] for j in idx] for idx in groups),

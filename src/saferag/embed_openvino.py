@@ -76,7 +76,8 @@ class OpenVINOTransformer:
         return features["sentence_embedding"].float().numpy()
 
     def sentence_embeddings_many(self, batches: Iterable[list[str]]) -> list[np.ndarray]:
-        """``sentence_embeddings`` of each batch in turn (pooling runs in torch, batch by batch)."""
+        """``sentence_embeddings`` of each batch in turn, on the latency compilation: its features and pooling are
+        torch's (models of this shape are rare; their batches at the default size are small, unmeasured)."""
         return [self.sentence_embeddings(texts) for texts in batches]
 
 
