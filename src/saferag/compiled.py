@@ -195,10 +195,11 @@ class CompiledModel:
 
         They run on a second compilation made for throughput (OpenVINO's THROUGHPUT hint: the cores split into
         streams, each running its own request), made on the first call and kept. Measured with the packaged
-        MiniLM on a 2-core Zen 4 VM (docs/benchmarks.md): 2 streams of small batches embed 15 % (bfloat16) to
-        25 % (float32) more chunks a second than one request over both cores, with the same vectors; a single
-        query keeps the latency compilation. ``batches`` is read as it goes and each output finished at once, so
-        memory holds only the batches in flight; ``finish`` runs on the calling thread."""
+        MiniLM on a 2-core Zen 4 VM (docs/benchmarks.md): an ingest of 60 pages in bfloat16, batches of 4 on 2
+        streams, took 30 s against 34 s on one request over both cores, with the same vectors; the cost is the
+        second compilation's memory (peak RSS +170 MB). A single query keeps the latency compilation.
+        ``batches`` is read as it goes and each output finished at once, so memory holds only the batches in
+        flight; ``finish`` runs on the calling thread."""
         it = iter(batches)
         out: list[T] = []
         if not _first_run_done:  # the process's first run stays alone (see _FIRST_RUN)
