@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 import numpy as np
 
 from saferag.errors import EmbedderError, QuantizationError
-from saferag.quantize import cpu_flags
+from saferag.quantize import NATIVE_BF16_FLAGS, cpu_flags
 
 if TYPE_CHECKING:
     from saferag.config import EmbedSettings, Settings
@@ -69,7 +69,7 @@ def cpu_has_native_bf16() -> bool:
     (importing torch to ask costs seconds of a cold start), else from torch's probes."""
     flags = cpu_flags()
     if flags:
-        return bool(flags & {"amx_bf16", "amx_tile", "avx512_bf16"})
+        return bool(flags & NATIVE_BF16_FLAGS)
     import torch
 
     # private, but the only probes torch has

@@ -28,9 +28,15 @@ from saferag.cache import written_whole
 from saferag.compiled import _openvino, digest, versions
 from saferag.errors import QuantizationError
 
-__all__ = ["calibration_texts", "cpu_flags", "features_of", "int8_model"]
+__all__ = ["NATIVE_BF16_FLAGS", "calibration_texts", "cpu_flags", "features_of", "int8_model"]
 
-_BATCH = 16  # the embedder's batch on 2 cores; calibration sees the shapes ingest sends
+#: CPU flags of hardware bfloat16 matrix math: AMX tiles (Intel Sapphire Rapids and later) or AVX512-BF16 (AMD Zen 4
+#: and later, Intel Cooper Lake); the embedder's and the guard's ``auto`` precision read them.
+NATIVE_BF16_FLAGS = frozenset({"amx_bf16", "amx_tile", "avx512_bf16"})
+
+# The embedder's batch on 2 cores when int8 was calibrated and measured (it now sends 4 at a time by default, on
+# streams); kept, so the quantized model stays the one measured. Calibration sees these shapes.
+_BATCH = 16
 
 log = logging.getLogger("saferag.embed")
 

@@ -204,9 +204,10 @@ def question_precision(setting: str = "auto") -> str:
     p50 40.8 → 26.8 ms (rule GP1, benchmarks/guard_rules.md). Where bfloat16 is emulated it would be slower."""
     if setting != "auto":
         return setting
-    from saferag.quantize import cpu_flags
+    from saferag.quantize import NATIVE_BF16_FLAGS, cpu_flags
 
-    return "bfloat16" if cpu_flags() & {"amx_bf16", "avx512_bf16"} else "float32"
+    # the flags alone, not embed.cpu_has_native_bf16: its fallback imports torch, seconds of a cold start
+    return "bfloat16" if cpu_flags() & NATIVE_BF16_FLAGS else "float32"
 
 
 def question_model(cache: str = "", precision: str = "float32") -> QuestionModel | CompiledQuestionModel:
