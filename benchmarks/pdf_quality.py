@@ -2,6 +2,7 @@
 that answers the question (a manual is one source, so "the right source" says nothing).
 
   python -m benchmarks.pdf_quality [--sets octave,valgrind,nettle,bash,rexts,gnuplot] [--answers] [--uri F]
+                                   [--no-outline]
 
 Sets (Debian's PDF manuals; each PDF is ingested alone into its own collection of ``--uri``):
 
@@ -20,8 +21,9 @@ were asked for the deepest such section), so a section's pages run to the next b
 only when it starts on the section's last page. A section's pages run
 from its bookmark's page to the next bookmark's, both included; the ground truth is read from the outline here
 with pypdf, apart from saferag's reading of it, so runs of different saferag versions are judged alike.
-``--answers`` also asks every question (guard off, greedy): keys named, citations valid, and whether a cited
-passage's page lies in the section.
+``--no-outline`` ingests a copy of each PDF written by pypdf without its outline (rule P3: a PDF without bookmarks),
+still judged by the original's bookmarks. ``--answers`` also asks every question (guard off, greedy): keys named,
+citations valid, and whether a cited passage's page lies in the section.
 """
 
 from __future__ import annotations
@@ -71,6 +73,24 @@ def corpus(name: str) -> Path | None:
         with (gzip.open(src) if src.suffix == ".gz" else src.open("rb")) as f_in, pdf.open("wb") as f_out:
             shutil.copyfileobj(f_in, f_out)
     return folder
+
+
+def without_outline(folder: Path) -> Path:
+    """A folder holding a copy of the set's PDF written by pypdf without its outline (bookmarks): a manual as a
+    PDF without bookmarks would be (rule P3). The pages are copied as they are, so their text is the same."""
+    from pypdf import PdfReader, PdfWriter
+
+    pdf = next(folder.glob("*.pdf"))
+    bare = folder.parent / f"{folder.name}-no-outline" / pdf.name
+    if not bare.is_file():
+        bare.parent.mkdir(parents=True, exist_ok=True)
+        writer = PdfWriter()
+        writer.append(PdfReader(pdf), import_outline=False)
+        tmp = bare.with_suffix(".part")
+        with tmp.open("wb") as f:
+            writer.write(f)
+        tmp.rename(bare)
+    return bare.parent
 
 
 def sections(pdf: Path) -> list[tuple[str, int, int]]:
@@ -131,6 +151,8 @@ def main() -> None:
     ap.add_argument("--k", type=int, default=5)
     ap.add_argument("--answers", action="store_true", help="also ask every question (slow: seconds an answer)")
     ap.add_argument("--option", action="append", default=[], help="a setting for this run, key=value")
+    ap.add_argument("--no-outline", action="store_true",
+                    help="ingest copies without bookmarks (judged by the originals' bookmarks)")
     ap.add_argument("--save", default="", help="write each answer as a JSON line here")
     args = ap.parse_args()
     options = {"guard": "off", "temperature": 0.0, "seed": 1, **parse_options(args.option)}
@@ -142,7 +164,10 @@ def main() -> None:
             continue
         pdf = next(folder.glob("*.pdf"))
         items, missing = judged(name, pdf)
-        with SafeRag(milvus_uri=args.uri, collection=f"{name}_pdf", **options) as rag:
+        if args.no_outline:
+            folder = without_outline(folder)  # the same file name, so the items' source stands
+        collection = f"{name}_pdf_bare" if args.no_outline else f"{name}_pdf"
+        with SafeRag(milvus_uri=args.uri, collection=collection, **options) as rag:
             report = rag.ingest([str(folder)])
             if report.chunks_written:
                 print(f"# ingested {name}: {report.chunks_written} chunks in {report.seconds:.1f}s", flush=True)

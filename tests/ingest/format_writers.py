@@ -259,3 +259,40 @@ def _save(obj) -> bytes:
     out = io.BytesIO()
     obj.save(out)
     return out.getvalue()
+
+
+#: (level, title) of typeset_pdf_bytes' headings: 1 a chapter at 18 pt, 2 a section at 14 pt.
+TYPESET = [(1, "1 Getting started"), (2, "1.1 Installing the client"), (2, "1.2 First login"),
+           (1, "2 Keeping the archive of signed contracts for the legal department"), (2, "2.1 Retention periods")]
+
+
+def typeset_pdf_bytes() -> bytes:
+    """A manual with no bookmarks whose headings only its type tells: chapters at 18 pt and sections at 14 pt over a
+    body of 11 pt, one chapter title wrapped over two lines, a running head at 14 pt atop every page, and a table of
+    contents at 14 pt whose lines end in page numbers."""
+    from fpdf import FPDF
+
+    class Manual(FPDF):
+        def header(self) -> None:
+            self.set_font("Helvetica", "B", 14)
+            self.cell(0, 8, "Acme Records Handbook", new_x="LMARGIN", new_y="NEXT")
+            self.set_font("Helvetica", size=11)
+
+    pdf = Manual()
+    pdf.add_page()
+    pdf.set_font("Helvetica", "B", 14)
+    for line in ("Contents", "1 Getting started 2", "2 Keeping the archive 3", "Index 4"):
+        pdf.cell(0, 8, line, new_x="LMARGIN", new_y="NEXT")
+    body = {1: "Open the portal and read the welcome page before anything else.",
+            2: "Clients install from the shared drive; setup.exe asks for the licence key.",
+            3: "The first login asks for a new password of at least fourteen characters.",
+            4: "Signed contracts are scanned and filed by the legal department within a week.",
+            5: "Contracts are kept for ten years after they end, then shredded by the archive team."}
+    for i, (level, title) in enumerate(TYPESET, 1):
+        if level == 1:
+            pdf.add_page()
+        pdf.set_font("Helvetica", "B", 18 if level == 1 else 14)
+        pdf.multi_cell(90 if level == 1 else 0, 9, title, new_x="LMARGIN", new_y="NEXT")  # chapter 2 wraps
+        pdf.set_font("Helvetica", size=11)
+        pdf.multi_cell(0, 6, (body[i] + " ") * 8, new_x="LMARGIN", new_y="NEXT")
+    return bytes(pdf.output())

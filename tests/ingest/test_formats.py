@@ -234,6 +234,29 @@ def test_pdf_bookmarks_become_headings_at_their_lines():
         "Travel policy", "Hotel rates", "Hotel rates abroad"]
 
 
+def test_a_pdf_without_bookmarks_takes_its_headings_from_its_type():
+    doc = read_pdf(w.typeset_pdf_bytes(), "handbook.pdf")
+    # The running head atop every page and the contents' lines ending in page numbers are set as large as a
+    # section, and are not headings; the wrapped chapter title is one heading.
+    assert [(h.level, h.text) for h in doc.headings] == [(2, "Contents"), *w.TYPESET]
+    for h in doc.headings:
+        assert doc.text[h.start:].startswith(h.text.split(" of ")[0]), h
+    sentence = doc.text.index("Contracts are kept for ten years")
+    assert chunk_headings(doc.headings, sentence, 60, doc.title)[0] == [w.TYPESET[3][1], "2.1 Retention periods"]
+
+
+def test_a_pdf_set_in_one_size_has_no_headings_from_its_type():
+    from fpdf import FPDF
+
+    pdf = FPDF()
+    pdf.add_page()
+    pdf.set_font("Helvetica", size=11)
+    for line in ("Notes", "Short lines in the body size are not headings.", "Nor is this one."):
+        pdf.cell(0, 8, line, new_x="LMARGIN", new_y="NEXT")
+    doc = read_pdf(bytes(pdf.output()), "notes.pdf")
+    assert doc.headings == [] and "Nor is this one." in doc.text
+
+
 def test_a_damaged_pdf_outline_costs_the_headings_not_the_text(monkeypatch):
     from pypdf import PdfReader
 
@@ -281,6 +304,10 @@ def test_pdf_chunks_carry_their_section_into_the_store(make_rag, tmp_path):
     assert (hit.source, hit.metadata["page"], hit.headings) == ("travel.pdf", 2, ["Expense claims", "Receipts"])
     zurich = rag.search("hotel price limit in Zurich", k=1)[0]
     assert zurich.headings == ["Travel policy", "Hotel rates", "Hotel rates abroad"]
+    (docs / "handbook.pdf").write_bytes(w.typeset_pdf_bytes())  # no bookmarks: its type gives the sections
+    assert not rag.ingest([str(docs)]).failed
+    kept = rag.search("How many years are signed contracts kept before shredding?", k=1)[0]
+    assert (kept.source, kept.headings) == ("handbook.pdf", [w.TYPESET[3][1], "2.1 Retention periods"])
 
 
 @pytest.mark.slow

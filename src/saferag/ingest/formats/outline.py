@@ -33,6 +33,14 @@ _NUMBER = re.compile(r"(?i:(?:chapter|appendix|part|section)\s+)?(?:[0-9]+|[A-Z]
 _LINE = re.compile(r"[^\n]+")
 
 
+def has_outline(reader: PdfReader) -> bool:
+    """Whether the file has an outline with at least one entry (a damaged one counts as none)."""
+    try:
+        return bool(reader.outline)
+    except Exception:  # noqa: BLE001 - a damaged outline is no outline
+        return False
+
+
 def outline_headings(reader: PdfReader, texts: Sequence[str], starts: Sequence[int]) -> list[Heading]:
     """The outline's entries as headings of the text whose page ``i`` is ``texts[i]``, starting at ``starts[i]``;
     empty when the file has no outline or an unreadable one."""

@@ -1,5 +1,6 @@
 """PDF: the text layer page by page with pypdf; pages without one read by OCR (``ocr.py``) where Tesseract is
-installed. Each page starts a ``page`` mark, and the outline (bookmarks) gives the headings (``outline.py``)."""
+installed. Each page starts a ``page`` mark, and the outline (bookmarks) gives the headings (``outline.py``); a PDF
+without one gets them from its type sizes (``typeset.py``)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,8 @@ import logging
 from saferag.errors import DocumentError
 from saferag.ingest.document import Document
 from saferag.ingest.formats import ocr
-from saferag.ingest.formats.outline import outline_headings
+from saferag.ingest.formats.outline import has_outline, outline_headings
+from saferag.ingest.formats.typeset import TypeReader
 
 NO_TEXT = "PDF has no text layer (scanned images need OCR first)"
 
@@ -26,7 +28,10 @@ def read_pdf(data: bytes, source: str, max_bytes: int = 0, *, use_ocr: bool = Tr
         reader = PdfReader(io.BytesIO(data))
         if reader.is_encrypted:
             raise DocumentError("encrypted PDF")
-        texts = [(page.extract_text() or "").strip() for page in reader.pages]
+        # Without bookmarks, the headings come from the type, read in the same pass as the text.
+        typeset = None if has_outline(reader) else TypeReader()
+        texts = [((page.extract_text(visitor_text=typeset.visitor(i)) if typeset else page.extract_text()) or "")
+                 .strip() for i, page in enumerate(reader.pages)]
         meta = reader.metadata
         title = str((meta.get("/Title") if meta else None) or "").strip()
     except DocumentError:
@@ -53,5 +58,6 @@ def read_pdf(data: bytes, source: str, max_bytes: int = 0, *, use_ocr: bool = Tr
     if not text.strip():
         raise DocumentError(f"{NO_TEXT}; OCR found no text either" if ocr_used else NO_TEXT)
     doc = Document(source, "pdf", text, title, marks=marks, metadata={"ocr": True} if ocr_used else {})
-    doc.headings = outline_headings(reader, texts, doc.page_starts)
+    doc.headings = typeset.headings(texts, doc.page_starts) if typeset else outline_headings(reader, texts,
+                                                                                              doc.page_starts)
     return doc
