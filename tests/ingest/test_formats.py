@@ -257,6 +257,25 @@ def test_a_pdf_set_in_one_size_has_no_headings_from_its_type():
     assert doc.headings == [] and "Nor is this one." in doc.text
 
 
+def test_a_page_set_large_throughout_gives_no_headings():
+    from fpdf import FPDF
+
+    pdf = FPDF()
+    pdf.set_auto_page_break(False)
+    pdf.add_page()
+    pdf.set_font("Helvetica", "B", 16)
+    pdf.cell(0, 9, "Opening hours", new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font("Helvetica", size=10)
+    pdf.multi_cell(0, 5, "The office opens at nine and closes at five on weekdays. " * 60)
+    pdf.add_page()  # a poster: 70 short lines, all in type larger than the body's
+    for i in range(70):
+        pdf.set_font("Helvetica", "B", 12 + i % 2)  # sizes alternate, so no line reads as another's wrap
+        pdf.set_xy(10, 5 + 4 * i)
+        pdf.cell(0, 4, f"Room {i} open late")
+    doc = read_pdf(bytes(pdf.output()), "poster.pdf")
+    assert [h.text for h in doc.headings] == ["Opening hours"] and "Room 69 open late" in doc.text
+
+
 def test_a_damaged_pdf_outline_costs_the_headings_not_the_text(monkeypatch):
     from pypdf import PdfReader
 

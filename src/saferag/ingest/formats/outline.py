@@ -5,7 +5,8 @@ pypdf reads the outline: a tree of titles, each pointing at a page and a height 
 page's *text* is found here by hand, since no library maps a destination to an offset in extracted text: the title
 is looked for as a line of the page (after a section number such as "2.6.1" or "Chapter 2:"), from the previous
 heading on the same page on; a title not found so (wrapped over two lines, or printed in other words) is placed at
-the text drawn nearest below its height on the page. A damaged outline costs the headings, never the document.
+the text drawn nearest below its height on the page. A damaged outline is read as none (the type then gives the
+headings, ``typeset.py``), never costing the document.
 """
 
 from __future__ import annotations
@@ -33,22 +34,19 @@ _NUMBER = re.compile(r"(?i:(?:chapter|appendix|part|section)\s+)?(?:[0-9]+|[A-Z]
 _LINE = re.compile(r"[^\n]+")
 
 
-def has_outline(reader: PdfReader) -> bool:
-    """Whether the file has an outline with at least one entry (a damaged one counts as none)."""
+def outline_entries(reader: PdfReader) -> list[tuple[int, Any]]:
+    """(level, entry) of the file's outline in order; empty when it has none or an unreadable one."""
     try:
-        return bool(reader.outline)
-    except Exception:  # noqa: BLE001 - a damaged outline is no outline
-        return False
-
-
-def outline_headings(reader: PdfReader, texts: Sequence[str], starts: Sequence[int]) -> list[Heading]:
-    """The outline's entries as headings of the text whose page ``i`` is ``texts[i]``, starting at ``starts[i]``;
-    empty when the file has no outline or an unreadable one."""
-    try:
-        entries = list(_walk(reader.outline, 1))[:MAX_ENTRIES]
+        return list(_walk(reader.outline, 1))[:MAX_ENTRIES]
     except Exception as exc:  # noqa: BLE001 - any failure in a damaged outline only costs the headings
         log.debug("PDF outline not read: %s", exc)
         return []
+
+
+def outline_headings(reader: PdfReader, entries: Sequence[tuple[int, Any]], texts: Sequence[str],
+                     starts: Sequence[int]) -> list[Heading]:
+    """The outline's ``entries`` (from ``outline_entries``) as headings of the text whose page ``i`` is
+    ``texts[i]``, starting at ``starts[i]``."""
     pages = _Pages(reader, texts)
     headings: list[Heading] = []
     page_before, after = -1, 0  # the page of the previous heading, and where on it the next is looked for

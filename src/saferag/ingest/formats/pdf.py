@@ -10,7 +10,7 @@ import logging
 from saferag.errors import DocumentError
 from saferag.ingest.document import Document
 from saferag.ingest.formats import ocr
-from saferag.ingest.formats.outline import has_outline, outline_headings
+from saferag.ingest.formats.outline import outline_entries, outline_headings
 from saferag.ingest.formats.typeset import TypeReader
 
 NO_TEXT = "PDF has no text layer (scanned images need OCR first)"
@@ -29,7 +29,8 @@ def read_pdf(data: bytes, source: str, max_bytes: int = 0, *, use_ocr: bool = Tr
         if reader.is_encrypted:
             raise DocumentError("encrypted PDF")
         # Without bookmarks, the headings come from the type, read in the same pass as the text.
-        typeset = None if has_outline(reader) else TypeReader()
+        entries = outline_entries(reader)
+        typeset = None if entries else TypeReader()
         texts = [((page.extract_text(visitor_text=typeset.visitor(i)) if typeset else page.extract_text()) or "")
                  .strip() for i, page in enumerate(reader.pages)]
         meta = reader.metadata
@@ -58,6 +59,6 @@ def read_pdf(data: bytes, source: str, max_bytes: int = 0, *, use_ocr: bool = Tr
     if not text.strip():
         raise DocumentError(f"{NO_TEXT}; OCR found no text either" if ocr_used else NO_TEXT)
     doc = Document(source, "pdf", text, title, marks=marks, metadata={"ocr": True} if ocr_used else {})
-    doc.headings = typeset.headings(texts, doc.page_starts) if typeset else outline_headings(reader, texts,
+    doc.headings = typeset.headings(texts, doc.page_starts) if typeset else outline_headings(reader, entries, texts,
                                                                                               doc.page_starts)
     return doc
