@@ -77,15 +77,18 @@ def corpus(name: str) -> Path | None:
 
 def without_outline(folder: Path) -> Path:
     """A folder holding a copy of the set's PDF written by pypdf without its outline (bookmarks): a manual as a
-    PDF without bookmarks would be (rule P3). The pages are copied as they are, so their text is the same."""
+    PDF without bookmarks would be (rule P3). The pages and the document information (its title) are copied as they
+    are, so the text is the same."""
     from pypdf import PdfReader, PdfWriter
 
     pdf = next(folder.glob("*.pdf"))
     bare = folder.parent / f"{folder.name}-no-outline" / pdf.name
     if not bare.is_file():
         bare.parent.mkdir(parents=True, exist_ok=True)
-        writer = PdfWriter()
-        writer.append(PdfReader(pdf), import_outline=False)
+        reader, writer = PdfReader(pdf), PdfWriter()
+        writer.append(reader, import_outline=False)
+        if reader.metadata:  # the title is embedded with every chunk: keep it (P3 was judged on copies without)
+            writer.add_metadata(dict(reader.metadata))
         tmp = bare.with_suffix(".part")
         with tmp.open("wb") as f:
             writer.write(f)
