@@ -265,6 +265,7 @@ def test_a_page_set_large_throughout_gives_no_headings():
     pdf.add_page()
     pdf.set_font("Helvetica", "B", 16)
     pdf.cell(0, 9, "Opening hours", new_x="LMARGIN", new_y="NEXT")
+    pdf.cell(0, 9, "A", new_x="LMARGIN", new_y="NEXT")  # a lone large letter (a drop cap; groff draws accents so)
     pdf.set_font("Helvetica", size=10)
     pdf.multi_cell(0, 5, "The office opens at nine and closes at five on weekdays. " * 60)
     pdf.add_page()  # a poster: 70 short lines, all in type larger than the body's

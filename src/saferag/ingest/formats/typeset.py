@@ -118,7 +118,8 @@ class TypeReader:
     def _candidates(self, body: float) -> list[tuple[float, _Line]]:
         """(size, line) of each heading line in reading order, wrapped titles joined, running heads left out."""
         big = {i: size for i, line in enumerate(self.lines)
-               if (size := line.size()) >= MIN_RATIO * body and any(c.isalpha() for c in line.text)}
+               if (size := line.size()) >= MIN_RATIO * body and any(c.isalpha() for c in line.text)
+               and sum(c.isalnum() for c in line.text) >= 2}  # not a lone large letter (a drop cap, an accent)
         edges: Counter[str] = Counter()  # a heading-size line's words (no digits) -> pages it opens or closes
         first_last: set[int] = set()
         for i in big:
