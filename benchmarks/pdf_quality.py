@@ -13,9 +13,14 @@ Sets (Debian's PDF manuals; each PDF is ingested alone into its own collection o
 - ``bash``: ``bash-doc``'s ``bashref.pdf`` (196 pages), ``data/bash_pdf_qa.jsonl`` (30);
 - ``rexts``: ``r-doc-pdf``'s ``R-exts.pdf`` (Writing R Extensions, 236 pages), ``data/rexts_pdf_qa.jsonl`` (30);
 - ``gnuplot``: ``gnuplot-doc``'s ``gnuplot.pdf`` (311 pages), ``data/gnuplot_pdf_qa.jsonl`` (30).
+- ``radmin``: ``r-doc-pdf``'s ``R-admin.pdf`` (R Installation and Administration, 85 pages),
+  ``data/radmin_pdf_qa.jsonl`` (30);
+- ``rlang``: ``r-doc-pdf``'s ``R-lang.pdf`` (R Language Definition, 69 pages), ``data/rlang_pdf_qa.jsonl`` (30);
+- ``tasn1``: ``libtasn1-doc``'s ``libtasn1.pdf`` (GNU Libtasn1, 36 pages), ``data/tasn1_pdf_qa.jsonl`` (25).
 
 Valgrind and Nettle were written blind (by a helper who saw no file of this repository) for rule P1
-(``benchmarks/retrieval_rules.md``), Bash, R-exts and gnuplot likewise for rule P2; each line names its section by
+(``benchmarks/retrieval_rules.md``), Bash, R-exts and gnuplot likewise for rule P2, R-admin, R-lang and Libtasn1 for
+rule P4; each line names its section by
 its bookmark's title, and its answer lies between that bookmark and the next in the outline's order (the writers
 were asked for the deepest such section), so a section's pages run to the next bookmark's, a subsection's included
 only when it starts on the section's last page. A section's pages run
@@ -51,6 +56,9 @@ SETS = {
     "bash": ("/usr/share/doc/bash/bashref.pdf", HERE / "data" / "bash_pdf_qa.jsonl", "bash-doc"),
     "rexts": ("/usr/share/doc/r-doc-pdf/manual/R-exts.pdf", HERE / "data" / "rexts_pdf_qa.jsonl", "r-doc-pdf"),
     "gnuplot": ("/usr/share/doc/gnuplot/gnuplot.pdf", HERE / "data" / "gnuplot_pdf_qa.jsonl", "gnuplot-doc"),
+    "radmin": ("/usr/share/doc/r-doc-pdf/manual/R-admin.pdf", HERE / "data" / "radmin_pdf_qa.jsonl", "r-doc-pdf"),
+    "rlang": ("/usr/share/doc/r-doc-pdf/manual/R-lang.pdf", HERE / "data" / "rlang_pdf_qa.jsonl", "r-doc-pdf"),
+    "tasn1": ("/usr/share/doc/libtasn1-doc/libtasn1.pdf", HERE / "data" / "tasn1_pdf_qa.jsonl", "libtasn1-doc"),
 }
 
 

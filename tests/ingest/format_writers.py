@@ -296,3 +296,37 @@ def typeset_pdf_bytes() -> bytes:
         pdf.set_font("Helvetica", size=11)
         pdf.multi_cell(0, 6, (body[i] + " ") * 8, new_x="LMARGIN", new_y="NEXT")
     return bytes(pdf.output())
+
+
+def furnished_pdf_bytes(pages: int = 8) -> bytes:
+    """A manual with a running head atop each page ("Handbook › <chapter>") and its number at the foot, a chapter
+    bookmarked by the same words as its running head, a sentence that runs over a page break, and a line of the
+    body that happens to close three pages (too few to be furniture)."""
+    from fpdf import FPDF
+
+    class Manual(FPDF):
+        chapter = "Storage rules"
+
+        def header(self) -> None:
+            self.set_font("Helvetica", size=9)
+            self.cell(0, 6, f"Handbook: {self.chapter}", new_x="LMARGIN", new_y="NEXT")
+            self.set_font("Helvetica", size=11)
+
+        def footer(self) -> None:
+            self.set_y(-12)
+            self.set_font("Helvetica", size=9)
+            self.cell(0, 6, str(self.page_no()), align="C")
+
+    pdf = Manual()
+    for page in range(1, pages + 1):
+        if page == 5:
+            pdf.chapter = "Handbook: Disposal rules"[len("Handbook: "):]
+        pdf.add_page()
+        pdf.set_font("Helvetica", size=11)
+        if page == 5:  # the chapter's title: the words of its running head, bookmarked
+            pdf.start_section(f"Handbook: {pdf.chapter}")
+            pdf.cell(0, 8, f"Handbook: {pdf.chapter}", new_x="LMARGIN", new_y="NEXT")
+        pdf.multi_cell(0, 6, f"Page {page} explains box {page} of the archive. " * 30, new_x="LMARGIN", new_y="NEXT")
+        if page in (2, 3, 4):
+            pdf.multi_cell(0, 6, "Ask the archivist before moving a box.", new_x="LMARGIN", new_y="NEXT")
+    return bytes(pdf.output())

@@ -277,6 +277,23 @@ def test_a_page_set_large_throughout_gives_no_headings():
     assert [h.text for h in doc.headings] == ["Opening hours"] and "Room 69 open late" in doc.text
 
 
+def test_pdf_running_heads_and_page_numbers_are_left_out():
+    doc = read_pdf(w.furnished_pdf_bytes(), "archive.pdf")
+    starts = doc.page_starts
+    pages = [doc.text[a:b].strip() for a, b in zip(starts, [*starts[1:], len(doc.text)], strict=True)]
+    assert len(pages) == 8
+    for number, page in enumerate(pages, 1):
+        lines = page.split("\n")
+        # The body is all that is left; the chapter's title, set in its running head's words, starts page 5.
+        assert lines[0].startswith("Handbook: Disposal rules" if number == 5 else f"Page {number} explains box")
+        assert not any(line.startswith("Handbook: Storage") or line.strip() == str(number) for line in lines)
+    assert "Handbook: Storage rules" not in doc.text
+    assert sum(p.endswith("Ask the archivist before moving a box.") for p in pages) == 3  # too few to be furniture
+    (chapter,) = doc.headings
+    assert (chapter.text, doc.location(chapter.start)["page"]) == ("Handbook: Disposal rules", 5)
+    assert doc.text[chapter.start:].startswith("Handbook: Disposal rules\nPage 5 explains")
+
+
 def test_a_damaged_pdf_outline_costs_the_headings_not_the_text(monkeypatch):
     from pypdf import PdfReader
 

@@ -1,6 +1,7 @@
 """PDF: the text layer page by page with pypdf; pages without one read by OCR (``ocr.py``) where Tesseract is
 installed. Each page starts a ``page`` mark, and the outline (bookmarks) gives the headings (``outline.py``); a PDF
-without one gets them from its type sizes (``typeset.py``)."""
+without one gets them from its type sizes (``typeset.py``). Running heads and page numbers are left out
+(``furniture.py``)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import logging
 from saferag.errors import DocumentError
 from saferag.ingest.document import Document
 from saferag.ingest.formats import ocr
+from saferag.ingest.formats.furniture import furniture, strip_furniture
 from saferag.ingest.formats.outline import outline_entries, outline_headings
 from saferag.ingest.formats.typeset import TypeReader
 
@@ -49,16 +51,20 @@ def read_pdf(data: bytes, source: str, max_bytes: int = 0, *, use_ocr: bool = Tr
             for i, text in ocr.ocr_pages(data, blank).items():
                 texts[i] = text
             ocr_used = True
-    parts, offset = [], 0
-    marks: list[tuple[int, str, int | str]] = []
-    for number, text in enumerate(texts, 1):
-        marks.append((offset, "page", number))
-        parts.append(text)
+    starts, offset = [], 0
+    for text in texts:
+        starts.append(offset)
         offset += len(text) + 2
-    text = "\n\n".join(parts)
+    headings = typeset.headings(texts, starts) if typeset else outline_headings(reader, entries, texts, starts)
+    texts, headings = strip_furniture(texts, furniture(texts), headings, starts)
+    text = "\n\n".join(texts)
     if not text.strip():
         raise DocumentError(f"{NO_TEXT}; OCR found no text either" if ocr_used else NO_TEXT)
+    marks: list[tuple[int, str, int | str]] = []
+    offset = 0
+    for number, page_text in enumerate(texts, 1):
+        marks.append((offset, "page", number))
+        offset += len(page_text) + 2
     doc = Document(source, "pdf", text, title, marks=marks, metadata={"ocr": True} if ocr_used else {})
-    doc.headings = typeset.headings(texts, doc.page_starts) if typeset else outline_headings(reader, entries, texts,
-                                                                                              doc.page_starts)
+    doc.headings = headings
     return doc
