@@ -1,8 +1,8 @@
 """Retrieval and answers over PDF manuals, judged by section: a hit counts when it starts on a page of the section
 that answers the question (a manual is one source, so "the right source" says nothing).
 
-  python -m benchmarks.pdf_quality [--sets octave,valgrind,nettle,bash,rexts,gnuplot] [--answers] [--uri F]
-                                   [--no-outline]
+  python -m benchmarks.pdf_quality [--sets octave,valgrind,nettle,bash,rexts,gnuplot,radmin,rlang,tasn1]
+                                   [--answers] [--uri F] [--no-outline]
 
 Sets (Debian's PDF manuals; each PDF is ingested alone into its own collection of ``--uri``):
 
@@ -157,7 +157,7 @@ def in_section(page: object, pages: tuple[int, int]) -> bool:
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--sets", default="octave,valgrind,nettle,bash,rexts,gnuplot")
+    ap.add_argument("--sets", default="octave,valgrind,nettle,bash,rexts,gnuplot,radmin,rlang,tasn1")
     ap.add_argument("--uri", default=str(HERE / "pdf_docs.db"))
     ap.add_argument("--k", type=int, default=5)
     ap.add_argument("--answers", action="store_true", help="also ask every question (slow: seconds an answer)")
