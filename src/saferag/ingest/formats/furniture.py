@@ -11,6 +11,7 @@ title often repeats its running head (``benchmarks/retrieval_rules.md``, P4).
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections import Counter
 from collections.abc import Sequence
@@ -49,10 +50,8 @@ def strip_furniture(texts: Sequence[str], spans: Sequence[Sequence[Span]], headi
     """``texts`` without the ``spans`` of each page, and ``headings`` (offsets in the pages joined from ``starts``,
     ``joiner`` characters apart) moved to the new text; a span where a heading starts is kept."""
     heads_on: dict[int, list[int]] = {}
-    page = 0
     for h in headings:
-        while page + 1 < len(starts) and starts[page + 1] <= h.start:
-            page += 1
+        page = _page_of(starts, h.start)
         heads_on.setdefault(page, []).append(h.start - starts[page])
     out: list[str] = []
     cut: list[list[Span]] = []
@@ -66,14 +65,16 @@ def strip_furniture(texts: Sequence[str], spans: Sequence[Sequence[Span]], headi
         new_starts.append(offset)
         offset += len(text) + joiner
     moved: list[Heading] = []
-    page = 0
     for h in headings:
-        while page + 1 < len(starts) and starts[page + 1] <= h.start:
-            page += 1
+        page = _page_of(starts, h.start)
         at = h.start - starts[page]
         at -= sum(e - s for s, e in cut[page] if e <= at)
         moved.append(Heading(new_starts[page] + at, h.level, h.text, h.anchor))
     return out, moved
+
+
+def _page_of(starts: Sequence[int], offset: int) -> int:
+    return max(0, bisect.bisect_right(starts, offset) - 1)
 
 
 def _edge_lines(text: str) -> list[tuple[int, int, str]]:
