@@ -14,29 +14,10 @@ from __future__ import annotations
 import argparse
 import re
 import time
-from pathlib import Path
 
-from benchmarks.pdf_quality import corpus, norm, without_outline
+from benchmarks.pdf_quality import bookmarks, corpus, norm, without_outline
 
 from saferag.ingest.formats.pdf import read_pdf
-
-
-def bookmarks(pdf: Path) -> list[tuple[str, int]]:
-    """(normalized title, page from 1) of every bookmark."""
-    from pypdf import PdfReader
-
-    reader = PdfReader(pdf)
-    out: list[tuple[str, int]] = []
-
-    def walk(items: list) -> None:
-        for item in items:
-            if isinstance(item, list):
-                walk(item)
-            elif (page := reader.get_destination_page_number(item)) is not None:
-                out.append((norm(str(item.title)), page + 1))
-
-    walk(reader.outline)
-    return out
 
 
 def unnumbered(title: str) -> str:
@@ -53,7 +34,7 @@ def main() -> None:
         folder = corpus(name)
         if folder is None:
             continue
-        marks = bookmarks(next(folder.glob("*.pdf")))
+        marks = bookmarks(next(folder.glob("*.pdf")))[0]
         bare = next(without_outline(folder).glob("*.pdf"))
         t0 = time.perf_counter()
         doc = read_pdf(bare.read_bytes(), bare.name)

@@ -104,8 +104,8 @@ def without_outline(folder: Path) -> Path:
     return bare.parent
 
 
-def sections(pdf: Path) -> list[tuple[str, int, int]]:
-    """Every bookmark as (normalized title, first page, last page), pages numbered from 1."""
+def bookmarks(pdf: Path) -> tuple[list[tuple[str, int]], int]:
+    """Every bookmark as (normalized title, page numbered from 1), in the outline's order; and the page count."""
     from pypdf import PdfReader
 
     reader = PdfReader(pdf)
@@ -119,7 +119,12 @@ def sections(pdf: Path) -> list[tuple[str, int, int]]:
                 entries.append((norm(str(item.title)), page + 1))
 
     walk(reader.outline)
-    last = len(reader.pages)
+    return entries, len(reader.pages)
+
+
+def sections(pdf: Path) -> list[tuple[str, int, int]]:
+    """Every bookmark as (normalized title, first page, last page), pages numbered from 1."""
+    entries, last = bookmarks(pdf)
     return [(title, page, max(page, entries[i + 1][1]) if i + 1 < len(entries) else last)
             for i, (title, page) in enumerate(entries)]
 
