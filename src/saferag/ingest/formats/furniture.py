@@ -12,6 +12,7 @@ title often repeats its running head (``benchmarks/retrieval_rules.md``, P4).
 from __future__ import annotations
 
 import bisect
+import itertools
 import re
 from collections import Counter
 from collections.abc import Sequence
@@ -46,12 +47,12 @@ def furniture(texts: Sequence[str]) -> list[list[Span]]:
 
 
 def strip_furniture(texts: Sequence[str], spans: Sequence[Sequence[Span]], headings: Sequence[Heading],
-                    starts: Sequence[int], joiner: int = 2) -> tuple[list[str], list[Heading]]:
-    """``texts`` without the ``spans`` of each page, and ``headings`` (offsets in the pages joined from ``starts``,
-    ``joiner`` characters apart) moved to the new text; a span where a heading starts is kept."""
+                    starts: Sequence[int]) -> tuple[list[str], list[Heading]]:
+    """``texts`` without the ``spans`` of each page, and ``headings`` (offsets in the pages joined, page ``i`` at
+    ``starts[i]``) moved back by what was cut before them; a span where a heading starts is kept."""
+    placed = [(_page_of(starts, h.start), h) for h in headings]
     heads_on: dict[int, list[int]] = {}
-    for h in headings:
-        page = _page_of(starts, h.start)
+    for page, h in placed:
         heads_on.setdefault(page, []).append(h.start - starts[page])
     out: list[str] = []
     cut: list[list[Span]] = []
@@ -60,16 +61,9 @@ def strip_furniture(texts: Sequence[str], spans: Sequence[Sequence[Span]], headi
         gone = [(s, e) for s, e in spans[i] if not any(s <= at < e for at in ats)]
         cut.append(gone)
         out.append(_without(text, gone))
-    new_starts, offset = [], 0
-    for text in out:
-        new_starts.append(offset)
-        offset += len(text) + joiner
-    moved: list[Heading] = []
-    for h in headings:
-        page = _page_of(starts, h.start)
-        at = h.start - starts[page]
-        at -= sum(e - s for s, e in cut[page] if e <= at)
-        moved.append(Heading(new_starts[page] + at, h.level, h.text, h.anchor))
+    before = list(itertools.accumulate((sum(e - s for s, e in page) for page in cut), initial=0))
+    moved = [Heading(h.start - before[page] - sum(e - s for s, e in cut[page] if e <= h.start - starts[page]),
+                     h.level, h.text, h.anchor) for page, h in placed]
     return out, moved
 
 

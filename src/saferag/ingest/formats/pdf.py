@@ -6,6 +6,7 @@ without one gets them from its type sizes (``typeset.py``). Running heads and pa
 from __future__ import annotations
 
 import io
+import itertools
 import logging
 
 from saferag.errors import DocumentError
@@ -51,20 +52,18 @@ def read_pdf(data: bytes, source: str, max_bytes: int = 0, *, use_ocr: bool = Tr
             for i, text in ocr.ocr_pages(data, blank).items():
                 texts[i] = text
             ocr_used = True
-    starts, offset = [], 0
-    for text in texts:
-        starts.append(offset)
-        offset += len(text) + 2
+    starts = _starts(texts)
     headings = typeset.headings(texts, starts) if typeset else outline_headings(reader, entries, texts, starts)
     texts, headings = strip_furniture(texts, furniture(texts), headings, starts)
     text = "\n\n".join(texts)
     if not text.strip():
         raise DocumentError(f"{NO_TEXT}; OCR found no text either" if ocr_used else NO_TEXT)
-    marks: list[tuple[int, str, int | str]] = []
-    offset = 0
-    for number, page_text in enumerate(texts, 1):
-        marks.append((offset, "page", number))
-        offset += len(page_text) + 2
+    marks: list[tuple[int, str, int | str]] = [(at, "page", n) for n, at in enumerate(_starts(texts), 1)]
     doc = Document(source, "pdf", text, title, marks=marks, metadata={"ocr": True} if ocr_used else {})
     doc.headings = headings
     return doc
+
+
+def _starts(texts: list[str]) -> list[int]:
+    """Where each page starts in the pages joined by a blank line."""
+    return list(itertools.accumulate((len(t) + 2 for t in texts), initial=0))[:-1]
