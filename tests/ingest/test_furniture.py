@@ -26,5 +26,6 @@ def test_running_heads_and_numbers_go_and_headings_move_whatever_their_order():
 
 
 def test_a_line_on_too_few_page_edges_stays():
-    texts = [f"Note to self\nPage {i} text." for i in range(1, 4)] + [f"About item x{i}\nMore on x{i}." for i in range(30)]
+    texts = [f"Note to self\nPage {i} text." for i in range(1, 4)]
+    texts += [f"About item x{i}\nMore on x{i}." for i in range(30)]
     assert all(spans == [] for spans in furniture(texts))  # 3 pages, under max(4, 5 % of 33)
