@@ -1,14 +1,16 @@
 """Scale-out overhead: chunks/s of an ingest in process, through a served embedder (Infinity), and on Ray, at
 equal compute (the same model in torch float32, the same threads doing the embedding).
 
-  python -m benchmarks.scale_out [--pages 20] [--modes here-1,served-1,ray-1,here-2,served-2,ray-2]
+  python -m benchmarks.scale_out [--pages 20] [--modes here-1,served-1,ray-1,here-2,served-2,ray-2] [--openvino]
 
 ``here-N``: the ordinary ingest, torch on N threads. ``served-N``: the ingest with ``embed_backend = openai``
 against Infinity (scripts/install_infinity.sh) on this machine, its torch on N threads. ``ray-N``: ``--ray`` on a
 local runtime with N embedding actors of one thread each (reading tasks get one more logical CPU). Each mode runs
 in its own subprocess on a fresh Milvus Lite file over the same pages; times exclude loading the model and
 starting Ray or the server (printed apart). On 2 cores, N = 2 cannot show a speed-up over N = 1 for Ray (the
-reading shares the cores): compare ``ray-1`` with ``here-1`` for the per-worker overhead.
+reading shares the cores): compare ``ray-1`` with ``here-1`` for the per-worker overhead. ``--openvino``: the
+default embedder instead (OpenVINO at the CPU's default precision), ``here-N`` on ``embed_threads = N`` and each Ray
+actor on its own CPUs' threads, as saferag sets them (``served`` stays torch's).
 """
 
 from __future__ import annotations
@@ -29,12 +31,14 @@ REPO = Path(__file__).resolve().parent.parent
 INFINITY = REPO / ".venv-infinity" / "bin" / "infinity_emb"
 
 
-def worker(mode: str, folder: str, db: str, url: str) -> dict:
+def worker(mode: str, folder: str, db: str, url: str, runtime: str = "torch") -> dict:
     from saferag import SafeRag
     from saferag.embed import PACKAGED_MODEL_NAME
 
     kind, n = mode.rsplit("-", 1)
     settings: dict = {"embed_runtime": "torch", "embed_precision": "float32", "guard": "off"}
+    if runtime == "openvino":
+        settings = {"guard": "off"} | ({"embed_threads": int(n)} if kind == "here" else {})
     if kind == "served":
         settings |= {"embed_backend": "openai", "embed_base_url": url, "embed_model": PACKAGED_MODEL_NAME}
     ray = None
@@ -71,7 +75,7 @@ def start_infinity(threads: int, port: int = 7997) -> subprocess.Popen:
     return proc
 
 
-def run_mode(mode: str, folder: Path, db: Path) -> dict:
+def run_mode(mode: str, folder: Path, db: Path, runtime: str = "torch") -> dict:
     kind, n = mode.rsplit("-", 1)
     server = start_infinity(int(n)) if kind == "served" else None
     env = {**os.environ, "TOKENIZERS_PARALLELISM": "false"}
@@ -81,7 +85,7 @@ def run_mode(mode: str, folder: Path, db: Path) -> dict:
         env |= {"OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
     try:
         proc = subprocess.run([sys.executable, "-m", "benchmarks.scale_out", "--worker", mode, str(folder), str(db),
-                               "http://127.0.0.1:7997/v1"], cwd=REPO, env=env, capture_output=True, text=True)
+                               "http://127.0.0.1:7997/v1", runtime], cwd=REPO, env=env, capture_output=True, text=True)
     finally:
         if server:
             server.terminate()
@@ -93,12 +97,13 @@ def run_mode(mode: str, folder: Path, db: Path) -> dict:
 
 def main() -> None:
     if len(sys.argv) > 2 and sys.argv[1] == "--worker":
-        print(json.dumps(worker(*sys.argv[2:6])))
+        print(json.dumps(worker(*sys.argv[2:7])))
         return
     ap = argparse.ArgumentParser()
     ap.add_argument("--dir", default=DEFAULT_DIR)
     ap.add_argument("--pages", type=int, default=20)
     ap.add_argument("--modes", default="here-1,served-1,ray-1,here-2,served-2,ray-2")
+    ap.add_argument("--openvino", action="store_true", help="the default embedder (OpenVINO), not torch float32")
     args = ap.parse_args()
     print(f"# {cpu_name()}, {os.cpu_count()} CPUs, {time.strftime('%Y-%m-%d')}; {args.pages} pages of {args.dir}")
     with tempfile.TemporaryDirectory() as tmp:
@@ -106,7 +111,8 @@ def main() -> None:
         pick_pages(args.dir, args.pages, folder)
         results = {}
         for mode in args.modes.split(","):
-            results[mode] = r = run_mode(mode, folder, Path(tmp) / f"{mode}.db")
+            results[mode] = r = run_mode(mode, folder, Path(tmp) / f"{mode}.db",
+                                         "openvino" if args.openvino else "torch")
             base = results.get(f"here-{mode.rsplit('-', 1)[1]}")
             extra = f"  per chunk vs here: {base['chunks_per_s'] / r['chunks_per_s'] - 1:+.1%}" if base else ""
             print(f"{mode:9} {r['chunks']} chunks in {r['seconds']} s = {r['chunks_per_s']} chunks/s "

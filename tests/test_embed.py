@@ -187,6 +187,33 @@ def test_openvino_runtime_matches_torch_float32_and_keeps_its_conversion(tmp_pat
     assert converted.stat().st_mtime_ns == stamp
 
 
+def compiled_threads(embedder: SentenceTransformerEmbedder) -> tuple[int, int]:
+    """The threads OpenVINO gave the embedder's latency and throughput compilations (the latter made by a run of
+    several batches)."""
+    embedder.embed_documents(["one text to embed"] * 12)
+    model = embedder._openvino._model
+    assert model._bulk is not None
+    return (int(model._compiled.get_property("INFERENCE_NUM_THREADS")),
+            int(model._bulk[0].get_property("INFERENCE_NUM_THREADS")))
+
+
+def test_embed_threads_caps_both_openvino_compilations(tmp_path):
+    """Unset, OpenVINO runs on every core; ``embed_threads`` caps both the query and the bulk compilation, from a
+    fresh conversion and from the cache."""
+    import os
+
+    pytest.importorskip("openvino")
+    if (os.cpu_count() or 1) < 2:
+        pytest.skip("one core: a cap of one thread is OpenVINO's default too")
+    assert compiled_threads(SentenceTransformerEmbedder(runtime="openvino", cache=str(tmp_path))) == \
+        (os.cpu_count(), os.cpu_count())
+    from saferag.config import Settings
+    from saferag.embed import load_embedder
+
+    capped = load_embedder(Settings(embed_threads=1, cache_dir=str(tmp_path)).embedder_settings)
+    assert capped.runtime == "openvino" and compiled_threads(capped) == (1, 1)
+
+
 def test_runtime_is_validated_and_torch_can_be_forced():
     assert SentenceTransformerEmbedder(runtime="torch").runtime == "torch"
     with pytest.raises(EmbedderError, match="unknown embed runtime"):

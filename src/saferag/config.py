@@ -96,6 +96,7 @@ class EmbedSettings(BaseModel):
     timeout: float = 60.0
     max_retries: int = 3
     concurrency: int = 4
+    threads: int | None = None
 
 
 class LLMSettings(BaseModel):
@@ -195,6 +196,8 @@ class Settings(BaseSettings):
     embed_runtime: Literal["auto", "openvino", "torch"] = Field(
         "auto", description="local embedding runtime: auto = OpenVINO on the CPU where installed (several times "
                             "faster), else torch")
+    embed_threads: int | None = Field(None, ge=1, description="CPU threads the local embedder runs on (OpenVINO's; "
+                                      "torch's are the process's); None = every core, in a Ray actor its CPUs")
     query_prefix: str | None = None
     passage_prefix: str | None = None
     cache_dir: str = Field("", description="derived model files (a joined GGUF, a converted embedder); "
@@ -357,7 +360,8 @@ class Settings(BaseSettings):
                              runtime=self.embed_runtime, query_prefix=self.query_prefix,
                              passage_prefix=self.passage_prefix, cache_dir=self.cache_dir,
                              base_url=self.embed_base_url, api_key=self.embed_api_key, timeout=self.embed_timeout,
-                             max_retries=self.embed_max_retries, concurrency=self.embed_concurrency)
+                             max_retries=self.embed_max_retries, concurrency=self.embed_concurrency,
+                             threads=self.embed_threads)
 
     @property
     def llm_settings(self) -> LLMSettings:

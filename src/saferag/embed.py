@@ -141,12 +141,12 @@ class SentenceTransformerEmbedder:
 
     def __init__(self, model: str = "", *, device: str = "cpu", batch_size: int | None = None,
                  query_prefix: str | None = None, passage_prefix: str | None = None,
-                 precision: str = "auto", runtime: str = "auto", cache: str = "") -> None:
+                 precision: str = "auto", runtime: str = "auto", cache: str = "", threads: int | None = None) -> None:
         from saferag.cache import cache_dir
 
         if runtime not in ("auto", "openvino", "torch"):
             raise EmbedderError(f"unknown embed runtime {runtime!r}: use auto, openvino or torch")
-        self.name = model or PACKAGED_MODEL_NAME
+        self.name, self.threads = model or PACKAGED_MODEL_NAME, threads
         self.device = "cpu" if device_kind(device) == "cpu" else device
         self.precision = resolve_precision(precision, device)
         if self.precision == "float16" and runtime == "openvino":
@@ -159,7 +159,8 @@ class SentenceTransformerEmbedder:
         if self.device == "cpu" and runtime != "torch":
             from saferag.embed_openvino import cached_encoder
 
-            self._openvino = cached_encoder(self.name, location, cache_dir(cache), precision=self.precision)
+            self._openvino = cached_encoder(self.name, location, cache_dir(cache), precision=self.precision,
+                                            threads=threads)
         if self._openvino is not None:
             self.runtime, self.dim, prompts = "openvino", self._openvino.dim, self._openvino.prompts
         else:
@@ -177,6 +178,8 @@ class SentenceTransformerEmbedder:
         if self.runtime == "torch":
             import torch
 
+            if threads and self.device == "cpu":
+                torch.set_num_threads(threads)  # torch's pool is the process's: its other torch models share it
             # always cast: transformers 5 loads a checkpoint in the dtype it was saved in (float16 for many)
             self._model.to(getattr(torch, self.precision))
         self.batch_size = batch_size or default_batch_size(device, self.precision, self.runtime)
@@ -187,7 +190,7 @@ class SentenceTransformerEmbedder:
     def from_settings(cls, embed: EmbedSettings) -> SentenceTransformerEmbedder:
         return cls(embed.model, device=embed.device, batch_size=embed.batch_size, query_prefix=embed.query_prefix,
                    passage_prefix=embed.passage_prefix, precision=embed.precision, runtime=embed.runtime,
-                   cache=embed.cache_dir)
+                   cache=embed.cache_dir, threads=embed.threads)
 
     def _load(self, location: str) -> Any:
         from sentence_transformers import SentenceTransformer
@@ -229,7 +232,8 @@ class SentenceTransformerEmbedder:
             raise EmbedderError("embed_runtime = openvino, but OpenVINO is not installed: pip install openvino")
         try:
             self._openvino = compile_encoder(self._model, name=self.name, location=location,
-                                             cache=cache_dir(cache), precision=self.precision)
+                                             cache=cache_dir(cache), precision=self.precision,
+                                             threads=self.threads)
         except QuantizationError:
             raise  # an explicit int8 that cannot be made: torch cannot run it either
         except EmbedderError as exc:

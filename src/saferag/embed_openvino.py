@@ -34,14 +34,14 @@ _CONVERTERS = ("openvino", "sentence-transformers", "transformers", "torch")
 class CompiledEncoder:
     """Tokenizer, compiled transformer and pooling, all outside torch: texts → sentence vectors."""
 
-    def __init__(self, folder: Path, manifest: dict[str, Any], *, precision: str) -> None:
+    def __init__(self, folder: Path, manifest: dict[str, Any], *, precision: str, threads: int | None = None) -> None:
         self.dim, self.prompts = int(manifest["dim"]), dict(manifest.get("prompts") or {})
         self._pooling = str(manifest["pooling"])
         self._tokenize = TextTokenizer(folder / "tokenizer.json", max_length=int(manifest["max_length"]),
                                        pad_id=int(manifest["pad_id"]), pad_token=str(manifest["pad_token"]))
         xml = folder / "model.xml"
         self._model = CompiledModel(int8_model(xml, self._tokenize) if precision == "int8" else xml,
-                                    precision=precision)
+                                    precision=precision, threads=threads)
 
     def sentence_embeddings(self, texts: list[str]) -> np.ndarray:
         """One batch of texts → the model's sentence vectors (before any normalization), float32."""
@@ -58,11 +58,11 @@ class OpenVINOTransformer:
     """The token-embedding step of any ``SentenceTransformer`` compiled for the CPU; its own modules tokenize
     and pool (in torch), for models whose pooling ``CompiledEncoder`` does not run."""
 
-    def __init__(self, st_model: Any, xml: Path, *, precision: str) -> None:
+    def __init__(self, st_model: Any, xml: Path, *, precision: str, threads: int | None = None) -> None:
         self._st = st_model
         if precision == "int8":
             xml = int8_model(xml, features_of(_preprocess(st_model[0])))
-        self._model = CompiledModel(xml, precision=precision)
+        self._model = CompiledModel(xml, precision=precision, threads=threads)
 
     def sentence_embeddings(self, texts: list[str]) -> np.ndarray:
         import torch
@@ -99,7 +99,8 @@ def _index(cache: Path, name: str, location: str) -> Path:
     return cache / "openvino" / "index" / f"{digest(name, location, *versions(*_CONVERTERS))}.json"
 
 
-def cached_encoder(name: str, location: str, cache: Path, *, precision: str) -> CompiledEncoder | None:
+def cached_encoder(name: str, location: str, cache: Path, *, precision: str,
+                   threads: int | None = None) -> CompiledEncoder | None:
     """The model's ``CompiledEncoder`` from an earlier conversion on this machine, without importing torch; None
     when there is none, the model's files changed since, or OpenVINO cannot read it back."""
     folder = model_folder(location)
@@ -110,7 +111,7 @@ def cached_encoder(name: str, location: str, cache: Path, *, precision: str) -> 
     if not (ir / "model.xml").is_file() or not (ir / "tokenizer.json").is_file() or not openvino_available():
         return None
     try:
-        encoder = CompiledEncoder(ir, manifest, precision=precision)
+        encoder = CompiledEncoder(ir, manifest, precision=precision, threads=threads)
     except QuantizationError:
         raise  # not damage: the caller falls back to a float precision
     except Exception:  # a damaged cache entry: convert again
@@ -120,7 +121,7 @@ def cached_encoder(name: str, location: str, cache: Path, *, precision: str) -> 
 
 
 def compile_encoder(st_model: Any, *, name: str, location: str, cache: Path,
-                    precision: str) -> CompiledEncoder | OpenVINOTransformer:
+                    precision: str, threads: int | None = None) -> CompiledEncoder | OpenVINOTransformer:
     """Convert a loaded ``SentenceTransformer``'s transformer (once; cached) and compile it; for the usual model
     shape also save what ``cached_encoder`` needs so later starts skip torch. An entry that does not compile (a
     damaged file) is converted again, once."""
@@ -140,8 +141,9 @@ def compile_encoder(st_model: Any, *, name: str, location: str, cache: Path,
             try:
                 manifest = _manifest(st_model, ir)
                 encoder: CompiledEncoder | OpenVINOTransformer = \
-                    OpenVINOTransformer(st_model, ir / "model.xml", precision=precision) \
-                    if manifest is None or folder is None else CompiledEncoder(ir, manifest, precision=precision)
+                    OpenVINOTransformer(st_model, ir / "model.xml", precision=precision, threads=threads) \
+                    if manifest is None or folder is None else \
+                    CompiledEncoder(ir, manifest, precision=precision, threads=threads)
                 break
             except QuantizationError:
                 raise

@@ -98,6 +98,27 @@ def test_actors_can_embed_through_a_served_model(ray_runtime, milvus_server, mak
     assert min(float(got[k] @ want[k]) for k in want) >= 0.999
 
 
+def test_an_actor_embeds_on_as_many_threads_as_it_holds_cpus(ray_runtime):
+    """In a Ray worker OpenVINO still sees every core of the node; each actor's embedder is capped at its CPUs
+    (one here, of two), unless ``embed_threads`` is set."""
+    pytest.importorskip("openvino")
+    from saferag.config import Settings
+    from saferag.ingest.on_ray import RayStage, _Embed
+
+    @ray.remote(num_cpus=1)
+    def threads(embed) -> int:
+        model = _Embed(embed, frozenset(), True).embedder._openvino._model
+        return int(model._compiled.get_property("INFERENCE_NUM_THREADS"))
+
+    settings = Settings().embedder_settings
+    assert ray.get(threads.remote(settings)) == 2  # what an actor would run on without the cap
+    assert ray.get(threads.remote(RayStage("auto", settings, embed_cpus=1.0).actor_settings())) == 1
+    assert RayStage("auto", settings, embed_cpus=0.5).actor_settings().threads == 1
+    assert RayStage("auto", settings, embed_cpus=4.0).actor_settings().threads == 4
+    chosen = Settings(embed_threads=2).embedder_settings
+    assert RayStage("auto", chosen, embed_cpus=1.0).actor_settings().threads == 2
+
+
 def test_the_cli_ingests_on_ray_and_says_so_in_its_json_report(corpus, tmp_path):
     out = run("ingest", str(corpus), "--uri", str(tmp_path / "cli.db"), "--ray", "local", "--json", cwd=tmp_path)
     report = json.loads(out.stdout)

@@ -51,6 +51,14 @@ class RayStage:
         self.embed_actors, self.embed_cpus = embed_actors, embed_cpus
         self.refs_per_task, self.refs_per_embed = refs_per_task, refs_per_embed
 
+    def actor_settings(self) -> EmbedSettings:
+        """The embedder an actor loads: on as many threads as it holds CPUs (at least one), unless ``embed_threads``
+        says otherwise. Ray caps OpenMP (torch) at the actor's CPUs, but OpenVINO would start a thread on every
+        core of the node in each actor: many actors to a node would then run cores x actors threads."""
+        if self.embed.threads:
+            return self.embed
+        return self.embed.model_copy(update={"threads": max(1, int(self.embed_cpus))})
+
     @contextmanager
     def __call__(self, refs: Sequence[DocumentRef], options: PrepareOptions,
                  whole: frozenset[tuple[str, str]]) -> Iterator[Iterator[list[PreparedDocument]]]:
@@ -97,7 +105,7 @@ class RayStage:
         # the CPUs the actors leave free instead of taking turns with the model.
         ds = ds.map_batches(_prepare_batch, fn_kwargs={"options": options}, batch_size=self.refs_per_task,
                             batch_format="numpy", num_cpus=0.5)
-        ds = ds.map_batches(_Embed, fn_constructor_kwargs={"embed": self.embed, "whole": whole,
+        ds = ds.map_batches(_Embed, fn_constructor_kwargs={"embed": self.actor_settings(), "whole": whole,
                                                            "embed_titles": options.embed_titles},
                             batch_size=self.refs_per_embed, batch_format="numpy",
                             compute=ray.data.ActorPoolStrategy(size=actors), num_cpus=self.embed_cpus)
