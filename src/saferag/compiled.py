@@ -156,8 +156,10 @@ class CompiledModel:
 
     def __init__(self, xml: Path, *, precision: str, threads: int | None = None) -> None:
         self._xml = xml
-        # None: OpenVINO's default, every core of the machine, whatever share of them this process was given
-        self._threads = {"INFERENCE_NUM_THREADS": threads} if threads else {}
+        # None: OpenVINO's default, every core of the machine, whatever share of them this process was given. A
+        # cap means other processes share the cores: OpenVINO would pin each one's threads to the same first
+        # cores (two Ray actors of one thread each ran at half speed, both on core 0), so pinning is off then.
+        self._threads = {"INFERENCE_NUM_THREADS": threads, "ENABLE_CPU_PINNING": False} if threads else {}
         # int8: the IR is already quantized (``quantize.int8_model``); what stays float runs in float32, measured
         # faster than bfloat16 there on Zen 4 (84 against 75 chunks/s)
         self._hint = "bf16" if precision == "bfloat16" else "f32"

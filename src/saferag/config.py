@@ -211,7 +211,8 @@ class Settings(BaseSettings):
                                                                 "64, or the embedder's batch if larger (256 on a GPU)")
     ray_address: str = Field("", description="ingest on Ray: local (a runtime in the process), auto (the one "
                                              "running here) or a cluster address; '' = in process")
-    ray_embed_actors: int = Field(0, ge=0, description="Ray: embedding actors (0 = one per cluster CPU, less one)")
+    ray_embed_actors: int = Field(0, ge=0, description="Ray: embedding actors (0 = as many as fit beside a "
+                                                       "reading task)")
     ray_embed_cpus: float = Field(1.0, gt=0, description="Ray: CPUs each embedding actor holds (its threads)")
     http_timeout: float = Field(30.0, gt=0)
     max_document_mb: float = Field(100.0, gt=0)

@@ -119,6 +119,26 @@ def test_an_actor_embeds_on_as_many_threads_as_it_holds_cpus(ray_runtime):
     assert RayStage("auto", chosen, embed_cpus=1.0).actor_settings().threads == 2
 
 
+def test_actors_that_would_leave_no_cpu_for_reading_are_a_clear_error_not_a_hang(ray_runtime, milvus_server,
+                                                                                   make_rag, corpus):
+    """Two CPUs: an actor of two, or two actors of one, would leave the reading tasks none, and Ray would wait for
+    them forever (an actor of two did, before); nothing is written. Fractions that fit are planned as before."""
+    from saferag.config import Settings
+    from saferag.errors import ConfigError
+    from saferag.ingest.on_ray import RayStage
+
+    for i, options in enumerate(({"ray_embed_cpus": 2.0}, {"ray_embed_actors": 2})):
+        rag = make_rag(milvus_server, collection=f"too_big_{i}", **options)
+        with pytest.raises(ConfigError, match="the Ray cluster has 2 CPUs, too few for"):
+            rag.ingest([corpus], ray="auto")
+        after = rag.ingest([corpus])  # in process: every document is new, so none was written on Ray
+        assert after.unchanged == 0 and after.documents == len(TOPICS) and after.chunks_written > 0
+    embed = Settings().embedder_settings
+    assert RayStage("auto", embed)._actors(2) == 1 and RayStage("auto", embed)._actors(16) == 15
+    assert RayStage("auto", embed, embed_cpus=0.5)._actors(2) == 3
+    assert RayStage("auto", embed, embed_cpus=4)._actors(16) == 3
+
+
 def test_the_cli_ingests_on_ray_and_says_so_in_its_json_report(corpus, tmp_path):
     out = run("ingest", str(corpus), "--uri", str(tmp_path / "cli.db"), "--ray", "local", "--json", cwd=tmp_path)
     report = json.loads(out.stdout)

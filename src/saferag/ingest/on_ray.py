@@ -27,6 +27,9 @@ from saferag.ingest.write import embedding_text
 
 log = logging.getLogger(__name__)
 
+#: CPUs a reading task holds (half: so Ray does not fuse reading into the embedding actors; see ``_stream``)
+_READ_CPUS = 0.5
+
 
 def _ray() -> Any:
     try:
@@ -40,8 +43,8 @@ class RayStage:
     """``pipeline.PrepareStage`` on Ray at ``address``: ``local`` starts a runtime in this process (ended after),
     ``auto`` joins the one running on this machine, anything else is a cluster address (``ray://head:10001``).
 
-    ``embed_actors`` actors embed, each with ``embed_cpus`` CPUs (0: one per CPU of the cluster, less one for
-    the reading tasks); ``refs_per_task`` documents are read per task, and each actor call embeds the chunks of
+    ``embed_actors`` actors embed, each with ``embed_cpus`` CPUs and as many threads (0: as many actors as fit
+    beside a reading task); ``refs_per_task`` documents are read per task, and each actor call embeds the chunks of
     ``refs_per_embed`` documents (few, so that every actor gets work and results stream back early).
     """
 
@@ -58,6 +61,18 @@ class RayStage:
         if self.embed.threads:
             return self.embed
         return self.embed.model_copy(update={"threads": max(1, int(self.embed_cpus))})
+
+    def _actors(self, cpus: float) -> int:
+        """How many embedding actors run on a cluster of ``cpus`` CPUs: as many as fit beside one reading task.
+        Actors holding every CPU would leave the reading tasks none, and the ingest would wait forever."""
+        fit = int((cpus - _READ_CPUS) // self.embed_cpus)
+        actors = self.embed_actors or fit
+        if actors < 1 or actors > fit:
+            want = f"{self.embed_actors} embedding actors" if self.embed_actors else "an embedding actor"
+            raise ConfigError(f"the Ray cluster has {cpus:g} CPUs, too few for {want} of {self.embed_cpus:g} "
+                              f"(ray_embed_cpus) beside a reading task of {_READ_CPUS:g}: lower ray_embed_cpus "
+                              f"or ray_embed_actors")
+        return actors
 
     @contextmanager
     def __call__(self, refs: Sequence[DocumentRef], options: PrepareOptions,
@@ -96,7 +111,7 @@ class RayStage:
         ctx = ray.data.DataContext.get_current()
         ctx.execution_options.preserve_order = True  # the planner sees refs in discovery order, as in one process
         ctx.enable_progress_bars = False
-        actors = self.embed_actors or max(1, int(ray.cluster_resources().get("CPU", 2) // self.embed_cpus) - 1)
+        actors = self._actors(float(ray.cluster_resources().get("CPU", 2)))
         rows = [{"ref": pickle.dumps(r)} for r in refs]
         # Small blocks: an actor takes a block at a time, so a few big ones would leave actors idle and make the
         # embedding wait for a whole block to be read.
@@ -104,7 +119,7 @@ class RayStage:
         # Reading tasks take half a CPU, so Ray does not fuse them into the embedding actors: they read ahead on
         # the CPUs the actors leave free instead of taking turns with the model.
         ds = ds.map_batches(_prepare_batch, fn_kwargs={"options": options}, batch_size=self.refs_per_task,
-                            batch_format="numpy", num_cpus=0.5)
+                            batch_format="numpy", num_cpus=_READ_CPUS)
         ds = ds.map_batches(_Embed, fn_constructor_kwargs={"embed": self.actor_settings(), "whole": whole,
                                                            "embed_titles": options.embed_titles},
                             batch_size=self.refs_per_embed, batch_format="numpy",
