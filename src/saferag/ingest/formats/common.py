@@ -25,6 +25,16 @@ MACROS = "contains macros; not ingested (macro-enabled files are a common malwar
 _WS = re.compile(r"\s+")
 
 
+def line_spans(text: str) -> list[tuple[int, int]]:
+    """(start, end) of every line of ``text``, empty ones too, without its line break: how the PDF readers walk a
+    page's extracted text (headings found as lines, running heads at a page's edges)."""
+    spans, at = [], 0
+    for part in text.split("\n"):
+        spans.append((at, at + len(part)))
+        at += len(part) + 1
+    return spans
+
+
 def need(module: str, what: str) -> ModuleType:
     """Import a reader's library, or say which extra brings it."""
     try:

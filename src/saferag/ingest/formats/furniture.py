@@ -17,6 +17,7 @@ import re
 from collections import Counter
 from collections.abc import Sequence
 
+from saferag.ingest.formats.common import line_spans
 from saferag.ingest.headings import Heading
 
 MIN_PAGES = 4
@@ -73,11 +74,7 @@ def _page_of(starts: Sequence[int], offset: int) -> int:
 
 def _edge_lines(text: str) -> list[tuple[int, int, str]]:
     """(start, end, words) of up to ``EDGE_LINES`` lines at each end of a page."""
-    lines: list[tuple[int, int]] = []
-    at = 0
-    for part in text.split("\n"):
-        lines.append((at, at + len(part)))
-        at += len(part) + 1
+    lines = line_spans(text)
     picked = lines if len(lines) <= 2 * EDGE_LINES else lines[:EDGE_LINES] + lines[-EDGE_LINES:]
     return [(s, e, _key(text[s:e])) for s, e in picked if text[s:e].strip()]
 

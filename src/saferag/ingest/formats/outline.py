@@ -16,6 +16,7 @@ import re
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
+from saferag.ingest.formats.common import line_spans
 from saferag.ingest.headings import Heading, clean_heading, norm_words
 
 if TYPE_CHECKING:
@@ -31,7 +32,6 @@ MAX_POSITIONED_PAGES = 200
 
 #: What may stand before a title on its heading line: "2.6.1", "A.2.", "Chapter 2:", "Appendix B".
 _NUMBER = re.compile(r"(?i:(?:chapter|appendix|part|section)\s+)?(?:[0-9]+|[A-Z])(?:\.[0-9]+)*\.?:?\s+")
-_LINE = re.compile(r"[^\n]+")
 
 
 def outline_entries(reader: PdfReader) -> list[tuple[int, Any]]:
@@ -90,8 +90,9 @@ class _Pages:
         """Offset of the first line at or after ``lo`` that is ``title``, alone or after a section number."""
         want = norm_words(title)
         if page not in self.lines:
-            self.lines[page] = [(m.start(), norm_words(m.group()), _after_number(m.group()))
-                                for m in _LINE.finditer(self.texts[page])]
+            text = self.texts[page]
+            self.lines[page] = [(s, norm_words(text[s:e]), _after_number(text[s:e]))
+                                for s, e in line_spans(text) if e > s]
         return next((at for at, words, rest in self.lines[page] if at >= lo and want in (words, rest)), None) \
             if want else None
 

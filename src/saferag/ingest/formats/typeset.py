@@ -18,6 +18,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from saferag.ingest.formats.common import line_spans
 from saferag.ingest.headings import Heading, clean_heading, norm_words
 
 #: A line is a heading when its type is at least this many times the body's (Texinfo's subsections are 1.2x,
@@ -98,7 +99,7 @@ class TypeReader:
                 continue
             if line.page not in lines:
                 text = texts[line.page]
-                lines[line.page] = [(i, _squash(part)) for i, part in _line_starts(text)]
+                lines[line.page] = [(s, _squash(text[s:e])) for s, e in line_spans(text)]
             lo = after if line.page == page_before else 0
             want = _squash(line.text)
             at = _find(lines[line.page], want, lo)
@@ -183,11 +184,3 @@ def _find(lines: list[tuple[int, str]], want: str, lo: int) -> int | None:
         if at is not None:
             return at
     return None
-
-
-def _line_starts(text: str) -> list[tuple[int, str]]:
-    out, at = [], 0
-    for part in text.split("\n"):
-        out.append((at, part))
-        at += len(part) + 1
-    return out
