@@ -137,6 +137,10 @@ def test_actors_that_would_leave_no_cpu_for_reading_are_a_clear_error_not_a_hang
     assert RayStage("auto", embed)._actors(2) == 1 and RayStage("auto", embed)._actors(16) == 15
     assert RayStage("auto", embed, embed_cpus=0.5)._actors(2) == 3
     assert RayStage("auto", embed, embed_cpus=4)._actors(16) == 3
+    # four nodes of 4 CPUs: an actor of 4 fits on one, an actor of 6 on none, although 16 CPUs would hold two
+    assert RayStage("auto", embed, embed_cpus=4)._actors(16, largest=4) == 3
+    with pytest.raises(ConfigError, match="largest node of the Ray cluster has 4 CPUs"):
+        RayStage("auto", embed, embed_cpus=6)._actors(16, largest=4)
 
 
 def test_the_cli_ingests_on_ray_and_says_so_in_its_json_report(corpus, tmp_path):

@@ -62,9 +62,13 @@ class RayStage:
             return self.embed
         return self.embed.model_copy(update={"threads": max(1, int(self.embed_cpus))})
 
-    def _actors(self, cpus: float) -> int:
-        """How many embedding actors run on a cluster of ``cpus`` CPUs: as many as fit beside one reading task.
-        Actors holding every CPU would leave the reading tasks none, and the ingest would wait forever."""
+    def _actors(self, cpus: float, largest: float = 0.0) -> int:
+        """How many embedding actors run on a cluster of ``cpus`` CPUs whose largest node has ``largest`` (0: not
+        known): as many as fit beside one reading task. Actors holding every CPU would leave the reading tasks none,
+        and an actor larger than every node could never start: either way the ingest would wait forever."""
+        if largest and self.embed_cpus > largest:
+            raise ConfigError(f"ray_embed_cpus = {self.embed_cpus:g}, but the largest node of the Ray cluster has "
+                              f"{largest:g} CPUs: an embedding actor could never start; lower ray_embed_cpus")
         fit = int((cpus - _READ_CPUS) // self.embed_cpus)
         actors = self.embed_actors or fit
         if actors < 1 or actors > fit:
@@ -111,7 +115,8 @@ class RayStage:
         ctx = ray.data.DataContext.get_current()
         ctx.execution_options.preserve_order = True  # the planner sees refs in discovery order, as in one process
         ctx.enable_progress_bars = False
-        actors = self._actors(float(ray.cluster_resources().get("CPU", 2)))
+        nodes = [float(n.get("Resources", {}).get("CPU", 0)) for n in ray.nodes() if n.get("Alive")]
+        actors = self._actors(float(ray.cluster_resources().get("CPU", 2)), max(nodes, default=0.0))
         rows = [{"ref": pickle.dumps(r)} for r in refs]
         # Small blocks: an actor takes a block at a time, so a few big ones would leave actors idle and make the
         # embedding wait for a whole block to be read.
