@@ -39,7 +39,9 @@ def vectors(rag) -> dict[tuple[str, int], np.ndarray]:
     return {(r["source"], r["chunk_index"]): np.asarray(r["dense"]) for r in rows}
 
 
-def test_the_same_chunks_and_vectors_as_one_process_and_the_same_report(ray_runtime, milvus_server, make_rag, corpus):
+def test_the_same_chunks_and_vectors_as_one_process_and_the_same_report(ray_runtime, milvus_server, make_rag, corpus,
+                                                                        caplog):
+    caplog.set_level("INFO", logger="saferag.ingest.on_ray")
     (corpus / "empty.md").write_bytes(b"")  # reported and skipped on Ray as at home
     (corpus / "corrupt.pdf").write_bytes(b"%PDF-1.7\n%garbage\n1 0 obj << /Type /Catalog")
     on_ray = make_rag(milvus_server, collection="on_ray", ingest_batch_size=4)
@@ -54,6 +56,7 @@ def test_the_same_chunks_and_vectors_as_one_process_and_the_same_report(ray_runt
     assert {k: report.to_dict()[k] for k in keys} == {k: expected.to_dict()[k] for k in keys}
     assert {f["source"] for f in report.failed} == {"empty.md", "corrupt.pdf"}
     assert sorted(done) == sorted([*TOPICS, "empty.md", "corrupt.pdf"]) and report.embed_seconds > 0
+    assert "Ray: 1 embedding actor(s), each of 1 CPUs and 1 thread(s)" in caplog.text  # the pool, as planned
 
 
 def test_unchanged_skipped_changed_replaced_and_pruned(ray_runtime, milvus_server, make_rag, corpus, tmp_path):

@@ -117,6 +117,8 @@ class RayStage:
         ctx.enable_progress_bars = False
         nodes = [float(n.get("Resources", {}).get("CPU", 0)) for n in ray.nodes() if n.get("Alive")]
         actors = self._actors(float(ray.cluster_resources().get("CPU", 2)), max(nodes, default=0.0))
+        embed = self.actor_settings()
+        log.info("Ray: %d embedding actor(s), each of %g CPUs and %d thread(s)", actors, self.embed_cpus, embed.threads)
         rows = [{"ref": pickle.dumps(r)} for r in refs]
         # Small blocks: an actor takes a block at a time, so a few big ones would leave actors idle and make the
         # embedding wait for a whole block to be read.
@@ -125,7 +127,7 @@ class RayStage:
         # the CPUs the actors leave free instead of taking turns with the model.
         ds = ds.map_batches(_prepare_batch, fn_kwargs={"options": options}, batch_size=self.refs_per_task,
                             batch_format="numpy", num_cpus=_READ_CPUS)
-        ds = ds.map_batches(_Embed, fn_constructor_kwargs={"embed": self.actor_settings(), "whole": whole,
+        ds = ds.map_batches(_Embed, fn_constructor_kwargs={"embed": embed, "whole": whole,
                                                            "embed_titles": options.embed_titles},
                             batch_size=self.refs_per_embed, batch_format="numpy",
                             compute=ray.data.ActorPoolStrategy(size=actors), num_cpus=self.embed_cpus)
