@@ -1,7 +1,7 @@
 """Bytes → documents for each supported kind, with the checks that turn bad files into clear reasons.
 
-HTML, Markdown, CSV and plain text are read here; every other kind (PDF, Office, OpenDocument, EPUB, e-mail) in
-the parse worker (``formats/worker.py``), under a deadline and a memory limit.
+HTML, Markdown, CSV and plain text are read here; every other kind (PDF, reStructuredText, Office, OpenDocument,
+EPUB, e-mail) in the parse worker (``formats/worker.py``), under a deadline and a memory limit.
 """
 
 from __future__ import annotations

@@ -18,7 +18,7 @@ from saferag.errors import DocumentError, FetchError, InputNotFoundError
 
 #: File suffix → document kind. Anything else is not ingested from a directory walk. Macro-enabled Office files
 #: are found so that they are reported ("contains macros; not ingested"), not passed over in silence.
-KINDS = {".html": "html", ".htm": "html", ".md": "markdown", ".markdown": "markdown",
+KINDS = {".html": "html", ".htm": "html", ".md": "markdown", ".markdown": "markdown", ".rst": "rst", ".rest": "rst",
          ".txt": "text", ".pdf": "pdf", ".csv": "csv",
          ".docx": "docx", ".pptx": "pptx", ".xlsx": "xlsx", ".odt": "odt", ".odp": "odp", ".ods": "ods",
          ".epub": "epub", ".eml": "eml", ".mbox": "mbox",
@@ -30,7 +30,7 @@ _CONTENT_TYPES = {"text/html": "html", "application/xhtml+xml": "html", "text/ma
                   f"{_OOXML}.wordprocessingml.document": "docx", f"{_OOXML}.presentationml.presentation": "pptx",
                   f"{_OOXML}.spreadsheetml.sheet": "xlsx", f"{_ODF}.text": "odt", f"{_ODF}.presentation": "odp",
                   f"{_ODF}.spreadsheet": "ods", "application/epub+zip": "epub", "message/rfc822": "eml",
-                  "application/mbox": "mbox"}
+                  "application/mbox": "mbox", "text/x-rst": "rst"}
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ docx, pptx         ``office.py`` (python-docx, python-pptx)        heading style
 odt, odp           ``opendocument.py`` (lxml)                      ``text:h``; ``slide`` + slide titles
 xlsx, ods, csv     ``tables.py`` (openpyxl, lxml, ``csv``)         ``sheet`` + sheet names
 epub               ``epub.py`` (ebooklib, saferag's HTML reader)   chapter and section headings
+rst                ``rst.py`` (docutils, saferag's HTML reader)    sections, Sphinx definitions; anchors
 eml, mbox          ``mail.py`` (``email``, ``mailbox``)            subject, sender, date in metadata
 =================  =============================================  =====================================
 
@@ -25,7 +26,7 @@ from saferag.ingest.document import Document
 from saferag.ingest.formats.common import MACROS
 
 #: Parsed in the worker process; everything else (html, markdown, text, csv) in the ingest's own process.
-WORKER_KINDS = frozenset({"pdf", "docx", "pptx", "xlsx", "odt", "odp", "ods", "epub", "eml", "mbox", "macro"})
+WORKER_KINDS = frozenset({"pdf", "rst", "docx", "pptx", "xlsx", "odt", "odp", "ods", "epub", "eml", "mbox", "macro"})
 MAX_ATTACHMENT_DEPTH = 3  # a forwarded message in a forwarded message in a forwarded message
 
 
@@ -66,6 +67,8 @@ def _reader(kind: str) -> Callable[[bytes, str, int], Document]:
         fn = tables.read_xlsx if kind == "xlsx" else tables.read_ods
     elif kind == "epub":
         from saferag.ingest.formats.epub import read_epub as fn
+    elif kind == "rst":
+        from saferag.ingest.formats.rst import read_rst as fn
     else:
         raise DocumentError(f"no reader for kind {kind!r}")
     return fn
