@@ -39,12 +39,18 @@ class HtmlText:
     headings: list[Heading] = field(default_factory=list)
 
 
-def html_to_text(html: str) -> HtmlText:
-    """Main text, title and headings of an HTML page; empty text when the page holds none."""
+def html_to_text(html: str, *, main_content: bool = True) -> HtmlText:
+    """Main text, title and headings of an HTML page; empty text when the page holds none. ``main_content=False``
+    keeps every element but scripts and styles: for HTML saferag rendered itself, which has no boilerplate for the
+    main-content filter to take out (it took out notes and whole lists of settings from rendered RST)."""
     tree = HTMLTree.parse(html)
     found = _mark_headings(tree)
-    text = extract_plain_text(tree, main_content=True, alt_texts=False, links=False,
-                              form_fields=False, noscript=False, comments=False)
+    if not main_content:
+        text = extract_plain_text(tree, main_content=False, alt_texts=False, links=False, form_fields=False,
+                                  noscript=False, comments=False, skip_elements=["script", "style"])
+    else:
+        text = extract_plain_text(tree, main_content=True, alt_texts=False, links=False,
+                                  form_fields=False, noscript=False, comments=False)
     if not _MARK.sub("", text).strip():
         # Pages too short for the main-content heuristics (a single paragraph): keep everything
         # but navigation, scripts and styles rather than lose the document.

@@ -55,7 +55,7 @@ def read_rst(data: bytes, source: str, max_bytes: int = 0) -> Document:
                               settings_overrides={**_SETTINGS, "warning_stream": io.StringIO()})
     except Exception as exc:  # docutils raises many types on markup it cannot parse (halt_level is never reached)
         raise DocumentError(f"malformed reStructuredText: {exc}") from None
-    page = html_to_text(parts["whole"])
+    page = html_to_text(parts["whole"], main_content=False)  # rendered here: no boilerplate to filter out
     if not page.text.strip():
         raise DocumentError("no text in document")
     title = re.sub(r"<[^>]+>", "", parts.get("title") or "").strip() or page.title
