@@ -169,6 +169,10 @@ def ods_bytes() -> bytes:
     return _save(doc)
 
 
+#: Text of the soil chapter in a note (``<aside>``) and a list: the main-content filter for web pages dropped both.
+EPUB_KEPT = ("Never lime a soil that is already alkaline.", "holds water for weeks after a storm.")
+
+
 def epub_bytes() -> bytes:
     from ebooklib import epub
 
@@ -177,7 +181,10 @@ def epub_bytes() -> bytes:
     book.set_title("Garden handbook")
     book.set_language("en")
     soil = epub.EpubHtml(title="Soil", file_name="soil.xhtml")
-    soil.content = f"<html><body><h1>Soil</h1><p>{EPUB[0]}</p><h2>Testing</h2><p>A kit reads the pH.</p></body></html>"
+    soil.content = (f"<html><body><h1>Soil</h1><p>{EPUB[0]}</p><h2>Testing</h2><p>A kit reads the pH.</p>"
+                    f"<aside class='note'><p>{EPUB_KEPT[0]}</p></aside>"
+                    f"<ul><li><p><strong>Clay</strong>: {EPUB_KEPT[1]}</p></li><li><p><strong>Sand</strong>: drains "
+                    f"fast.</p></li></ul></body></html>")
     trees = epub.EpubHtml(title="Fruit trees", file_name="trees.xhtml")
     trees.content = f"<html><body><h1>Fruit trees</h1><p>{EPUB[1]}</p></body></html>"
     for chapter in (soil, trees):

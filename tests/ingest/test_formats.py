@@ -102,6 +102,14 @@ def test_rows_read_with_their_headers_and_headings_kept(tmp_path):
                     "Name: Bob Lindqvist; Office: Stockholm; Phone: +46 8 555 0199"]
 
 
+def test_an_epub_chapter_keeps_its_notes_and_lists():
+    need("ebooklib")
+    book = to_documents(raw(w.epub_bytes(), "epub", "garden.epub"))[0]
+    for kept in w.EPUB_KEPT:
+        assert kept in book.text
+    assert [h.text for h in book.headings] == ["Soil", "Testing", "Fruit trees"]
+
+
 def test_slides_and_sheets_in_hits_and_citations(make_rag, tmp_path, generator):
     need("pptx", "openpyxl", "odf", "lxml")
     docs = tmp_path / "docs"

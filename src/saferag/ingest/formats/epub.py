@@ -1,4 +1,4 @@
-"""EPUB e-books with ebooklib: the chapters in reading (spine) order, each XHTML chapter through saferag's HTML
+"""EPUB e-books with ebooklib: the chapters in reading (spine) order, each XHTML chapter read whole by saferag's HTML
 reader, so chapter and section headings (h1–h6) become the document's headings."""
 
 from __future__ import annotations
@@ -40,7 +40,9 @@ def read_epub(data: bytes, source: str, max_bytes: int) -> Document:
         if item is None or item.get_type() != ITEM_DOCUMENT:
             continue
         try:
-            chapter = html_to_text(_tables_as_rows(item.get_content()))
+            # read whole: a chapter is the book's text, with no navigation for the web main-content filter to
+            # take out (it took out notes and lists, a quarter of a rendered manual's text)
+            chapter = html_to_text(_tables_as_rows(item.get_content()), main_content=False)
         except (KeyError, zipfile.BadZipFile, OSError, EOFError) as exc:
             raise DocumentError(f"corrupt .epub file: {exc}") from None
         start = b.add(chapter.text)
