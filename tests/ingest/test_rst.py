@@ -17,8 +17,8 @@ pytestmark = pytest.mark.skipif(importlib.util.find_spec("docutils") is None,
                                 reason="the formats extra is not installed: pip install 'saferag[formats]'")
 
 GUIDE = """\
-Backup guide
-============
+Backup & restore guide
+======================
 
 The ``vault`` tool keeps nightly copies of the archive. See :ref:`the restore steps <restore-label>` and
 :func:`~vault.tools.compress_snapshot` for details; :program:`vault` is installed everywhere.
@@ -66,9 +66,10 @@ def read(text: str | bytes, name: str = "guide.rst"):
 
 def test_sections_definitions_and_anchors_like_a_sphinx_page():
     doc = read(GUIDE)
-    assert (doc.kind, doc.title) == ("rst", "Backup guide")
+    assert (doc.kind, doc.title) == ("rst", "Backup & restore guide")
     found = [(h.level, h.text, h.anchor) for h in doc.headings]
-    assert found == [(1, "Backup guide", "backup-guide"), (2, "Taking a snapshot", "taking-a-snapshot"),
+    assert found == [(1, "Backup & restore guide", "backup-restore-guide"),
+                     (2, "Taking a snapshot", "taking-a-snapshot"),
                      (7, "take_snapshot(path, *, retention=7)", "take-snapshot"),
                      (3, "Restoring files", "restoring-files")]
     at = {h.text: h.start for h in doc.headings}

@@ -14,6 +14,7 @@ a document must not read other files.
 from __future__ import annotations
 
 import functools
+import html
 import io
 import re
 from typing import Any
@@ -58,7 +59,7 @@ def read_rst(data: bytes, source: str, max_bytes: int = 0) -> Document:
     page = html_to_text(parts["whole"], main_content=False)  # rendered here: no boilerplate to filter out
     if not page.text.strip():
         raise DocumentError("no text in document")
-    title = re.sub(r"<[^>]+>", "", parts.get("title") or "").strip() or page.title
+    title = html.unescape(re.sub(r"<[^>]+>", "", parts.get("title") or "")).strip() or page.title
     return Document(source, "rst", page.text, title, headings=page.headings)
 
 
