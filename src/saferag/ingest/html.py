@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import Any
 
 from resiliparse.extract.html2text import extract_plain_text
 from resiliparse.parse.html import HTMLTree, NodeType
@@ -32,6 +33,10 @@ _NOT_SECTIONS = (".note, .tip, .warning, .caution, .important, .admonition, .toc
                  ".related, nav, header, footer, aside")
 
 
+#: Text only: no alternative texts, link targets, form fields or noscript content.
+_TEXT_ONLY: dict[str, Any] = {"alt_texts": False, "links": False, "form_fields": False, "noscript": False}
+
+
 @dataclass(frozen=True)
 class HtmlText:
     text: str
@@ -46,17 +51,16 @@ def html_to_text(html: str, *, main_content: bool = True) -> HtmlText:
     tree = HTMLTree.parse(html)
     found = _mark_headings(tree)
     if not main_content:
-        text = extract_plain_text(tree, main_content=False, alt_texts=False, links=False, form_fields=False,
-                                  noscript=False, comments=False, skip_elements=["script", "style"])
+        text = extract_plain_text(tree, main_content=False, comments=False, skip_elements=["script", "style"],
+                                  **_TEXT_ONLY)
     else:
-        text = extract_plain_text(tree, main_content=True, alt_texts=False, links=False,
-                                  form_fields=False, noscript=False, comments=False)
-    if not _MARK.sub("", text).strip():
-        # Pages too short for the main-content heuristics (a single paragraph): keep everything
-        # but navigation, scripts and styles rather than lose the document.
-        text = extract_plain_text(tree, main_content=False, alt_texts=False, links=False,
-                                  form_fields=False, noscript=False,
-                                  skip_elements=["nav", "header", "footer", "aside", "script", "style"])
+        text = extract_plain_text(tree, main_content=True, comments=False, **_TEXT_ONLY)
+        if not _MARK.sub("", text).strip():
+            # Pages too short for the main-content heuristics (a single paragraph): keep everything
+            # but navigation, scripts and styles rather than lose the document.
+            text = extract_plain_text(tree, main_content=False,
+                                      skip_elements=["nav", "header", "footer", "aside", "script", "style"],
+                                      **_TEXT_ONLY)
     text = _BLANKS.sub("\n\n", _WS.sub(" ", text)).strip()
     text, headings = _unmark(text, found)
     return HtmlText(text=text, title=(tree.title or "").strip(), headings=headings)
