@@ -337,3 +337,51 @@ def furnished_pdf_bytes(pages: int = 8) -> bytes:
         if page in (2, 3, 4):
             pdf.multi_cell(0, 6, "Ask the archivist before moving a box.", new_x="LMARGIN", new_y="NEXT")
     return bytes(pdf.output())
+
+
+#: A Word memo whose sections are titled by hand: (how the line is set, its text). Only the "head" lines are
+#: headings; the others are what bold is also used for in a body.
+HANDSET = [("title", "Server handbook"),
+           ("body", "This handbook explains how the ticketing server is installed and run by the operations team."),
+           ("head", "Installing the server"),
+           ("body", "Run the installer as the service account; it unpacks into the opt directory in a minute."),
+           ("strong", "Ports and firewalls"),
+           ("body", "The ticketing server listens on port 8443 and needs it open to the office network."),
+           ("emphasis", "Never restart the ticketing server while a database upgrade runs."),
+           ("label", "Requirements:"),
+           ("item", "Backup window"),
+           ("mixed", "Logs rotate nightly at two o'clock"),
+           ("styled", "Operations"),
+           ("head", "Nightly backups"),
+           ("body", "Backups of the ticket database are copied to the tape library at three in the morning."),
+           ("head", "Where are the backups kept?"),
+           ("body", "The tapes of the last month are kept in the fire safe of the basement archive room."),
+           ("head", "Closing remark")]
+
+
+def handset_docx_bytes(lines: list[tuple[str, str]] = HANDSET) -> bytes:
+    """A memo formatted by hand (python-docx): a 20 pt title, bold section lines (direct, and by the ``Strong``
+    character style), a bold warning sentence, a bold label, a bold list item, a line with one bold word, a styled
+    ``Heading 1`` and bold lines under it, and a bold closing line."""
+    import docx
+    from docx.shared import Pt
+
+    d = docx.Document()
+    for kind, text in lines:
+        if kind == "styled":
+            d.add_heading(text, 1)
+        elif kind == "item":
+            d.add_paragraph(style="List Bullet").add_run(text).bold = True
+        elif kind == "mixed":
+            words = text.split(" ", 1)
+            p = d.add_paragraph(words[0] + " ")
+            p.add_run(words[1]).bold = True
+        elif kind == "strong":
+            d.add_paragraph().add_run(text, style="Strong")
+        elif kind == "title":
+            d.add_paragraph().add_run(text).font.size = Pt(20)
+        elif kind == "body":
+            d.add_paragraph(text)
+        else:
+            d.add_paragraph().add_run(text).bold = True
+    return _save(d)

@@ -1,9 +1,9 @@
 """Word (.docx) and PowerPoint (.pptx) with python-docx and python-pptx (chosen in docs/formats.md).
 
 Word: paragraphs and tables in document order; ``Heading N`` / ``Title`` styles (or an outline level) become
-headings; each table row is one line that names its columns. PowerPoint: one section per slide, its title a
-level-1 heading with anchor ``slide-N`` and a ``slide`` mark; text boxes top to bottom, tables as rows, the
-speaker notes last.
+headings, and so do headings set by hand in bold or a larger size (``word_headings.py``); each table row is one
+line that names its columns. PowerPoint: one section per slide, its title a level-1 heading with anchor ``slide-N``
+and a ``slide`` mark; text boxes top to bottom, tables as rows, the speaker notes last.
 """
 
 from __future__ import annotations
@@ -15,6 +15,8 @@ import zipfile
 from saferag.errors import DocumentError
 from saferag.ingest.document import Document
 from saferag.ingest.formats.common import TextBuilder, need, one_line, open_package, table_lines
+from saferag.ingest.formats.word_headings import Fonts, Para
+from saferag.ingest.formats.word_headings import levels as heading_levels
 
 _HEADING_STYLE = re.compile(r"^heading\s*(\d)$", re.IGNORECASE)
 
@@ -41,26 +43,33 @@ def read_docx(data: bytes, source: str, max_bytes: int) -> Document:
     doc = _load("docx", ".docx file", data, max_bytes, "Document")
     from docx.table import Table
 
-    b = TextBuilder()
-    first_title = ""
+    fonts = Fonts(doc)
+    blocks: list[Table | Para] = []
     levels: dict[str | None, int] = {}  # style id → heading level: python-docx looks a style up by a linear scan
     for block in doc.iter_inner_content():
         if isinstance(block, Table):
-            b.lines(table_lines(_docx_rows(block)))
+            blocks.append(block)
             continue
-        text = block.text
         level = _outline_level(block._p)
         if level is None:
             style_id = block._p.style
             if style_id not in levels:
                 levels[style_id] = _style_level(block.style)
             level = levels[style_id]
-        if level:
-            if not first_title and text.strip():
-                first_title = one_line(text)
-            b.heading(text, level)
+        blocks.append(fonts.para(block, block.text, level))
+    paras = [p for p in blocks if isinstance(p, Para)]
+    level_of = dict(zip(map(id, paras), heading_levels(paras)))
+    b = TextBuilder()
+    first_title = ""
+    for item in blocks:
+        if not isinstance(item, Para):
+            b.lines(table_lines(_docx_rows(item)))
+        elif level := level_of[id(item)]:
+            if not first_title and item.text.strip():
+                first_title = one_line(item.text)
+            b.heading(item.text, level)
         else:
-            b.add(text)
+            b.add(item.text)
     title = (doc.core_properties.title or "").strip() or first_title
     return b.document(source, "docx", title)
 

@@ -1,0 +1,52 @@
+"""Word headings set by hand (bold or large lines instead of ``Heading N`` styles) read as headings (rule W1), on
+real files written by python-docx."""
+
+from __future__ import annotations
+
+import importlib.util
+
+import format_writers as w
+import pytest
+
+from saferag.ingest.extract import to_documents
+from saferag.ingest.sources import DocumentRef, RawDocument
+
+pytestmark = pytest.mark.skipif(importlib.util.find_spec("docx") is None, reason="needs the formats extra")
+
+
+def read(data: bytes):
+    return to_documents(RawDocument(ref=DocumentRef("memo.docx", "memo.docx", "docx"), data=data, kind="docx"))[0]
+
+
+def test_hand_set_headings_are_read_and_bold_sentences_labels_and_items_are_not():
+    doc = read(w.handset_docx_bytes())
+    assert [(h.level, h.text) for h in doc.headings] == [
+        (1, "Server handbook"),  # 20 pt: the largest hand-set size
+        (2, "Installing the server"), (2, "Ports and firewalls"),  # bold body size, directly and by a style
+        (1, "Operations"),  # styled Heading 1
+        (3, "Nightly backups"), (3, "Where are the backups kept?")]  # bold body size, below the styled heading
+    assert doc.title == "Server handbook"
+    for kept in ("Never restart the ticketing server while a database upgrade runs.", "Requirements:",
+                 "Backup window", "Logs rotate nightly at two o'clock", "Closing remark"):
+        assert kept in doc.text  # body text, not a heading
+    assert doc.text.index("Installing the server") == doc.headings[1].start
+
+
+def test_a_document_set_bold_throughout_has_no_hand_set_headings():
+    lines = [("head", f"Line {i} of a notice printed all in bold") for i in range(6)]
+    assert read(w.handset_docx_bytes(lines)).headings == []
+
+
+def test_styled_documents_read_as_before():
+    doc = read(w.docx_bytes())
+    assert [(h.level, h.text) for h in doc.headings] == [(1, "Travel policy"), (1, "Flights"), (2, "Hotel rates")]
+
+
+def test_a_hand_set_heading_is_a_hit_s_section(make_rag, tmp_path):
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "handbook.docx").write_bytes(w.handset_docx_bytes())
+    rag = make_rag()
+    assert not rag.ingest([str(docs)]).failed
+    hit = rag.search("Which port does the ticketing server listen on?", k=1)[0]
+    assert hit.source == "handbook.docx" and hit.headings == ["Ports and firewalls"]  # the title is the document's, not repeated
