@@ -58,7 +58,7 @@ def read_docx(data: bytes, source: str, max_bytes: int) -> Document:
             level = levels[style_id]
         blocks.append(fonts.para(block, block.text, level))
     paras = [p for p in blocks if isinstance(p, Para)]
-    level_of = dict(zip(map(id, paras), heading_levels(paras)))
+    level_of = dict(zip(map(id, paras), heading_levels(paras), strict=True))
     b = TextBuilder()
     first_title = ""
     for item in blocks:
