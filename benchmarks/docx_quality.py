@@ -100,7 +100,7 @@ def main() -> None:
                 items = [dict(q, source=q["source"][: -len(".html")] + ".docx") for q in questions(qa)
                          if q["source"].endswith(".html")]
                 with SafeRag(milvus_uri=uri, collection=f"{name}_{arm}", guard="off") as rag:
-                    report = rag.ingest([str(out)], glob="**/*.docx")
+                    report = rag.ingest([str(out)])
                     for mode in args.modes.split(","):
                         r = evaluate_retrieval(rag, items, k=args.k, mode=mode)
                         print(f"{name:7} {arm:6} {mode:7} {r['n']:3d} {r['hit@1']:6.3f} {r[f'hit@{args.k}']:6.3f} "
