@@ -14,16 +14,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from saferag.ingest.formats.typeset import MIN_RATIO
+from saferag.ingest.headings import HANDSET_SHARE, MAX_LEVEL, is_title
 
-MAX_CHARS = 120
-MAX_WORDS = 16
-#: How a statement or a label ends: a bold line ending so is emphasis ("Never restart during an upgrade.") or a
-#: lead-in ("Requirements:"), not a section's title. A question is a common title ("What is DNSSEC?").
-_ENDS = (".", ";", ",", ":")
-#: More than this share of a document's paragraphs set bold or large is a document set so throughout (a list of
-#: bold terms over their descriptions is about half).
-MAX_SHARE = 0.75
-MAX_DEPTH = 9  # Word's deepest heading level
 
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 
@@ -113,7 +105,7 @@ def levels(paras: Sequence[Para]) -> list[int]:
     body = _body_size(paras)
     last = texts[-1] if texts else -1
     hand = {i for i in texts if i != last and _set_apart(paras[i], body)}
-    if len(hand) > MAX_SHARE * len(texts):
+    if len(hand) > HANDSET_SHARE * len(texts):
         hand = set()
     sizes = sorted({paras[i].size or 0.0 for i in hand}, reverse=True)
     rank = {s: r for r, s in enumerate(sizes)}
@@ -123,16 +115,14 @@ def levels(paras: Sequence[Para]) -> list[int]:
             above = p.styled
             out.append(p.styled)
         elif i in hand:
-            out.append(min(above + 1 + rank[p.size or 0.0], MAX_DEPTH))
+            out.append(min(above + 1 + rank[p.size or 0.0], MAX_LEVEL))
         else:
             out.append(0)
     return out
 
 
 def _set_apart(p: Para, body: float | None) -> bool:
-    text = p.text.strip()
-    if p.listed or len(text) > MAX_CHARS or len(text.split()) > MAX_WORDS or text.endswith(_ENDS) \
-            or not any(c.isalpha() for c in text):
+    if p.listed or not is_title(p.text):
         return False
     large = body is not None and p.size is not None and p.size >= MIN_RATIO * body
     return p.bold or large
