@@ -1,13 +1,17 @@
-"""Retrieval over Word documents whose headings were set by hand (rule W1): bold lines against ``Heading N`` styles.
+"""Retrieval over Word and Markdown documents whose headings were set by hand (rules W1b and W2): bold lines against
+``Heading N`` styles or ``#`` lines.
 
-  python -m benchmarks.docx_quality [--sets git,bind,django,apache] [--arms bold,styled] [--uri docx.db]
+  python -m benchmarks.docx_quality [--format docx|md] [--sets git,bind,django,apache] [--arms bold,styled]
+                                    [--uri docx.db] [--no-ingest]
 
 No corpus of hand-formatted Word files exists on this machine, so one is made: each HTML page of a retrieval set
-(``retrieval_quality.SETS``) is read by saferag's HTML reader and written with python-docx as ``x.docx``, twice:
-``bold``, every heading the reader found a Normal paragraph in bold (level 1 at 16 pt, level 2 at 13 pt, deeper at
-the 11 pt body size), and ``styled``, every heading in its ``Heading N`` style. A question whose page is ``x.html``
-counts a hit on ``x.docx``. Each arm is ingested from empty into its own collection by the code on the path, so the
-shipped code and a candidate are compared by running this twice (a worktree on ``PYTHONPATH``).
+(``retrieval_quality.SETS``, subfolders included) is read by saferag's HTML reader and written with python-docx as
+``x.docx``, twice: ``bold``, every heading the reader found a Normal paragraph in bold (level 1 at 16 pt, level 2 at
+13 pt, deeper at the 11 pt body size), and ``styled``, every heading in its ``Heading N`` style. With ``--format md``
+the copies are Markdown: a heading is a ``**bold**`` line (``bold``) or a ``#`` line of its level, at most six
+(``styled``). A question whose page is ``x.html`` counts a hit on ``x.docx`` (``x.md``). Each arm is ingested from
+empty into its own collection by the code on the path, so the shipped code and a candidate are compared by running
+this twice (a worktree on ``PYTHONPATH``).
 
 Prints, per set and arm: hit@1, hit@k and MRR per search mode; for ``bold``, the share of written headings read
 back as headings (recall) and of headings read that were written (precision); and a digest of what every file read
@@ -19,6 +23,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import io
+import re
 import tempfile
 from collections import Counter
 from pathlib import Path
@@ -27,11 +32,28 @@ from benchmarks.retrieval_quality import SETS, installed, questions
 
 from saferag import SafeRag
 from saferag.evaluate import evaluate_retrieval
+from saferag.ingest.document import Document
 from saferag.ingest.formats.office import read_docx
+from saferag.ingest.headings import markdown_headings, norm_words
 from saferag.ingest.headings import clean_heading
 from saferag.ingest.html import html_to_text
 
 SIZES = {1: 16, 2: 13}  # points by heading level; deeper levels at the body's 11
+
+
+def page_blocks(html: str) -> list[tuple[int, str]]:
+    """The page's blocks as the HTML reader reads them: (heading level, text), level 0 for body text."""
+    page = html_to_text(html)
+    blocks, at = [], 0
+    for h in [*page.headings, None]:
+        end = h.start if h else len(page.text)
+        blocks += [(0, block.strip()) for block in page.text[at:end].split("\n\n") if block.strip()]
+        if h is None:
+            return blocks
+        heading_end = page.text.find("\n", h.start)
+        at = len(page.text) if heading_end < 0 else heading_end
+        blocks.append((h.level, page.text[h.start:at].strip()))
+    return blocks
 
 
 def page_docx(html: str, arm: str) -> tuple[bytes, list[str]]:
@@ -39,36 +61,54 @@ def page_docx(html: str, arm: str) -> tuple[bytes, list[str]]:
     import docx
     from docx.shared import Pt
 
-    page = html_to_text(html)
     d = docx.Document()
     d.styles["Normal"].font.size = Pt(11)
-    written, at = [], 0
-    for h in [*page.headings, None]:
-        end = h.start if h else len(page.text)
-        for block in page.text[at:end].split("\n\n"):
-            if block.strip():
-                d.add_paragraph(block.strip())
-        if h is None:
-            break
-        heading_end = page.text.find("\n", h.start)
-        at = len(page.text) if heading_end < 0 else heading_end
-        text = page.text[h.start:at].strip()
+    written = []
+    for level, text in page_blocks(html):
+        if not level:
+            d.add_paragraph(text)
+            continue
         written.append(clean_heading(text))
         if arm == "styled":
-            d.add_heading(text, min(h.level, 9))
+            d.add_heading(text, min(level, 9))
         else:
             run = d.add_paragraph().add_run(text)
             run.bold = True
-            run.font.size = Pt(SIZES.get(h.level, 11))
+            run.font.size = Pt(SIZES.get(level, 11))
     buf = io.BytesIO()
     d.save(buf)
     return buf.getvalue(), written
 
 
+def page_md(html: str, arm: str) -> tuple[bytes, list[str]]:
+    """The page as a Markdown file in ``arm``'s way, and the headings written (words the Markdown reader would
+    take as markup, ``*`` and ``_``, are escaped)."""
+    lines, written = [], []
+    for level, text in page_blocks(html):
+        if level:
+            words = " ".join(text.split()).replace("*", "\\*").replace("_", "\\_")
+            written.append(clean_heading(" ".join(text.split())))
+            text = f"{'#' * min(level, 6)} {words}" if arm == "styled" else f"**{words}**"
+        elif _MARKUP.search(text):
+            text = f"```\n{text}\n```"  # a block with lines Markdown would read as headings: code, fenced
+        lines.append(text)
+    return "\n\n".join(lines).encode() + b"\n", written
+
+
+_MARKUP = re.compile(r"^ {0,3}(?:#|=+\s*$|-+\s*$|```|~~~)", re.MULTILINE)
+
+
+def read_md(data: bytes) -> Document:
+    text = data.decode().strip()
+    return Document("x.md", "markdown", text, "", headings=markdown_headings(text))
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
+    ap.add_argument("--format", choices=["docx", "md"], default="docx")
     ap.add_argument("--sets", default="git,bind,django,apache")
     ap.add_argument("--arms", default="bold,styled")
+    ap.add_argument("--no-ingest", action="store_true", help="only make the copies and count their headings")
     ap.add_argument("--uri", default="")
     ap.add_argument("--modes", default="hybrid,dense,bm25")
     ap.add_argument("-k", type=int, default=5)
@@ -80,24 +120,28 @@ def main() -> None:
             folder, glob, qa, _ = SETS[name]
             if not installed(name, folder):
                 continue
-            pages = sorted(Path(folder).glob(glob or "**/*.html"))
+            pages = sorted(Path(folder).rglob(glob or "*.html"))  # as ``ingest(glob=...)`` finds them
             for arm in args.arms.split(","):
                 out = Path(tmp) / f"{name}-{arm}"
                 written_all, read_all, digest = Counter[str](), Counter[str](), hashlib.sha256()
                 for page in pages:
-                    rel = page.relative_to(folder).with_suffix(".docx")
-                    data, written = page_docx(page.read_text(encoding="utf-8", errors="replace"), arm)
+                    rel = page.relative_to(folder).with_suffix(f".{args.format}")
+                    make = page_md if args.format == "md" else page_docx
+                    data, written = make(page.read_text(encoding="utf-8", errors="replace"), arm)
                     (out / rel).parent.mkdir(parents=True, exist_ok=True)
                     (out / rel).write_bytes(data)
-                    doc = read_docx(data, rel.as_posix(), 1 << 30)
-                    written_all.update(written)
-                    read_all.update(h.text for h in doc.headings)
+                    doc = read_md(data) if args.format == "md" else read_docx(data, rel.as_posix(), 1 << 30)
+                    same = norm_words if args.format == "md" else str  # Markdown drops `*` and `_` from headings
+                    written_all.update(map(same, written))
+                    read_all.update(same(h.text) for h in doc.headings)
                     digest.update(repr((doc.text, doc.title, doc.headings)).encode())
                 both = sum((written_all & read_all).values())
                 print(f"# {name} {arm}: {len(pages)} pages; headings written {sum(written_all.values())}, read "
                       f"{sum(read_all.values())}, recall {both / max(1, sum(written_all.values())):.3f}, precision "
                       f"{both / max(1, sum(read_all.values())):.3f}; digest {digest.hexdigest()[:12]}", flush=True)
-                items = [dict(q, source=q["source"][: -len(".html")] + ".docx") for q in questions(qa)
+                if args.no_ingest:
+                    continue
+                items = [dict(q, source=q["source"][: -len(".html")] + f".{args.format}") for q in questions(qa)
                          if q["source"].endswith(".html")]
                 with SafeRag(milvus_uri=uri, collection=f"{name}_{arm}", guard="off") as rag:
                     report = rag.ingest([str(out)])
