@@ -34,7 +34,7 @@ from saferag import SafeRag
 from saferag.evaluate import evaluate_retrieval
 from saferag.ingest.document import Document
 from saferag.ingest.formats.office import read_docx
-from saferag.ingest.headings import markdown_headings, norm_words
+from saferag.ingest.headings import markdown_headings
 from saferag.ingest.headings import clean_heading
 from saferag.ingest.html import html_to_text
 
@@ -95,6 +95,12 @@ def page_md(html: str, arm: str) -> tuple[bytes, list[str]]:
     return "\n\n".join(lines).encode() + b"\n", written
 
 
+def _letters(text: str) -> str:
+    """A heading's letters and digits alone: how a Markdown heading read (escapes, ``*`` and ``_`` dropped) is
+    compared with the words written."""
+    return re.sub(r"[\W_]+", "", text.lower())
+
+
 _MARKUP = re.compile(r"^ {0,3}(?:#|=+\s*$|-+\s*$|```|~~~)", re.MULTILINE)
 
 
@@ -131,7 +137,7 @@ def main() -> None:
                     (out / rel).parent.mkdir(parents=True, exist_ok=True)
                     (out / rel).write_bytes(data)
                     doc = read_md(data) if args.format == "md" else read_docx(data, rel.as_posix(), 1 << 30)
-                    same = norm_words if args.format == "md" else str  # Markdown drops `*` and `_` from headings
+                    same = _letters if args.format == "md" else str  # Markdown headings drop `*` and `_`
                     written_all.update(map(same, written))
                     read_all.update(same(h.text) for h in doc.headings)
                     digest.update(repr((doc.text, doc.title, doc.headings)).encode())
