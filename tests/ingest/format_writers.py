@@ -342,6 +342,7 @@ def furnished_pdf_bytes(pages: int = 8) -> bytes:
 #: A Word memo whose sections are titled by hand: (how the line is set, its text). Only the "head" lines are
 #: headings; the others are what bold is also used for in a body.
 HANDSET = [("title", "Server handbook"),
+           ("contents", "Installing the server 2"),
            ("body", "This handbook explains how the ticketing server is installed and run by the operations team."),
            ("head", "Installing the server"),
            ("body", "Run the installer as the service account; it unpacks into the opt directory in a minute."),
@@ -361,9 +362,11 @@ HANDSET = [("title", "Server handbook"),
 
 def handset_docx_bytes(lines: list[tuple[str, str]] = HANDSET) -> bytes:
     """A memo formatted by hand (python-docx): a 20 pt title, bold section lines (direct, and by the ``Strong``
-    character style), a bold warning sentence, a bold label, a bold list item, a line with one bold word, a styled
-    ``Heading 1`` and bold lines under it, and a bold closing line."""
+    character style), an entry of a table of contents in a bold style, a bold warning sentence, a bold label, a
+    bold list item, a line with one bold word, a styled ``Heading 1`` and bold lines under it, and a bold closing
+    line."""
     import docx
+    from docx.enum.style import WD_STYLE_TYPE
     from docx.shared import Pt
 
     d = docx.Document()
@@ -372,6 +375,10 @@ def handset_docx_bytes(lines: list[tuple[str, str]] = HANDSET) -> bytes:
             d.add_heading(text, 1)
         elif kind == "item":
             d.add_paragraph(style="List Bullet").add_run(text).bold = True
+        elif kind == "contents":  # an entry of a table of contents, in a bold "TOC 1" style
+            style = d.styles["TOC 1"] if "TOC 1" in d.styles else d.styles.add_style("TOC 1", WD_STYLE_TYPE.PARAGRAPH)
+            style.font.bold = True
+            d.add_paragraph(text, style=style)
         elif kind == "mixed":
             words = text.split(" ", 1)
             p = d.add_paragraph(words[0] + " ")

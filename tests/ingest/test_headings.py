@@ -66,7 +66,8 @@ def test_markdown_fences_hold_no_headings_and_setext_headings_count():
 
 
 def test_markdown_sections_titled_in_bold_are_headings_and_bold_statements_are_not():
-    text = ("# Server handbook\n\nHow the ticketing server is run.\n\n**Installing the server**\n\nRun the installer.\n\n"
+    text = ("# Server handbook\n\nHow the ticketing server is run.\n\n**Installing the server**\n\n"
+            "Run the installer.\n\n"
             "**Never restart it during an upgrade.**\n\n**Requirements:**\n\n- **Backup window**\n\n"
             "**Logs** rotate nightly.\n\n**Bold first line**\nof a longer paragraph.\n\n```\n**in code**\n```\n\n"
             "__Where are the backups kept?__\n\nIn the safe.\n\n**Closing remark**\n")

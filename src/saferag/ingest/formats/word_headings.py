@@ -46,7 +46,8 @@ class Fonts:
         if styled or not text.strip():
             return p
         p_style = paragraph._p.style
-        p.listed = p.listed or self._style_name(p_style).lower().startswith("list")
+        # A list item is not a title, nor an entry of a table of contents (its "TOC 1" style is often bold).
+        p.listed = p.listed or self._style_name(p_style).lower().startswith(("list", "toc"))
         bold, smallest, unknown = True, None, False
         for run in _runs(paragraph):
             chars = sum(not c.isspace() for c in run.text)
