@@ -65,24 +65,6 @@ def test_markdown_fences_hold_no_headings_and_setext_headings_count():
     assert text[heads[1].start:].startswith("Part two")
 
 
-def test_markdown_sections_titled_in_bold_are_headings_and_bold_statements_are_not():
-    text = ("# Server handbook\n\nHow the ticketing server is run.\n\n**Installing the server**\n\n"
-            "Run the installer.\n\n"
-            "**Never restart it during an upgrade.**\n\n**Requirements:**\n\n- **Backup window**\n\n"
-            "**Logs** rotate nightly.\n\n**Bold first line**\nof a longer paragraph.\n\n```\n**in code**\n```\n\n"
-            "__Where are the backups kept?__\n\nIn the safe.\n\n**Closing remark**\n")
-    heads = markdown_headings(text)
-    assert [(h.level, h.text, h.anchor) for h in heads] == [
-        (1, "Server handbook", "server-handbook"), (2, "Installing the server", ""),
-        (2, "Where are the backups kept?", "")]
-    assert text[heads[1].start:].startswith("**Installing the server**")
-
-
-def test_markdown_set_in_bold_throughout_has_no_bold_headings():
-    text = "\n\n".join(f"**Notice line {i} of the bulletin**" for i in range(6)) + "\n\nEnd of the bulletin.\n"
-    assert markdown_headings(text) == []
-
-
 def test_the_path_is_the_one_in_effect_at_the_chunks_middle():
     doc = doc_of(DOCS / "architecture.md", "markdown")
     boundary = doc.text.index("## Known limits")

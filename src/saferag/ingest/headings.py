@@ -66,7 +66,7 @@ def norm_words(text: str) -> str:
     return " ".join(re.sub(r"[^\w]+", " ", unicodedata.normalize("NFKC", text).lower()).split())
 
 
-# -- Headings set by hand (rules W1b and W2 in benchmarks/retrieval_rules.md) -----------------------
+# -- Headings set by hand (rule W1b in benchmarks/retrieval_rules.md) -------------------------------
 
 #: How a statement or a label ends: a bold line ending so is emphasis ("Never restart during an upgrade.") or a
 #: lead-in ("Requirements:"), not a section's title. A question is a common title ("What is DNSSEC?").
@@ -93,15 +93,12 @@ _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
 
 
 def markdown_headings(text: str) -> list[Heading]:
-    """ATX (``## Title``) and setext (underlined) headings outside fenced code, with GitHub-style anchors; and
-    headings set in bold (a paragraph that is one bold line, by ``is_title``: rule W2), one level below the heading
-    before them and without an anchor, since GitHub gives them none."""
+    """ATX (``## Title``) and setext (underlined) headings outside fenced code, with GitHub-style anchors."""
     headings: list[Heading] = []
     seen: dict[str, int] = {}
     fence = ""
     offset = 0
     prev: tuple[int, str] | None = None  # (offset, text) of the previous non-blank line, for setext
-    blocks: list[tuple[int, str, int, bool]] = []  # paragraphs: (offset, first line, headings before it, one line)
     for line in text.splitlines(keepends=True):
         body = line.rstrip("\r\n")
         m = _FENCE.match(body)
@@ -110,39 +107,16 @@ def markdown_headings(text: str) -> list[Heading]:
                 fence = ""
         elif m:
             fence = m.group(1)
-            blocks.append((offset, "", len(headings), False))
         elif (atx := _ATX.match(body)) is not None:
             headings.append(_md_heading(offset, len(atx.group(1)), atx.group(2), seen))
             body = ""
         elif prev is not None and (setext := _SETEXT.match(body)) is not None and prev[1].strip():
             if not (setext.group(1)[0] == "-" and _ATX.match(prev[1])):
                 headings.append(_md_heading(prev[0], 1 if setext.group(1)[0] == "=" else 2, prev[1], seen))
-                if blocks and blocks[-1][0] == prev[0]:
-                    blocks.pop()  # the underlined line was a heading, not a paragraph
             body = ""
-        elif body.strip():
-            if prev is None:
-                blocks.append((offset, body, len(headings), True))
-            elif blocks and blocks[-1][3]:
-                blocks[-1] = (*blocks[-1][:3], False)  # a second line: not a one-line paragraph
         prev = (offset, body) if body.strip() and not fence else None
         offset += len(line)
-    return _with_bold_lines(headings, blocks)
-
-
-_BOLD_LINE = re.compile(r"^ {0,3}(\*\*|__)(?P<words>(?:(?!\1).)+)\1[ \t]*$")
-
-
-def _with_bold_lines(headings: list[Heading], blocks: list[tuple[int, str, int, bool]]) -> list[Heading]:
-    found = [(offset, before, m.group("words")) for offset, line, before, one in blocks[:-1]
-             if one and (m := _BOLD_LINE.match(line)) and is_title(m.group("words"))]
-    if not found or len(found) > HANDSET_SHARE * len(blocks):
-        return headings
-    out = list(headings)
-    for offset, before, words in found:
-        level = headings[before - 1].level + 1 if before else 1
-        out.append(Heading(offset, min(level, MAX_LEVEL), clean_heading(words.strip())))
-    return sorted(out, key=lambda h: h.start)
+    return headings
 
 
 def _md_heading(offset: int, level: int, raw: str, seen: dict[str, int]) -> Heading:
