@@ -80,13 +80,15 @@ def page_docx(html: str, arm: str) -> tuple[bytes, list[str]]:
     return buf.getvalue(), written
 
 
-def page_md(html: str, arm: str) -> tuple[bytes, list[str]]:
-    """The page as a Markdown file in ``arm``'s way, and the headings written (words the Markdown reader would
-    take as markup, ``*`` and ``_``, are escaped)."""
+def page_md(html: str, arm: str, escape: bool = False) -> tuple[bytes, list[str]]:
+    """The page as a Markdown file in ``arm``'s way, and the headings written: their words as an author would write
+    them, or with ``*`` and ``_`` escaped (``escape``, as rule W2's copies were made)."""
     lines, written = [], []
     for level, text in page_blocks(html):
         if level:
-            words = " ".join(text.split()).replace("*", "\\*").replace("_", "\\_")
+            words = " ".join(text.split())
+            if escape:
+                words = words.replace("*", "\\*").replace("_", "\\_")
             written.append(clean_heading(" ".join(text.split())))
             text = f"{'#' * min(level, 6)} {words}" if arm == "styled" else f"**{words}**"
         elif _MARKUP.search(text):
@@ -115,6 +117,7 @@ def main() -> None:
     ap.add_argument("--sets", default="git,bind,django,apache")
     ap.add_argument("--arms", default="bold,styled")
     ap.add_argument("--no-ingest", action="store_true", help="only make the copies and count their headings")
+    ap.add_argument("--md-escape", action="store_true", help="escape * and _ in Markdown headings (rule W2's copies)")
     ap.add_argument("--uri", default="")
     ap.add_argument("--modes", default="hybrid,dense,bm25")
     ap.add_argument("-k", type=int, default=5)
@@ -130,10 +133,11 @@ def main() -> None:
             for arm in args.arms.split(","):
                 out = Path(tmp) / f"{name}-{arm}"
                 written_all, read_all, digest = Counter[str](), Counter[str](), hashlib.sha256()
+                exact, places = 0, hashlib.sha256()  # headings read as written, word for word; where they are
                 for page in pages:
                     rel = page.relative_to(folder).with_suffix(f".{args.format}")
-                    make = page_md if args.format == "md" else page_docx
-                    data, written = make(page.read_text(encoding="utf-8", errors="replace"), arm)
+                    html = page.read_text(encoding="utf-8", errors="replace")
+                    data, written = page_md(html, arm, args.md_escape) if args.format == "md" else page_docx(html, arm)
                     (out / rel).parent.mkdir(parents=True, exist_ok=True)
                     (out / rel).write_bytes(data)
                     doc = read_md(data) if args.format == "md" else read_docx(data, rel.as_posix(), 1 << 30)
@@ -141,10 +145,13 @@ def main() -> None:
                     written_all.update(map(same, written))
                     read_all.update(same(h.text) for h in doc.headings)
                     digest.update(repr((doc.text, doc.title, doc.headings)).encode())
+                    places.update(repr([(h.start, h.level) for h in doc.headings]).encode())
+                    exact += sum((Counter(written) & Counter(h.text for h in doc.headings)).values())
                 both = sum((written_all & read_all).values())
                 print(f"# {name} {arm}: {len(pages)} pages; headings written {sum(written_all.values())}, read "
                       f"{sum(read_all.values())}, recall {both / max(1, sum(written_all.values())):.3f}, precision "
-                      f"{both / max(1, sum(read_all.values())):.3f}; digest {digest.hexdigest()[:12]}", flush=True)
+                      f"{both / max(1, sum(read_all.values())):.3f}, read word for word {exact}; digest "
+                      f"{digest.hexdigest()[:12]}, places {places.hexdigest()[:12]}", flush=True)
                 if args.no_ingest:
                     continue
                 items = [dict(q, source=q["source"][: -len(".html")] + f".{args.format}") for q in questions(qa)

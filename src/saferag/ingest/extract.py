@@ -20,7 +20,6 @@ from saferag.ingest.sources import RawDocument
 __all__ = ["Document", "Parser", "text_document", "to_documents", "to_text"]
 
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?([\w-]+)""", re.IGNORECASE)
-_MD_TITLE = re.compile(r"^#\s+(.+)$", re.MULTILINE)
 
 
 def to_documents(raw: RawDocument, *, parser: Parser | None = None, parse_timeout: float = 120.0,
@@ -68,8 +67,9 @@ def text_document(kind: str, data: bytes, source: str, charset: str | None = Non
         doc = Document(source, "html", page.text, page.title, headings=page.headings)
     elif kind == "markdown":
         text = decoded.strip()
-        m = _MD_TITLE.search(text)
-        doc = Document(source, "markdown", text, m.group(1).strip() if m else "", headings=markdown_headings(text))
+        headings = markdown_headings(text)
+        title = next((h.text for h in headings if h.level == 1), "")  # not a "# comment" in a code block
+        doc = Document(source, "markdown", text, title, headings=headings)
     elif kind == "csv":
         doc = read_csv(decoded, source)
     else:

@@ -12,6 +12,8 @@ import re
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
 
 #: Shown between the levels of a heading path.
 SEPARATOR = " › "
@@ -120,8 +122,28 @@ def markdown_headings(text: str) -> list[Heading]:
 
 
 def _md_heading(offset: int, level: int, raw: str, seen: dict[str, int]) -> Heading:
-    text = clean_heading(re.sub(r"[*_`]|\[([^\]]*)\]\([^)]*\)", r"\1", raw))
+    text = clean_heading(inline_text(raw))
     slug = re.sub(r"[^\w\- ]", "", text.lower()).strip().replace(" ", "-")
     n = seen.get(slug, 0)
     seen[slug] = n + 1
     return Heading(offset, level, text, f"{slug}-{n}" if n else slug)
+
+
+@lru_cache(maxsize=1)
+def _commonmark() -> Any:
+    from markdown_it import MarkdownIt
+
+    return MarkdownIt("commonmark")
+
+
+def inline_text(raw: str) -> str:
+    """Markdown inline content as a reader sees it (rule M1): code spans keep their text, escapes are undone,
+    emphasis markers, HTML tags and link targets dropped, and underscores inside words kept (``max_connections``).
+    markdown-it-py follows CommonMark, which a hand-written pattern would not (it read "maxconnections")."""
+    out: list[str] = []
+    for token in _commonmark().parseInline(raw)[0].children or []:
+        if token.type in ("text", "code_inline", "image"):  # an image's content is its alt text
+            out.append(token.content)
+        elif token.type in ("softbreak", "hardbreak"):
+            out.append(" ")
+    return "".join(out)
