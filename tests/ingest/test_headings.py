@@ -67,12 +67,13 @@ def test_markdown_fences_hold_no_headings_and_setext_headings_count():
 
 def test_markdown_heading_text_is_read_as_commonmark_reads_it():
     text = ("```sh\n# not the title: a comment\n```\n\n# The *real* handbook\n\n## max_connections\n\n"
-            "## `work_mem` and **more**\n\n## cmake\\_minimum\\_required\n\n## [Links](https://example.org) read\n")
+            "## `work_mem` and **more**\n\n## cmake\\_minimum\\_required\n\n## [Links](https://example.org) read\n\n"
+            "## --output=<file>\n\n## <a name=\"anchor\"></a>Old<br>style\n")
     heads = markdown_headings(text)
     assert [(h.text, h.anchor) for h in heads] == [
         ("The real handbook", "the-real-handbook"), ("max_connections", "max_connections"),
         ("work_mem and more", "work_mem-and-more"), ("cmake_minimum_required", "cmake_minimum_required"),
-        ("Links read", "links-read")]
+        ("Links read", "links-read"), ("--output=<file>", "--outputfile"), ("Old style", "old-style")]
     doc = to_text(RawDocument(DocumentRef("h.md", "h.md", "markdown"), text.encode(), "markdown"))
     assert doc.title == "The real handbook"
 

@@ -136,14 +136,25 @@ def _commonmark() -> Any:
     return MarkdownIt("commonmark")
 
 
+#: HTML's phrasing elements: what a tag inside a Markdown heading is when it is markup. Any other "tag" is a
+#: placeholder written in angle brackets (``--output=<file>``), which CommonMark reads as raw HTML.
+_INLINE_HTML = frozenset("a abbr b bdi bdo br cite code data del dfn em font i img ins kbd mark q s samp small span "
+                         "strong sub sup time u var wbr".split())
+_TAG = re.compile(r"</?([A-Za-z][A-Za-z0-9-]*)")
+
+
 def inline_text(raw: str) -> str:
-    """Markdown inline content as a reader sees it (rule M1): code spans keep their text, escapes are undone,
-    emphasis markers, HTML tags and link targets dropped, and underscores inside words kept (``max_connections``).
-    markdown-it-py follows CommonMark, which a hand-written pattern would not (it read "maxconnections")."""
+    """Markdown inline content as a reader sees it (rules M1, M1b): code spans keep their text, escapes are undone,
+    emphasis markers, HTML markup and link targets dropped, underscores inside words kept (``max_connections``),
+    and placeholders in angle brackets kept (``<file>``). markdown-it-py follows CommonMark, which the pattern
+    before it did not (it read "maxconnections")."""
     out: list[str] = []
     for token in _commonmark().parseInline(raw)[0].children or []:
         if token.type in ("text", "code_inline", "image"):  # an image's content is its alt text
             out.append(token.content)
         elif token.type in ("softbreak", "hardbreak"):
             out.append(" ")
+        elif token.type == "html_inline" and (m := _TAG.match(token.content)):
+            name = m.group(1).lower()
+            out.append(" " if name == "br" else "" if name in _INLINE_HTML else token.content)
     return "".join(out)
