@@ -4,6 +4,8 @@ real files written by python-docx."""
 from __future__ import annotations
 
 import importlib.util
+import io
+import zipfile
 
 import format_writers as w
 import pytest
@@ -52,3 +54,17 @@ def test_a_hand_set_heading_is_a_hit_s_section(make_rag, tmp_path):
     hit = rag.search("Which port does the ticketing server listen on?", k=1)[0]
     assert hit.source == "handbook.docx"
     assert hit.headings == ["Ports and firewalls"]  # under the document's title, which a path does not repeat
+
+
+def test_a_malformed_font_size_costs_that_line_its_heading_not_the_file():
+    buf = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(w.handset_docx_bytes())) as zin, zipfile.ZipFile(buf, "w") as zout:
+        for item in zin.infolist():
+            data = zin.read(item.filename)
+            if item.filename == "word/document.xml":  # the first bold line ("Installing the server") gets sz="abc"
+                data = data.replace(b"<w:b/>", b'<w:b/><w:sz w:val="abc"/>', 1)
+            zout.writestr(item, data)
+    doc = read(buf.getvalue())
+    assert "Installing the server" in doc.text
+    assert "Installing the server" not in [h.text for h in doc.headings]
+    assert "Ports and firewalls" in [h.text for h in doc.headings]

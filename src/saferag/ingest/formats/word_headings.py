@@ -18,6 +18,7 @@ from saferag.ingest.headings import HANDSET_SHARE, MAX_LEVEL, is_title
 
 
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+_MALFORMED = (ValueError, TypeError, KeyError, AttributeError, IndexError)
 
 
 @dataclass
@@ -48,6 +49,16 @@ class Fonts:
         p_style = paragraph._p.style
         # A list item is not a title, nor an entry of a table of contents (its "TOC 1" style is often bold).
         p.listed = p.listed or self._style_name(p_style).lower().startswith(("list", "toc"))
+        try:
+            self._type(paragraph, p_style, p)
+        except Exception as exc:  # a malformed size or style (python-docx parses a value when asked): body text
+            if not isinstance(exc, _MALFORMED) and not type(exc).__module__.startswith("docx"):
+                raise
+            p.bold, p.size = False, None
+            p.sizes.clear()
+        return p
+
+    def _type(self, paragraph: Any, p_style: str | None, p: Para) -> None:
         bold, smallest, unknown = True, None, False
         for run in _runs(paragraph):
             chars = sum(not c.isspace() for c in run.text)
@@ -68,7 +79,6 @@ class Fonts:
             p.sizes[size] += chars
             smallest = size if smallest is None else min(smallest, size)
         p.bold, p.size = bold, None if unknown else smallest
-        return p
 
     def _style_name(self, style_id: str | None) -> str:
         key = ("paragraph", style_id, "name")
