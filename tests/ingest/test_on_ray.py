@@ -4,6 +4,7 @@ writing to a real ``milvus-lite server``; the same chunks as one process, and ev
 from __future__ import annotations
 
 import json
+import os
 
 import numpy as np
 import pytest
@@ -113,9 +114,15 @@ def test_an_actor_embeds_on_as_many_threads_as_it_holds_cpus(ray_runtime):
         model = _Embed(embed, frozenset(), True).embedder._openvino._model
         return int(model._compiled.get_property("INFERENCE_NUM_THREADS"))
 
+    @ray.remote(num_cpus=1)
+    def tokenizer_threads(embed) -> str:
+        _Embed(embed, frozenset(), True)
+        return os.environ.get("RAYON_NUM_THREADS", "")
+
     settings = Settings().embedder_settings
     assert ray.get(threads.remote(settings)) == 2  # what an actor would run on without the cap
     assert ray.get(threads.remote(RayStage("auto", settings, embed_cpus=1.0).actor_settings())) == 1
+    assert ray.get(tokenizer_threads.remote(RayStage("auto", settings, embed_cpus=1.0).actor_settings())) == "1"
     assert RayStage("auto", settings, embed_cpus=0.5).actor_settings().threads == 1
     assert RayStage("auto", settings, embed_cpus=4.0).actor_settings().threads == 4
     chosen = Settings(embed_threads=2).embedder_settings

@@ -11,6 +11,7 @@ whole batches keeps up with many embedders (see docs/deployment.md for where tha
 from __future__ import annotations
 
 import logging
+import os
 import pickle
 import time
 from collections.abc import Iterator, Sequence
@@ -147,6 +148,8 @@ class _Embed:
     def __init__(self, embed: EmbedSettings, whole: frozenset[tuple[str, str]], embed_titles: bool) -> None:
         from saferag.embed import load_embedder
 
+        if embed.threads:  # the tokenizer's (Rust, rayon) pool starts on first use with a thread per core of the node
+            os.environ.setdefault("RAYON_NUM_THREADS", str(embed.threads))
         self.embedder, self.whole, self.embed_titles = load_embedder(embed), whole, embed_titles
 
     def __call__(self, batch: dict[str, np.ndarray]) -> dict[str, list[bytes]]:
