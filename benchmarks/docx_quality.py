@@ -29,13 +29,11 @@ from collections import Counter
 from pathlib import Path
 
 from benchmarks.retrieval_quality import SETS, installed, questions
+from benchmarks.rst_quality import score
 
-from saferag import SafeRag
-from saferag.evaluate import evaluate_retrieval
 from saferag.ingest.document import Document
 from saferag.ingest.formats.office import read_docx
-from saferag.ingest.headings import markdown_headings
-from saferag.ingest.headings import clean_heading
+from saferag.ingest.headings import clean_heading, markdown_headings
 from saferag.ingest.html import html_to_text
 
 SIZES = {1: 16, 2: 13}  # points by heading level; deeper levels at the body's 11
@@ -122,7 +120,7 @@ def main() -> None:
     ap.add_argument("--modes", default="hybrid,dense,bm25")
     ap.add_argument("-k", type=int, default=5)
     args = ap.parse_args()
-    print(f"{'set':7} {'arm':6} {'mode':7} {'n':>3} {'hit@1':>6} {f'hit@{args.k}':>6} {'MRR':>6}  ingest")
+    print(f"{'set':8} {'arm':6} {'mode':7} {'n':>3} {'hit@1':>6} {f'hit@{args.k}':>6} {'MRR':>6}  ingest")
     with tempfile.TemporaryDirectory() as tmp:
         uri = args.uri or str(Path(tmp) / "docx.db")
         for name in args.sets.split(","):
@@ -156,13 +154,7 @@ def main() -> None:
                     continue
                 items = [dict(q, source=q["source"][: -len(".html")] + f".{args.format}") for q in questions(qa)
                          if q["source"].endswith(".html")]
-                with SafeRag(milvus_uri=uri, collection=f"{name}_{arm}", guard="off") as rag:
-                    report = rag.ingest([str(out)])
-                    for mode in args.modes.split(","):
-                        r = evaluate_retrieval(rag, items, k=args.k, mode=mode)
-                        print(f"{name:7} {arm:6} {mode:7} {r['n']:3d} {r['hit@1']:6.3f} {r[f'hit@{args.k}']:6.3f} "
-                              f"{r['mrr']:6.3f}  {report.documents} docs, {report.chunks_written} chunks, "
-                              f"{len(report.failed)} failed, {report.seconds:.0f} s", flush=True)
+                score(uri, name, arm, out, items, args.modes, args.k)
 
 
 if __name__ == "__main__":

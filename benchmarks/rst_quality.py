@@ -37,6 +37,18 @@ def copy_as(src: Path, dest: Path, suffix: str) -> set[str]:
     return pages
 
 
+def score(uri: str, name: str, arm: str, folder: Path, items: list[dict], modes: str, k: int) -> None:
+    """``folder`` ingested from empty into collection ``{name}_{arm}`` of ``uri`` (guard off), then one line per
+    search mode: hit@1, hit@k and MRR of ``items``, and what the ingest did."""
+    with SafeRag(milvus_uri=uri, collection=f"{name}_{arm}", guard="off") as rag:
+        report = rag.ingest([str(folder)])
+        for mode in modes.split(","):
+            r = evaluate_retrieval(rag, items, k=k, mode=mode)
+            print(f"{name:8} {arm:6} {mode:7} {r['n']:3d} {r['hit@1']:6.3f} {r[f'hit@{k}']:6.3f} {r['mrr']:6.3f}  "
+                  f"{report.documents} docs, {report.chunks_written} chunks, {len(report.failed)} failed, "
+                  f"{report.seconds:.0f} s", flush=True)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--sets", default=",".join(SOURCES))
@@ -45,7 +57,7 @@ def main() -> None:
     ap.add_argument("--arms", default="rst,txt")
     ap.add_argument("-k", type=int, default=5)
     args = ap.parse_args()
-    print(f"{'set':8} {'arm':4} {'mode':7} {'n':>3} {'hit@1':>6} {f'hit@{args.k}':>6} {'MRR':>6}  ingest")
+    print(f"{'set':8} {'arm':6} {'mode':7} {'n':>3} {'hit@1':>6} {f'hit@{args.k}':>6} {'MRR':>6}  ingest")
     with tempfile.TemporaryDirectory() as tmp:
         uri = args.uri or str(Path(tmp) / "rst.db")
         for name in args.sets.split(","):
@@ -58,13 +70,7 @@ def main() -> None:
                 pages = copy_as(src, folder, f".{arm}")
                 items = [dict(q, source=q["source"][: -len(".html")] + f".{arm}")
                          for q in load_qa(HERE / "data" / f"{name}_qa.jsonl") if q["source"] in pages]
-                with SafeRag(milvus_uri=uri, collection=f"{name}_{arm}", guard="off") as rag:
-                    report = rag.ingest([str(folder)])
-                    for mode in args.modes.split(","):
-                        r = evaluate_retrieval(rag, items, k=args.k, mode=mode)
-                        print(f"{name:8} {arm:4} {mode:7} {r['n']:3d} {r['hit@1']:6.3f} {r[f'hit@{args.k}']:6.3f} "
-                              f"{r['mrr']:6.3f}  {report.documents} docs, {report.chunks_written} chunks, "
-                              f"{len(report.failed)} failed, {report.seconds:.0f} s", flush=True)
+                score(uri, name, arm, folder, items, args.modes, args.k)
 
 
 if __name__ == "__main__":

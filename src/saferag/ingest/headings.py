@@ -68,25 +68,6 @@ def norm_words(text: str) -> str:
     return " ".join(re.sub(r"[^\w]+", " ", unicodedata.normalize("NFKC", text).lower()).split())
 
 
-# -- Headings set by hand (rule W1b in benchmarks/retrieval_rules.md) -------------------------------
-
-#: How a statement or a label ends: a bold line ending so is emphasis ("Never restart during an upgrade.") or a
-#: lead-in ("Requirements:"), not a section's title. A question is a common title ("What is DNSSEC?").
-_STATEMENT_ENDS = (".", ";", ",", ":")
-#: A document where more than this share of the paragraphs is set apart (bold, large) is set so throughout, not
-#: sectioned (a list of bold terms over their descriptions is about half).
-HANDSET_SHARE = 0.75
-MAX_LEVEL = 9
-
-
-def is_title(text: str) -> bool:
-    """Whether a line set apart by hand (in bold, or large) reads as a section's title: short (at most 120
-    characters and 16 words), with a letter, and not ending as a statement or a label does."""
-    text = text.strip()
-    return 0 < len(text) <= 120 and len(text.split()) <= 16 and any(c.isalpha() for c in text) \
-        and not text.endswith(_STATEMENT_ENDS)
-
-
 # -- Markdown -------------------------------------------------------------------------------------
 
 _ATX = re.compile(r"^ {0,3}(#{1,6})[ \t]+(.+?)[ \t#]*$")

@@ -57,14 +57,13 @@ def read_docx(data: bytes, source: str, max_bytes: int) -> Document:
                 levels[style_id] = _style_level(block.style)
             level = levels[style_id]
         blocks.append(fonts.para(block, block.text, level))
-    paras = [p for p in blocks if isinstance(p, Para)]
-    level_of = dict(zip(map(id, paras), heading_levels(paras), strict=True))
+    paras_levels = iter(heading_levels([p for p in blocks if isinstance(p, Para)]))  # one per paragraph, in order
     b = TextBuilder()
     first_title = ""
     for item in blocks:
         if not isinstance(item, Para):
             b.lines(table_lines(_docx_rows(item)))
-        elif level := level_of[id(item)]:
+        elif level := next(paras_levels):
             if not first_title and item.text.strip():
                 first_title = one_line(item.text)
             b.heading(item.text, level)

@@ -14,7 +14,22 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from saferag.ingest.formats.typeset import MIN_RATIO
-from saferag.ingest.headings import HANDSET_SHARE, MAX_LEVEL, is_title
+
+#: How a statement or a label ends: a bold line ending so is emphasis ("Never restart during an upgrade.") or a
+#: lead-in ("Requirements:"), not a section's title. A question is a common title ("What is DNSSEC?").
+_STATEMENT_ENDS = (".", ";", ",", ":")
+#: A document where more than this share of the paragraphs is set apart (bold, large) is set so throughout, not
+#: sectioned (a list of bold terms over their descriptions is about half).
+HANDSET_SHARE = 0.75
+MAX_LEVEL = 9
+
+
+def is_title(text: str) -> bool:
+    """Whether a line set apart by hand (in bold, or large) reads as a section's title: short (at most 120
+    characters and 16 words), with a letter, and not ending as a statement or a label does."""
+    text = text.strip()
+    return 0 < len(text) <= 120 and len(text.split()) <= 16 and any(c.isalpha() for c in text) \
+        and not text.endswith(_STATEMENT_ENDS)
 
 
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
