@@ -1,7 +1,7 @@
-"""Retrieval over Word and Markdown documents whose headings were set by hand (rules W1b and W2): bold lines against
-``Heading N`` styles or ``#`` lines.
+"""Retrieval over Word, OpenDocument and Markdown documents whose headings were set by hand (rules W1b, O1 and W2):
+bold lines against ``Heading N`` styles, ``text:h`` or ``#`` lines.
 
-  python -m benchmarks.docx_quality [--format docx|md] [--sets git,bind,django,apache] [--arms bold,styled]
+  python -m benchmarks.docx_quality [--format docx|odt|md] [--sets git,bind,django,apache] [--arms bold,styled]
                                     [--uri docx.db] [--no-ingest]
 
 No corpus of hand-formatted Word files exists on this machine, so one is made: each HTML page of a retrieval set
@@ -9,7 +9,8 @@ No corpus of hand-formatted Word files exists on this machine, so one is made: e
 ``x.docx``, twice: ``bold``, every heading the reader found a Normal paragraph in bold (level 1 at 16 pt, level 2 at
 13 pt, deeper at the 11 pt body size), and ``styled``, every heading in its ``Heading N`` style. With ``--format md``
 the copies are Markdown: a heading is a ``**bold**`` line (``bold``) or a ``#`` line of its level, at most six
-(``styled``). A question whose page is ``x.html`` counts a hit on ``x.docx`` (``x.md``). Each arm is ingested from
+(``styled``). With ``--format odt``, OpenDocument copies as ``page_odt`` says. A question whose page is ``x.html``
+counts a hit on ``x.docx`` (``x.md``, ``x.odt``). Each arm is ingested from
 empty into its own collection by the code on the path, so the shipped code and a candidate are compared by running
 this twice (a worktree on ``PYTHONPATH``).
 
@@ -33,6 +34,7 @@ from benchmarks.rst_quality import score
 
 from saferag.ingest.document import Document
 from saferag.ingest.formats.office import read_docx
+from saferag.ingest.formats.opendocument import read_odt
 from saferag.ingest.headings import clean_heading, markdown_headings
 from saferag.ingest.html import html_to_text
 
@@ -78,6 +80,44 @@ def page_docx(html: str, arm: str) -> tuple[bytes, list[str]]:
     return buf.getvalue(), written
 
 
+def page_odt(html: str, arm: str) -> tuple[bytes, list[str]]:
+    """The page as an OpenDocument text in ``arm``'s way (rule O1): ``bold``, level-1 and level-2 headings in an
+    automatic paragraph style (bold, 16 and 13 pt), deeper ones a Standard paragraph of one bold span; ``styled``,
+    ``text:h`` of the heading's level; body paragraphs Standard at an 11 pt default. Returns the headings written."""
+    from odf.opendocument import OpenDocumentText
+    from odf.style import DefaultStyle, Style, TextProperties
+    from odf.text import H, P, Span
+
+    doc = OpenDocumentText()
+    default = DefaultStyle(family="paragraph")
+    default.addElement(TextProperties(fontsize="11pt"))
+    doc.styles.addElement(default)
+    standard = Style(name="Standard", family="paragraph")
+    doc.styles.addElement(standard)
+    auto = {}
+    for name, family, size in (("P1", "paragraph", "16pt"), ("P2", "paragraph", "13pt"), ("T1", "text", "")):
+        auto[name] = Style(name=name, family=family, **({"parentstylename": "Standard"} if size else {}))
+        auto[name].addElement(TextProperties(fontweight="bold", **({"fontsize": size} if size else {})))
+        doc.automaticstyles.addElement(auto[name])
+    written = []
+    for level, text in page_blocks(html):
+        if not level:
+            doc.text.addElement(P(stylename=standard, text=text))
+            continue
+        written.append(clean_heading(text))
+        if arm == "styled":
+            doc.text.addElement(H(outlinelevel=min(level, 10), text=text))
+        elif level <= 2:
+            doc.text.addElement(P(stylename=auto[f"P{level}"], text=text))
+        else:
+            p = P(stylename=standard)
+            p.addElement(Span(stylename=auto["T1"], text=text))
+            doc.text.addElement(p)
+    buf = io.BytesIO()
+    doc.write(buf)
+    return buf.getvalue(), written
+
+
 def page_md(html: str, arm: str, escape: bool = False) -> tuple[bytes, list[str]]:
     """The page as a Markdown file in ``arm``'s way, and the headings written: their words as an author would write
     them, or with ``*`` and ``_`` escaped (``escape``, as rule W2's copies were made)."""
@@ -111,7 +151,7 @@ def read_md(data: bytes) -> Document:
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--format", choices=["docx", "md"], default="docx")
+    ap.add_argument("--format", choices=["docx", "md", "odt"], default="docx")
     ap.add_argument("--sets", default="git,bind,django,apache")
     ap.add_argument("--arms", default="bold,styled")
     ap.add_argument("--no-ingest", action="store_true", help="only make the copies and count their headings")
@@ -135,10 +175,12 @@ def main() -> None:
                 for page in pages:
                     rel = page.relative_to(folder).with_suffix(f".{args.format}")
                     html = page.read_text(encoding="utf-8", errors="replace")
-                    data, written = page_md(html, arm, args.md_escape) if args.format == "md" else page_docx(html, arm)
+                    data, written = page_md(html, arm, args.md_escape) if args.format == "md" \
+                        else page_odt(html, arm) if args.format == "odt" else page_docx(html, arm)
                     (out / rel).parent.mkdir(parents=True, exist_ok=True)
                     (out / rel).write_bytes(data)
-                    doc = read_md(data) if args.format == "md" else read_docx(data, rel.as_posix(), 1 << 30)
+                    doc = read_md(data) if args.format == "md" else read_odt(data, rel.as_posix(), 1 << 30) \
+                        if args.format == "odt" else read_docx(data, rel.as_posix(), 1 << 30)
                     same = _letters if args.format == "md" else str  # Markdown headings drop `*` and `_`
                     written_all.update(map(same, written))
                     read_all.update(same(h.text) for h in doc.headings)

@@ -392,3 +392,67 @@ def handset_docx_bytes(lines: list[tuple[str, str]] = HANDSET) -> bytes:
         else:
             d.add_paragraph().add_run(text).bold = True
     return _save(d)
+
+
+def handset_odt_bytes(lines: list[tuple[str, str]] = HANDSET, title_style: str = "") -> bytes:
+    """``HANDSET`` as an OpenDocument text (odfpy), set the ways LibreOffice saves hand formatting: the title in an
+    automatic paragraph style at 200 % of the 12 pt default, section lines bold by an automatic paragraph style
+    ("head") and by the named ``Strong Emphasis`` text style ("strong"), the warning, the label, the list item and
+    the one bold word in bold spans, the contents entry in a bold ``Contents 1`` paragraph style. With
+    ``title_style``, the first line is a paragraph in that named style instead (LibreOffice's ``Title``)."""
+    from odf.opendocument import OpenDocumentText
+    from odf.style import DefaultStyle, ParagraphProperties, Style, TextProperties
+    from odf.text import H, List, ListItem, P, Span
+
+    doc = OpenDocumentText()
+    default = DefaultStyle(family="paragraph")
+    default.addElement(TextProperties(fontsize="12pt"))
+    doc.styles.addElement(default)
+    standard = Style(name="Standard", family="paragraph")
+    doc.styles.addElement(standard)
+
+    def style(name: str, family: str, auto: bool, parent: str = "", display: str = "", **props: str) -> Style:
+        kw = {"parentstylename": parent} if parent else {}
+        if display:
+            kw["displayname"] = display
+        s = Style(name=name, family=family, **kw)
+        s.addElement(TextProperties(**props))
+        if family == "paragraph":
+            s.addElement(ParagraphProperties(margintop="0.2cm"))
+        (doc.automaticstyles if auto else doc.styles).addElement(s)
+        return s
+
+    big = style("P1", "paragraph", True, "Standard", fontsize="200%")
+    bold_para = style("P2", "paragraph", True, "Standard", fontweight="bold")
+    contents = style("Contents_20_1", "paragraph", False, "Standard", "Contents 1", fontweight="bold")
+    strong = style("Strong_20_Emphasis", "text", False, "", "Strong Emphasis", fontweight="bold")
+    bold_span = style("T1", "text", True, fontweight="700")
+    if title_style:
+        style(title_style, "paragraph", False, "Standard", fontsize="28pt", fontweight="bold")
+    for i, (kind, text) in enumerate(lines):
+        if kind == "title" and title_style and i == 0:
+            doc.text.addElement(P(stylename=title_style, text=text))
+        elif kind == "title":
+            doc.text.addElement(P(stylename=big, text=text))
+        elif kind == "styled":
+            doc.text.addElement(H(outlinelevel=1, text=text))
+        elif kind == "head":
+            doc.text.addElement(P(stylename=bold_para, text=text))
+        elif kind == "contents":
+            doc.text.addElement(P(stylename=contents, text=text))
+        elif kind == "body":
+            doc.text.addElement(P(stylename=standard, text=text))
+        else:
+            p = P(stylename=standard)
+            if kind == "mixed":
+                first, text = text.split(" ", 1)
+                p.addText(first + " ")
+            p.addElement(Span(stylename=strong if kind == "strong" else bold_span, text=text))
+            if kind == "item":
+                item = ListItem()
+                item.addElement(p)
+                p = List()
+                p.addElement(item)
+            doc.text.addElement(p)
+    return _save(doc)
+

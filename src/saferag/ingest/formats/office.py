@@ -1,7 +1,7 @@
 """Word (.docx) and PowerPoint (.pptx) with python-docx and python-pptx (chosen in docs/formats.md).
 
 Word: paragraphs and tables in document order; ``Heading N`` / ``Title`` styles (or an outline level) become
-headings, and so do headings set by hand in bold or a larger size (``word_headings.py``); each table row is one
+headings, and so do headings set by hand in bold or a larger size (``handset.py``); each table row is one
 line that names its columns. PowerPoint: one section per slide, its title a level-1 heading with anchor ``slide-N``
 and a ``slide`` mark; text boxes top to bottom, tables as rows, the speaker notes last.
 """
@@ -15,8 +15,10 @@ import zipfile
 from saferag.errors import DocumentError
 from saferag.ingest.document import Document
 from saferag.ingest.formats.common import TextBuilder, need, one_line, open_package, table_lines
-from saferag.ingest.formats.word_headings import Fonts, Para
-from saferag.ingest.formats.word_headings import levels as heading_levels
+from saferag.ingest.formats.handset import Para
+from saferag.ingest.formats.handset import levels as heading_levels
+from saferag.ingest.formats.word_headings import W as _W
+from saferag.ingest.formats.word_headings import Fonts
 
 _HEADING_STYLE = re.compile(r"^heading\s*(\d)$", re.IGNORECASE)
 
@@ -72,8 +74,6 @@ def read_docx(data: bytes, source: str, max_bytes: int) -> Document:
     title = (doc.core_properties.title or "").strip() or first_title
     return b.document(source, "docx", title)
 
-
-_W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 
 
 def _outline_level(element) -> int | None:

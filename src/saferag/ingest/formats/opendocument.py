@@ -2,8 +2,9 @@
 
 odfpy, the OpenDocument library, parsed the benchmark's files about as fast (docs/formats.md), but its tree is
 walked the same way and it is one more package: lxml comes with python-docx anyway. The tests write their files
-with odfpy. Text: ``text:h`` with its outline level becomes a
-heading, paragraphs and lists in document order, tables as one line per row naming its columns. Presentations:
+with odfpy. Text: ``text:h`` with its outline level becomes a heading, and so does a paragraph in the ``Title``
+style or set apart by hand in bold or a larger size (``handset.py``, ``odf_styles.py``); paragraphs and lists in
+document order, tables as one line per row naming its columns. Presentations:
 one section per ``draw:page``, its title a level-1 heading with anchor ``slide-N`` and a ``slide`` mark.
 Spreadsheets (.ods) are read in ``tables.py`` with the helpers here.
 """
@@ -16,6 +17,9 @@ import zipfile
 from saferag.errors import DocumentError
 from saferag.ingest.document import Document
 from saferag.ingest.formats.common import TextBuilder, need, one_line, open_package, read_part, table_lines
+from saferag.ingest.formats.handset import Para
+from saferag.ingest.formats.handset import levels as heading_levels
+from saferag.ingest.formats.odf_styles import OdfStyles
 
 NS = {
     "office": "urn:oasis:names:tc:opendocument:xmlns:office:1.0",
@@ -44,6 +48,13 @@ _CONTAINERS = {q("text:list"), q("text:list-item"), q("text:list-header"), q("te
 _TOC = {q("text:table-of-content"), q("text:alphabetical-index"), q("text:illustration-index")}
 
 
+def _parser():
+    """lxml's parser with entities, the network and huge trees off (a package is untrusted input)."""
+    from lxml import etree
+
+    return etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
+
+
 def open_odf(data: bytes, label: str, max_bytes: int, body: str):
     """The checked package, its ``office:body/<body>`` element and its title (``dc:title``)."""
     etree = need("lxml.etree", label.split()[0])
@@ -51,7 +62,7 @@ def open_odf(data: bytes, label: str, max_bytes: int, body: str):
     manifest = archive.read("META-INF/manifest.xml") if "META-INF/manifest.xml" in archive.namelist() else b""
     if b"encryption-data" in manifest:
         raise DocumentError(f"password-protected {label} (encrypted): save a copy without a password")
-    parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
+    parser = _parser()
     try:
         root = etree.fromstring(read_part(archive, "content.xml", label), parser)
         meta = etree.fromstring(archive.read("meta.xml"), parser) if "meta.xml" in archive.namelist() else None
@@ -111,30 +122,64 @@ def table_rows(table, max_repeat: int = 1000):
             yield cells
 
 
-def _walk_blocks(node, b: TextBuilder) -> None:
-    """Paragraphs, headings and tables under ``node`` in document order."""
+_LISTS = {q("text:list"), q("text:list-item"), q("text:list-header")}
+Block = Para | list[str]  # a paragraph, or a table's lines
+
+
+def _blocks(node, styles: OdfStyles | None, out: list[Block], listed: bool = False) -> list[Block]:
+    """Paragraphs, headings and tables under ``node`` in document order; with ``styles``, each paragraph's type
+    too, for the hand-set heading rule."""
     for child in node:
         tag = child.tag
-        if tag == q("text:h"):
-            level = child.get(q("text:outline-level"), "1")
-            b.heading(odf_text(child), int(level) if level.isdigit() else 1)
-        elif tag == q("text:p"):
-            b.add(odf_text(child))
+        if tag in _BLOCKS:
+            styled = 0
+            if tag == q("text:h"):
+                level = child.get(q("text:outline-level"), "1")
+                styled = int(level) if level.isdigit() and int(level) > 0 else 1
+            text = odf_text(child)
+            out.append(styles.para(child, text, styled, listed) if styles else Para(text, styled, listed))
         elif tag == q("table:table"):
-            b.lines(table_lines(table_rows(child)))
+            out.append(list(table_lines(table_rows(child))))
         elif tag in _CONTAINERS:
-            _walk_blocks(child, b)
-        elif tag in _TOC:
-            continue  # a table of contents repeats the headings
+            _blocks(child, styles, out, listed or tag in _LISTS)
+        # a table of contents (``_TOC``) repeats the headings: left out
+    return out
+
+
+def _emit(blocks: list[Block], b: TextBuilder, hand_set: bool) -> None:
+    """Write the blocks, paragraphs at their heading level: styled only, or by the hand-set rule too."""
+    paras = [x for x in blocks if isinstance(x, Para)]
+    found = iter(heading_levels(paras) if hand_set else [p.styled for p in paras])
+    for item in blocks:
+        if not isinstance(item, Para):
+            b.lines(item)
+        elif level := next(found):
+            b.heading(item.text, level)
+        else:
+            b.add(item.text)
 
 
 def read_odt(data: bytes, source: str, max_bytes: int) -> Document:
-    _, body, title = open_odf(data, ".odt file", max_bytes, "office:text")
+    archive, body, title = open_odf(data, ".odt file", max_bytes, "office:text")
+    styles = OdfStyles(body.getroottree().getroot(), _styles_root(archive))
     b = TextBuilder()
-    _walk_blocks(body, b)
+    _emit(_blocks(body, styles, []), b, hand_set=True)
     if not title and b.headings:
         title = b.headings[0].text
     return b.document(source, "odt", title)
+
+
+def _styles_root(archive: zipfile.ZipFile):
+    """styles.xml's tree, or None when the package has none or it does not parse (its styles are then unknown,
+    and only the text's own automatic styles are read)."""
+    from lxml import etree
+
+    if "styles.xml" not in archive.namelist():
+        return None
+    try:
+        return etree.fromstring(archive.read("styles.xml"), _parser())
+    except (etree.XMLSyntaxError, zipfile.BadZipFile, ValueError, OSError, EOFError):
+        return None
 
 
 _PAGE_NAME = re.compile(r"^(page|slide)\s*\d+$", re.IGNORECASE)
@@ -160,7 +205,7 @@ def read_odp(data: bytes, source: str, max_bytes: int) -> Document:
         b.mark("slide", number)
         b.heading(heading, 1, f"slide-{number}")
         for frame in rest:
-            _walk_blocks([frame], b)
+            _emit(_blocks([frame], None, []), b, hand_set=False)
         if any(notes):
             b.add("Notes: " + " ".join(n for n in notes if n))
     return b.document(source, "odp", title or first_title)

@@ -1,51 +1,16 @@
-"""Headings a Word document's author set by hand: a short paragraph in bold, or in a larger size, standing where a
-``Heading N`` style would (rule W1 in ``benchmarks/retrieval_rules.md``).
-
-Written here because no kept library reads them: python-docx, docling and unstructured read styles only, and
-docx2txt (LlamaIndex's reader) no headings at all. The rule is the PDF reader's (``typeset.py``) in Word's terms:
-a line clearly larger than the body, or set apart in bold, that does not read as a sentence or a label.
+"""Word's side of headings set by hand (``handset.py``, rule W1b): a run's bold and size resolved through direct
+formatting, character and paragraph styles and the document defaults, into a ``Para`` per paragraph.
 """
 
 from __future__ import annotations
 
-from collections import Counter
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterable
 from typing import Any
 
-from saferag.ingest.formats.typeset import MIN_RATIO
+from saferag.ingest.formats.handset import NOT_TITLE_STYLES, Para
 
-#: How a statement or a label ends: a bold line ending so is emphasis ("Never restart during an upgrade.") or a
-#: lead-in ("Requirements:"), not a section's title. A question is a common title ("What is DNSSEC?").
-_STATEMENT_ENDS = (".", ";", ",", ":")
-#: A document where more than this share of the paragraphs is set apart (bold, large) is set so throughout, not
-#: sectioned (a list of bold terms over their descriptions is about half).
-HANDSET_SHARE = 0.75
-MAX_LEVEL = 9
-
-
-def is_title(text: str) -> bool:
-    """Whether a line set apart by hand (in bold, or large) reads as a section's title: short (at most 120
-    characters and 16 words), with a letter, and not ending as a statement or a label does."""
-    text = text.strip()
-    return 0 < len(text) <= 120 and len(text.split()) <= 16 and any(c.isalpha() for c in text) \
-        and not text.endswith(_STATEMENT_ENDS)
-
-
-_W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 _MALFORMED = (ValueError, TypeError, KeyError, AttributeError, IndexError)
-
-
-@dataclass
-class Para:
-    """One body paragraph as the rule sees it: its text, its styled heading level (0 for none), and its type."""
-
-    text: str
-    styled: int = 0
-    listed: bool = False
-    bold: bool = False  # every piece of its text bold
-    size: float | None = None  # the smallest size any piece of its text is set in (points), None when unknown
-    sizes: Counter[float] = field(default_factory=Counter)  # size → characters set in it
 
 
 class Fonts:
@@ -63,7 +28,7 @@ class Fonts:
             return p
         p_style = paragraph._p.style
         # A list item is not a title, nor an entry of a table of contents (its "TOC 1" style is often bold).
-        p.listed = p.listed or self._style_name(p_style).lower().startswith(("list", "toc"))
+        p.listed = p.listed or self._style_name(p_style).lower().startswith(NOT_TITLE_STYLES)
         try:
             self._type(paragraph, p_style, p)
         except Exception as exc:  # a malformed size or style (python-docx parses a value when asked): body text
@@ -125,42 +90,6 @@ class Fonts:
             return None
 
 
-def levels(paras: Sequence[Para]) -> list[int]:
-    """Each paragraph's heading level: its styled level, a hand-set heading's level by rule W1, else 0."""
-    texts = [i for i, p in enumerate(paras) if p.text.strip() and not p.styled]
-    body = _body_size(paras)
-    last = texts[-1] if texts else -1
-    hand = {i for i in texts if i != last and _set_apart(paras[i], body)}
-    if len(hand) > HANDSET_SHARE * len(texts):
-        hand = set()
-    sizes = sorted({paras[i].size or 0.0 for i in hand}, reverse=True)
-    rank = {s: r for r, s in enumerate(sizes)}
-    out, above = [], 0
-    for i, p in enumerate(paras):
-        if p.styled:
-            above = p.styled
-            out.append(p.styled)
-        elif i in hand:
-            out.append(min(above + 1 + rank[p.size or 0.0], MAX_LEVEL))
-        else:
-            out.append(0)
-    return out
-
-
-def _set_apart(p: Para, body: float | None) -> bool:
-    if p.listed or not is_title(p.text):
-        return False
-    large = body is not None and p.size is not None and p.size >= MIN_RATIO * body
-    return p.bold or large
-
-
-def _body_size(paras: Iterable[Para]) -> float | None:
-    chars: Counter[float] = Counter()
-    for p in paras:
-        chars.update(p.sizes)
-    return chars.most_common(1)[0][0] if chars else None
-
-
 def _runs(paragraph: Any) -> Iterable[Any]:
     """The paragraph's runs, those inside hyperlinks too."""
     for item in paragraph.iter_inner_content():
@@ -168,8 +97,8 @@ def _runs(paragraph: Any) -> Iterable[Any]:
 
 
 def _listed(p: Any) -> bool:
-    ppr = p.find(f"{_W}pPr")
-    return ppr is not None and ppr.find(f"{_W}numPr") is not None
+    ppr = p.find(f"{W}pPr")
+    return ppr is not None and ppr.find(f"{W}numPr") is not None
 
 
 def _points(length: Any) -> float | None:
@@ -178,6 +107,6 @@ def _points(length: Any) -> float | None:
 
 def _default_size(doc: Any) -> float | None:
     """The document defaults' font size (``w:docDefaults``), in points."""
-    sz = doc.styles.element.find(f"{_W}docDefaults/{_W}rPrDefault/{_W}rPr/{_W}sz")
-    value = sz.get(f"{_W}val", "") if sz is not None else ""
+    sz = doc.styles.element.find(f"{W}docDefaults/{W}rPrDefault/{W}rPr/{W}sz")
+    value = sz.get(f"{W}val", "") if sz is not None else ""
     return int(value) / 2 if value.isdigit() else None

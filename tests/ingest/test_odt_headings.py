@@ -1,0 +1,85 @@
+"""OpenDocument headings set by hand (bold or large paragraphs instead of ``text:h``) read as headings (rule O1),
+on real files written by odfpy the ways LibreOffice saves hand formatting."""
+
+from __future__ import annotations
+
+import importlib.util
+import io
+import zipfile
+
+import format_writers as w
+import pytest
+
+from saferag.ingest.extract import to_documents
+from saferag.ingest.sources import DocumentRef, RawDocument
+
+pytestmark = pytest.mark.skipif(importlib.util.find_spec("odf") is None, reason="needs odfpy (the test extra)")
+
+
+def read(data: bytes):
+    return to_documents(RawDocument(ref=DocumentRef("memo.odt", "memo.odt", "odt"), data=data, kind="odt"))[0]
+
+
+def edited(data: bytes, *replacements: tuple[bytes, bytes]) -> bytes:
+    """The package with content.xml edited, every other part as written."""
+    buf = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as zin, zipfile.ZipFile(buf, "w") as zout:
+        for item in zin.infolist():
+            part = zin.read(item.filename)
+            if item.filename == "content.xml":
+                for old, new in replacements:
+                    assert old in part
+                    part = part.replace(old, new)
+            zout.writestr(item, part)
+    return buf.getvalue()
+
+
+def test_hand_set_headings_are_read_and_bold_sentences_labels_items_and_contents_are_not():
+    doc = read(w.handset_odt_bytes())
+    assert [(h.level, h.text) for h in doc.headings] == [
+        (1, "Server handbook"),  # 200 % of the 12 pt default: the largest hand-set size
+        (2, "Installing the server"), (2, "Ports and firewalls"),  # bold by a paragraph style, by a text style
+        (1, "Operations"),  # text:h
+        (3, "Nightly backups"), (3, "Where are the backups kept?")]  # bold body size, below the text:h
+    assert doc.title == "Server handbook"
+    for kept in ("Never restart the ticketing server while a database upgrade runs.", "Requirements:",
+                 "Backup window", "Logs rotate nightly at two o'clock", "Closing remark", "Installing the server 2"):
+        assert kept in doc.text  # body text, not a heading
+    assert doc.text.index("\n\nInstalling the server\n\n") + 2 == doc.headings[1].start
+
+
+def test_a_paragraph_in_the_title_style_is_a_level_one_heading():
+    doc = read(w.handset_odt_bytes(title_style="Title"))
+    assert [(h.level, h.text) for h in doc.headings][:2] == [(1, "Server handbook"), (2, "Installing the server")]
+    assert doc.title == "Server handbook"
+
+
+def test_a_document_set_bold_throughout_has_no_hand_set_headings():
+    lines = [("head", f"Line {i} of a notice printed all in bold") for i in range(6)]
+    assert read(w.handset_odt_bytes(lines)).headings == []
+
+
+def test_styled_documents_read_as_before():
+    doc = read(w.odt_bytes())
+    assert [(h.level, h.text) for h in doc.headings] == [(1, "First week"), (2, "Equipment")]
+
+
+def test_malformed_sizes_and_looping_styles_cost_no_file():
+    data = edited(w.handset_odt_bytes(),
+                  (b'fo:font-size="200%"', b'fo:font-size="huge"'),  # the title's size: unreadable
+                  (b'style:name="P2" style:family="paragraph" style:parent-style-name="Standard"',
+                   b'style:name="P2" style:family="paragraph" style:parent-style-name="P2"'))  # its own parent
+    doc = read(data)
+    assert "Server handbook" in doc.text and "Server handbook" not in [h.text for h in doc.headings]
+    assert [h.text for h in doc.headings][:2] == ["Installing the server", "Ports and firewalls"]
+
+
+def test_a_hand_set_heading_is_a_hit_s_section(make_rag, tmp_path):
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "handbook.odt").write_bytes(w.handset_odt_bytes([line for line in w.HANDSET if line[0] != "contents"]))
+    rag = make_rag()
+    assert not rag.ingest([str(docs)]).failed
+    hit = rag.search("Which port does the ticketing server listen on?", k=1)[0]
+    assert hit.source == "handbook.odt"
+    assert hit.headings == ["Ports and firewalls"]  # under the document's title, which a path does not repeat
