@@ -1,7 +1,7 @@
 """Retrieval over Word, OpenDocument and Markdown documents whose headings were set by hand (rules W1b, O1 and W2):
 bold lines against ``Heading N`` styles, ``text:h`` or ``#`` lines.
 
-  python -m benchmarks.docx_quality [--format docx|odt|md] [--sets git,bind,django,apache] [--arms bold,styled]
+  python -m benchmarks.docx_quality [--format docx|odt|md|pdf] [--sets git,bind,django,apache] [--arms bold,styled]
                                     [--uri docx.db] [--no-ingest]
 
 No corpus of hand-formatted Word files exists on this machine, so one is made: each HTML page of a retrieval set
@@ -9,8 +9,10 @@ No corpus of hand-formatted Word files exists on this machine, so one is made: e
 ``x.docx``, twice: ``bold``, every heading the reader found a Normal paragraph in bold (level 1 at 16 pt, level 2 at
 13 pt, deeper at the 11 pt body size), and ``styled``, every heading in its ``Heading N`` style. With ``--format md``
 the copies are Markdown: a heading is a ``**bold**`` line (``bold``) or a ``#`` line of its level, at most six
-(``styled``). With ``--format odt``, OpenDocument copies as ``page_odt`` says. A question whose page is ``x.html``
-counts a hit on ``x.docx`` (``x.md``, ``x.odt``). Each arm is ingested from
+(``styled``). With ``--format odt``, OpenDocument copies as ``page_odt`` says; with ``--format pdf`` (arm
+``bold`` only), the page printed to PDF by headless Chromium as ``Printer.pdf`` says (rule P5), kept in
+``--pdf-cache`` for the next run. A question whose page is ``x.html``
+counts a hit on ``x.docx`` (``x.md``, ``x.odt``, ``x.pdf``). Each arm is ingested from
 empty into its own collection by the code on the path, so the shipped code and a candidate are compared by running
 this twice (a worktree on ``PYTHONPATH``).
 
@@ -25,7 +27,10 @@ import argparse
 import hashlib
 import io
 import re
+import shutil
 import tempfile
+import unicodedata
+from html import escape
 from collections import Counter
 from pathlib import Path
 
@@ -35,6 +40,7 @@ from benchmarks.rst_quality import score
 from saferag.ingest.document import Document
 from saferag.ingest.formats.office import read_docx
 from saferag.ingest.formats.opendocument import read_odt
+from saferag.ingest.formats.pdf import read_pdf
 from saferag.ingest.headings import clean_heading, markdown_headings
 from saferag.ingest.html import html_to_text
 
@@ -118,6 +124,50 @@ def page_odt(html: str, arm: str) -> tuple[bytes, list[str]]:
     return buf.getvalue(), written
 
 
+class Printer:
+    """Headless Chromium (Playwright, as the web page's tests drive it) printing HTML to PDF, one browser for all
+    pages; a printed copy is kept in ``cache`` and reused, so two codes read the same bytes."""
+
+    def __init__(self, cache: Path) -> None:
+        self.cache, self._page, self._stop = cache, None, None
+
+    def pdf(self, html: str, arm: str, rel: Path) -> tuple[bytes, list[str]]:
+        """The page printed (rule P5's copies): body paragraphs at 11 pt, level-1 headings bold 16 pt, level 2 bold
+        13 pt, deeper ones bold 11 pt; no outline. Returns the PDF and the headings written."""
+        blocks = page_blocks(html)
+        written = [clean_heading(text) for level, text in blocks if level]
+        path = self.cache / arm / rel
+        if not path.exists():
+            parts = []
+            for level, text in blocks:
+                style = f"font-size:{SIZES.get(level, 11)}pt;font-weight:bold" if level else ""
+                parts.append(f'<p style="{style}">{escape(text)}</p>')
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(self._print("".join(parts)))
+        return path.read_bytes(), written
+
+    def _print(self, body: str) -> bytes:
+        if self._page is None:
+            from playwright.sync_api import sync_playwright
+
+            self._stop = sync_playwright().start()
+            browser = self._stop.chromium.launch(executable_path=shutil.which("chromium"))
+            self._page = browser.new_page()
+        self._page.set_content("<html><body style=\"font-family:sans-serif;font-size:11pt;white-space:pre-wrap\">"
+                               f"{body}</body></html>")
+        return self._page.pdf(format="A4")
+
+    def close(self) -> None:
+        if self._stop is not None:
+            self._stop.stop()
+
+
+def _same_pdf(text: str) -> str:
+    """A heading's letters as printed and read back: pypdf gives ligatures ("ﬁ") and may space a line's words
+    differently."""
+    return _letters(unicodedata.normalize("NFKC", text))
+
+
 def page_md(html: str, arm: str, escape: bool = False) -> tuple[bytes, list[str]]:
     """The page as a Markdown file in ``arm``'s way, and the headings written: their words as an author would write
     them, or with ``*`` and ``_`` escaped (``escape``, as rule W2's copies were made)."""
@@ -151,7 +201,8 @@ def read_md(data: bytes) -> Document:
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--format", choices=["docx", "md", "odt"], default="docx")
+    ap.add_argument("--format", choices=["docx", "md", "odt", "pdf"], default="docx")
+    ap.add_argument("--pdf-cache", default="/tmp/saferag-printed", help="where printed PDF copies are kept")
     ap.add_argument("--sets", default="git,bind,django,apache")
     ap.add_argument("--arms", default="bold,styled")
     ap.add_argument("--no-ingest", action="store_true", help="only make the copies and count their headings")
@@ -161,6 +212,7 @@ def main() -> None:
     ap.add_argument("-k", type=int, default=5)
     args = ap.parse_args()
     print(f"{'set':8} {'arm':6} {'mode':7} {'n':>3} {'hit@1':>6} {f'hit@{args.k}':>6} {'MRR':>6}  ingest")
+    printer = Printer(Path(args.pdf_cache))
     with tempfile.TemporaryDirectory() as tmp:
         uri = args.uri or str(Path(tmp) / "docx.db")
         for name in args.sets.split(","):
@@ -175,13 +227,18 @@ def main() -> None:
                 for page in pages:
                     rel = page.relative_to(folder).with_suffix(f".{args.format}")
                     html = page.read_text(encoding="utf-8", errors="replace")
-                    data, written = page_md(html, arm, args.md_escape) if args.format == "md" \
-                        else page_odt(html, arm) if args.format == "odt" else page_docx(html, arm)
+                    if args.format == "pdf":
+                        data, written = printer.pdf(html, arm, Path(name) / rel)
+                    else:
+                        data, written = page_md(html, arm, args.md_escape) if args.format == "md" \
+                            else page_odt(html, arm) if args.format == "odt" else page_docx(html, arm)
                     (out / rel).parent.mkdir(parents=True, exist_ok=True)
                     (out / rel).write_bytes(data)
                     doc = read_md(data) if args.format == "md" else read_odt(data, rel.as_posix(), 1 << 30) \
-                        if args.format == "odt" else read_docx(data, rel.as_posix(), 1 << 30)
-                    same = _letters if args.format == "md" else str  # Markdown headings drop `*` and `_`
+                        if args.format == "odt" else read_pdf(data, rel.as_posix(), use_ocr=False) \
+                        if args.format == "pdf" else read_docx(data, rel.as_posix(), 1 << 30)
+                    # Markdown headings drop `*` and `_`; a PDF's come back with ligatures
+                    same = {"md": _letters, "pdf": _same_pdf}.get(args.format, str)
                     written_all.update(map(same, written))
                     read_all.update(same(h.text) for h in doc.headings)
                     digest.update(repr((doc.text, doc.title, doc.headings)).encode())
@@ -197,6 +254,7 @@ def main() -> None:
                 items = [dict(q, source=q["source"][: -len(".html")] + f".{args.format}") for q in questions(qa)
                          if q["source"].endswith(".html")]
                 score(uri, name, arm, out, items, args.modes, args.k)
+    printer.close()
 
 
 if __name__ == "__main__":
