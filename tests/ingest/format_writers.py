@@ -399,10 +399,13 @@ def handset_odt_bytes(lines: list[tuple[str, str]] = HANDSET, title_style: str =
     automatic paragraph style at 200 % of the 12 pt default, section lines bold by an automatic paragraph style
     ("head") and by the named ``Strong Emphasis`` text style ("strong"), the warning, the label, the list item and
     the one bold word in bold spans, the contents entry in a bold ``Contents 1`` paragraph style. With
-    ``title_style``, the first line is a paragraph in that named style instead (LibreOffice's ``Title``)."""
+    ``title_style``, the first line is a paragraph in that named style instead (LibreOffice's ``Title``), set
+    like the body. Two more kinds of line: "footnoted", a bold line with a footnote, and "boxed", a bold line in a
+    text box anchored in a body paragraph."""
     from odf.opendocument import OpenDocumentText
     from odf.style import DefaultStyle, ParagraphProperties, Style, TextProperties
-    from odf.text import H, List, ListItem, P, Span
+    from odf.draw import Frame, TextBox
+    from odf.text import H, List, ListItem, Note, NoteBody, NoteCitation, P, Span
 
     doc = OpenDocumentText()
     default = DefaultStyle(family="paragraph")
@@ -428,7 +431,7 @@ def handset_odt_bytes(lines: list[tuple[str, str]] = HANDSET, title_style: str =
     strong = style("Strong_20_Emphasis", "text", False, "", "Strong Emphasis", fontweight="bold")
     bold_span = style("T1", "text", True, fontweight="700")
     if title_style:
-        style(title_style, "paragraph", False, "Standard", fontsize="28pt", fontweight="bold")
+        style(title_style, "paragraph", False, "Standard", fontsize="12pt")  # neither larger nor bold: by name
     for i, (kind, text) in enumerate(lines):
         if kind == "title" and title_style and i == 0:
             doc.text.addElement(P(stylename=title_style, text=text))
@@ -438,6 +441,23 @@ def handset_odt_bytes(lines: list[tuple[str, str]] = HANDSET, title_style: str =
             doc.text.addElement(H(outlinelevel=1, text=text))
         elif kind == "head":
             doc.text.addElement(P(stylename=bold_para, text=text))
+        elif kind == "footnoted":
+            p = P(stylename=bold_para, text=text)
+            note = Note(noteclass="footnote", id=f"ftn{i}")
+            note.addElement(NoteCitation(text="1"))
+            body = NoteBody()
+            body.addElement(P(stylename=standard, text="Measured in the spring of 2020."))
+            note.addElement(body)
+            p.addElement(note)
+            doc.text.addElement(p)
+        elif kind == "boxed":
+            frame = Frame(width="6cm", height="2cm", anchortype="paragraph")
+            box = TextBox()
+            box.addElement(P(stylename=bold_para, text=text))
+            frame.addElement(box)
+            p = P(stylename=standard)
+            p.addElement(frame)
+            doc.text.addElement(p)
         elif kind == "contents":
             doc.text.addElement(P(stylename=contents, text=text))
         elif kind == "body":

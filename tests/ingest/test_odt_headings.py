@@ -64,14 +64,40 @@ def test_styled_documents_read_as_before():
     assert [(h.level, h.text) for h in doc.headings] == [(1, "First week"), (2, "Equipment")]
 
 
-def test_malformed_sizes_and_looping_styles_cost_no_file():
+@pytest.mark.parametrize("size", [b"huge", b"1" + b"0" * 400 + b"pt", b"9" * 310 + b"%", b"0pt"])
+def test_malformed_sizes_weights_and_looping_styles_cost_no_file(size):
     data = edited(w.handset_odt_bytes(),
-                  (b'fo:font-size="200%"', b'fo:font-size="huge"'),  # the title's size: unreadable
+                  (b'fo:font-size="200%"', b'fo:font-size="' + size + b'"'),  # the title's size: unreadable
+                  (b'fo:font-weight="700"', 'fo:font-weight="²"'.encode()),  # the bold spans' weight: unreadable
                   (b'style:name="P2" style:family="paragraph" style:parent-style-name="Standard"',
                    b'style:name="P2" style:family="paragraph" style:parent-style-name="P2"'))  # its own parent
     doc = read(data)
     assert "Server handbook" in doc.text and "Server handbook" not in [h.text for h in doc.headings]
     assert [h.text for h in doc.headings][:2] == ["Installing the server", "Ports and firewalls"]
+
+
+def test_a_damaged_styles_part_costs_its_styles_not_the_file():
+    data = bytearray(w.handset_odt_bytes())
+    with zipfile.ZipFile(io.BytesIO(bytes(data))) as z:
+        info = z.getinfo("styles.xml")
+    assert info.compress_type == zipfile.ZIP_DEFLATED
+    name_len, extra_len = int.from_bytes(data[info.header_offset + 26:info.header_offset + 28], "little"), \
+        int.from_bytes(data[info.header_offset + 28:info.header_offset + 30], "little")
+    at = info.header_offset + 30 + name_len + extra_len
+    data[at:at + 4] = b"\xff\xff\xff\xff"  # the deflate stream no longer inflates (zlib.error)
+    doc = read(bytes(data))
+    assert "Installing the server" in [h.text for h in doc.headings]  # bold by content.xml's own styles
+    assert "Ports and firewalls" in doc.text  # bold by a named style of styles.xml: unknown now, body text
+
+
+def test_a_heading_is_its_own_words_and_text_boxes_hold_no_hand_set_heading():
+    lines = [("footnoted", "Installing the server"), ("body", w.HANDSET[2][1]), ("boxed", "Draft for review"),
+             ("head", "Ports and firewalls"), ("body", w.HANDSET[6][1])]
+    doc = read(w.handset_odt_bytes(lines))
+    assert [(h.level, h.text) for h in doc.headings] == [(1, "Installing the server"), (1, "Ports and firewalls")]
+    after = doc.text[doc.headings[0].start:]
+    assert after.startswith("Installing the server\n\nMeasured in the spring of 2020.")  # the footnote, after it
+    assert "Draft for review" in doc.text
 
 
 def test_a_hand_set_heading_is_a_hit_s_section(make_rag, tmp_path):

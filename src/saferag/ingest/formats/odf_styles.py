@@ -29,9 +29,15 @@ _NAME, _FAMILY, _PARENT, _DISPLAY = _s("name"), _s("family"), _s("parent-style-n
 _WEIGHT, _SIZE = f"{{{_FO_NS}}}font-weight", f"{{{_FO_NS}}}font-size"
 _STYLE_NAME = f"{{{_TEXT_NS}}}style-name"
 _RUNS = {f"{{{_TEXT_NS}}}span", f"{{{_TEXT_NS}}}a"}  # elements whose style overrides the text inside them
-#: What ``odf_text`` leaves out of a paragraph's text, left out of its type too (comments, frames, notes' bodies).
-_NOT_TEXT = {f"{{{_OFFICE_NS}}}annotation", f"{{{_TEXT_NS}}}tracked-changes",
-             "{urn:oasis:names:tc:opendocument:xmlns:drawing:1.0}frame"}
+_DRAW_NS = "urn:oasis:names:tc:opendocument:xmlns:drawing:1.0"
+#: What is not a paragraph's own words, left out of its type: what ``odf_text`` leaves out (comments, tracked
+#: changes, cross-references' text, images, a slide's notes), and the footnotes and text boxes it sets apart.
+_NOT_TEXT = {f"{{{_OFFICE_NS}}}annotation", f"{{{_OFFICE_NS}}}annotation-end", f"{{{_TEXT_NS}}}tracked-changes",
+             f"{{{_TEXT_NS}}}bookmark-ref", f"{{{_DRAW_NS}}}image",
+             "{urn:oasis:names:tc:opendocument:xmlns:presentation:1.0}notes",
+             f"{{{_TEXT_NS}}}note", f"{{{_DRAW_NS}}}frame"}
+_BOLD_WEIGHTS = {"bold", "600", "700", "800", "900"}  # fo:font-weight: normal, bold, or 100, 200, ... 900
+MAX_POINTS = 10_000.0  # a larger or non-finite size is malformed (a crafted "1e400pt"), read as unset
 _POINTS = {"pt": 1.0, "pc": 12.0, "in": 72.0, "cm": 72 / 2.54, "mm": 72 / 25.4, "px": 0.75}
 _LENGTH = re.compile(r"^\s*([0-9]*\.?[0-9]+)\s*(pt|pc|in|cm|mm|px|%)\s*$")
 _MAX_CHAIN = 20  # a crafted file may loop its parent styles
@@ -101,9 +107,9 @@ class OdfStyles:
             if props is None:
                 continue
             if (weight := props.get(_WEIGHT)) is not None:
-                bold = weight == "bold" or (weight.isdigit() and int(weight) >= 600)
-            if (value := props.get(_SIZE)) is not None:
-                size = _points(value, size)
+                bold = weight.strip() in _BOLD_WEIGHTS
+            if (value := props.get(_SIZE)) is not None and (points := _points(value, size)) is not None:
+                size = points  # an unreadable size leaves the parent's
         names = [_name(el) for el in chain if el.tag == _STYLE]
         result = (bold, size, "title" in names, any(n.startswith(NOT_TITLE_STYLES) for n in names))
         self._resolved[(family, name, base)] = result
@@ -116,14 +122,17 @@ def _name(el: Any) -> str:
 
 
 def _points(value: str, parent: float | None) -> float | None:
-    """A ``fo:font-size`` in points, rounded to the half point; a percentage of ``parent``; None when unreadable."""
+    """A ``fo:font-size`` in points, rounded to the half point; a percentage of ``parent``; None when unreadable,
+    zero, or past ``MAX_POINTS``."""
     m = _LENGTH.match(value)
     if not m:
         return None
     number, unit = float(m.group(1)), m.group(2)
     if unit == "%":
-        return None if parent is None else round(parent * number / 100 * 2) / 2
-    return round(number * _POINTS[unit] * 2) / 2
+        points = None if parent is None else parent * number / 100
+    else:
+        points = number * _POINTS[unit]
+    return round(points * 2) / 2 if points is not None and 0 < points <= MAX_POINTS else None
 
 
 def _count(text: str, bold: bool, size: float | None, pieces: Counter[tuple[bool, float | None]]) -> None:

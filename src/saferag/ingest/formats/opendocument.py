@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 import zipfile
+from dataclasses import dataclass
 
 from saferag.errors import DocumentError
 from saferag.ingest.document import Document
@@ -38,7 +39,7 @@ def q(name: str) -> str:
     return f"{{{NS[prefix]}}}{local}"
 
 
-_SPACE, _TAB, _BREAK, _FRAME = q("text:s"), q("text:tab"), q("text:line-break"), q("draw:frame")
+_SPACE, _TAB, _BREAK, _FRAME, _NOTE = q("text:s"), q("text:tab"), q("text:line-break"), q("draw:frame"), q("text:note")
 _SKIP = {q("office:annotation"), q("office:annotation-end"), q("text:tracked-changes"), q("text:bookmark-ref"),
          q("draw:image"), q("presentation:notes")}
 _BLOCKS = {q("text:p"), q("text:h")}
@@ -77,8 +78,10 @@ def open_odf(data: bytes, label: str, max_bytes: int, body: str):
     return archive, found, title
 
 
-def odf_text(el) -> str:
-    """An element's text as shown: ``text:s`` spaces, tabs and line breaks kept, comments left out."""
+def odf_text(el, asides: list[str] | None = None) -> str:
+    """An element's text as shown: ``text:s`` spaces, tabs and line breaks kept, comments left out. With
+    ``asides``, footnotes and text boxes anchored in it are not run into its text but appended there (a heading's
+    words are its own)."""
     out: list[str] = []
 
     def walk(node) -> None:
@@ -92,6 +95,10 @@ def odf_text(el) -> str:
                 out.append("\t")
             elif tag == _BREAK:
                 out.append("\n")
+            elif asides is not None and tag in (_FRAME, _NOTE):
+                body = child.find(q("text:note-body")) if tag == _NOTE else child
+                if body is not None and (text := odf_text(body).strip()):
+                    asides.append(text)
             elif tag == _FRAME:  # a text box anchored in the paragraph: its own lines
                 out.extend(("\n", odf_text(child), "\n"))
             elif tag not in _SKIP:
@@ -123,38 +130,56 @@ def table_rows(table, max_repeat: int = 1000):
 
 
 _LISTS = {q("text:list"), q("text:list-item"), q("text:list-header")}
-Block = Para | list[str]  # a paragraph, or a table's lines
+_BOXES = {q("draw:frame"), q("draw:text-box"), q("draw:custom-shape"), q("draw:g")}
 
 
-def _blocks(node, styles: OdfStyles | None, out: list[Block], listed: bool = False) -> list[Block]:
+@dataclass
+class _Paragraph:
+    """A paragraph as the hand-set rule sees it (its own words), its text as read (footnotes and text boxes run
+    in), and those footnotes and boxes apart (said after it when it is a heading)."""
+
+    para: Para
+    text: str
+    asides: str
+
+
+Block = _Paragraph | list[str]  # a paragraph, or a table's lines
+
+
+def _blocks(node, styles: OdfStyles | None, out: list[Block], apart: bool = False) -> list[Block]:
     """Paragraphs, headings and tables under ``node`` in document order; with ``styles``, each paragraph's type
-    too, for the hand-set heading rule."""
+    too, for the hand-set heading rule. ``apart``: inside a list or a text box, where no line is a hand-set title."""
     for child in node:
         tag = child.tag
         if tag in _BLOCKS:
             styled = 0
             if tag == q("text:h"):
                 level = child.get(q("text:outline-level"), "1")
-                styled = int(level) if level.isdigit() and int(level) > 0 else 1
-            text = odf_text(child)
-            out.append(styles.para(child, text, styled, listed) if styles else Para(text, styled, listed))
+                styled = min(int(level), 10) if level.isascii() and level.isdigit() and int(level) > 0 else 1
+            asides: list[str] = []
+            own = odf_text(child, asides)
+            para = styles.para(child, own, styled, apart) if styles else Para(own, styled, apart)
+            out.append(_Paragraph(para, odf_text(child) if asides else own, "\n".join(asides)))
         elif tag == q("table:table"):
             out.append(list(table_lines(table_rows(child))))
         elif tag in _CONTAINERS:
-            _blocks(child, styles, out, listed or tag in _LISTS)
+            _blocks(child, styles, out, apart or tag in _LISTS or tag in _BOXES)
         # a table of contents (``_TOC``) repeats the headings: left out
     return out
 
 
 def _emit(blocks: list[Block], b: TextBuilder, hand_set: bool) -> None:
-    """Write the blocks, paragraphs at their heading level: styled only, or by the hand-set rule too."""
-    paras = [x for x in blocks if isinstance(x, Para)]
+    """Write the blocks, paragraphs at their heading level: styled only, or by the hand-set rule too. A heading is
+    its own words, its footnotes and text boxes a paragraph after it."""
+    paras = [x.para for x in blocks if isinstance(x, _Paragraph)]
     found = iter(heading_levels(paras) if hand_set else [p.styled for p in paras])
     for item in blocks:
-        if not isinstance(item, Para):
+        if not isinstance(item, _Paragraph):
             b.lines(item)
         elif level := next(found):
-            b.heading(item.text, level)
+            b.heading(item.para.text, level)
+            if item.asides:
+                b.add(item.asides)
         else:
             b.add(item.text)
 
@@ -178,7 +203,7 @@ def _styles_root(archive: zipfile.ZipFile):
         return None
     try:
         return etree.fromstring(archive.read("styles.xml"), _parser())
-    except (etree.XMLSyntaxError, zipfile.BadZipFile, ValueError, OSError, EOFError):
+    except Exception:  # any damage (bad zlib data, an unknown compression, bad XML): the styles are unknown
         return None
 
 
