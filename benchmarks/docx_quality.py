@@ -199,6 +199,24 @@ def read_md(data: bytes) -> Document:
     return Document("x.md", "markdown", text, "", headings=markdown_headings(text))
 
 
+def write_copy(fmt: str, html: str, arm: str, md_escape: bool, printer: Printer, rel: Path) -> tuple[bytes, list[str]]:
+    """The page made into a copy of format ``fmt`` in ``arm``'s way, and the headings written."""
+    if fmt == "md":
+        return page_md(html, arm, md_escape)
+    if fmt == "pdf":
+        return printer.pdf(html, arm, rel)
+    return (page_odt if fmt == "odt" else page_docx)(html, arm)
+
+
+def read_copy(fmt: str, data: bytes, name: str) -> Document:
+    """A copy read as saferag reads a file of its format (the code on the path)."""
+    if fmt == "md":
+        return read_md(data)
+    if fmt == "pdf":
+        return read_pdf(data, name, use_ocr=False)
+    return (read_odt if fmt == "odt" else read_docx)(data, name, 1 << 30)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--format", choices=["docx", "md", "odt", "pdf"], default="docx")
@@ -227,16 +245,10 @@ def main() -> None:
                 for page in pages:
                     rel = page.relative_to(folder).with_suffix(f".{args.format}")
                     html = page.read_text(encoding="utf-8", errors="replace")
-                    if args.format == "pdf":
-                        data, written = printer.pdf(html, arm, Path(name) / rel)
-                    else:
-                        data, written = page_md(html, arm, args.md_escape) if args.format == "md" \
-                            else page_odt(html, arm) if args.format == "odt" else page_docx(html, arm)
+                    data, written = write_copy(args.format, html, arm, args.md_escape, printer, Path(name) / rel)
                     (out / rel).parent.mkdir(parents=True, exist_ok=True)
                     (out / rel).write_bytes(data)
-                    doc = read_md(data) if args.format == "md" else read_odt(data, rel.as_posix(), 1 << 30) \
-                        if args.format == "odt" else read_pdf(data, rel.as_posix(), use_ocr=False) \
-                        if args.format == "pdf" else read_docx(data, rel.as_posix(), 1 << 30)
+                    doc = read_copy(args.format, data, rel.as_posix())
                     # Markdown headings drop `*` and `_`; a PDF's come back with ligatures
                     same = {"md": _letters, "pdf": _same_pdf}.get(args.format, str)
                     written_all.update(map(same, written))

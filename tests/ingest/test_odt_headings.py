@@ -100,12 +100,17 @@ def test_a_heading_is_its_own_words_and_text_boxes_hold_no_hand_set_heading():
     assert "Draft for review" in doc.text
 
 
-def test_a_hand_set_heading_is_a_hit_s_section(make_rag, tmp_path):
+@pytest.mark.parametrize("name, write", [
+    pytest.param("handbook.docx", w.handset_docx_bytes, id="docx",
+                 marks=pytest.mark.skipif(importlib.util.find_spec("docx") is None, reason="needs the formats extra")),
+    pytest.param("handbook.odt", w.handset_odt_bytes, id="odt")])
+def test_a_hand_set_heading_is_a_hit_s_section(make_rag, tmp_path, name, write):
+    """Word's and OpenDocument's the same way: one rule (``handset.py``) over each format's reading of its type."""
     docs = tmp_path / "docs"
     docs.mkdir()
-    (docs / "handbook.odt").write_bytes(w.handset_odt_bytes([line for line in w.HANDSET if line[0] != "contents"]))
+    (docs / name).write_bytes(write([line for line in w.HANDSET if line[0] != "contents"]))
     rag = make_rag()
     assert not rag.ingest([str(docs)]).failed
     hit = rag.search("Which port does the ticketing server listen on?", k=1)[0]
-    assert hit.source == "handbook.odt"
+    assert hit.source == name
     assert hit.headings == ["Ports and firewalls"]  # under the document's title, which a path does not repeat

@@ -45,17 +45,6 @@ def test_styled_documents_read_as_before():
     assert [(h.level, h.text) for h in doc.headings] == [(1, "Travel policy"), (1, "Flights"), (2, "Hotel rates")]
 
 
-def test_a_hand_set_heading_is_a_hit_s_section(make_rag, tmp_path):
-    docs = tmp_path / "docs"
-    docs.mkdir()
-    (docs / "handbook.docx").write_bytes(w.handset_docx_bytes([line for line in w.HANDSET if line[0] != "contents"]))
-    rag = make_rag()
-    assert not rag.ingest([str(docs)]).failed
-    hit = rag.search("Which port does the ticketing server listen on?", k=1)[0]
-    assert hit.source == "handbook.docx"
-    assert hit.headings == ["Ports and firewalls"]  # under the document's title, which a path does not repeat
-
-
 def test_a_malformed_font_size_costs_that_line_its_heading_not_the_file():
     buf = io.BytesIO()
     with zipfile.ZipFile(io.BytesIO(w.handset_docx_bytes())) as zin, zipfile.ZipFile(buf, "w") as zout:

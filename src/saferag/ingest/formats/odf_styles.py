@@ -17,7 +17,6 @@ from saferag.ingest.formats.handset import NOT_TITLE_STYLES, Para
 _STYLE_NS = "urn:oasis:names:tc:opendocument:xmlns:style:1.0"
 _FO_NS = "urn:oasis:names:tc:opendocument:xmlns:xsl-fo-compatible:1.0"
 _TEXT_NS = "urn:oasis:names:tc:opendocument:xmlns:text:1.0"
-_OFFICE_NS = "urn:oasis:names:tc:opendocument:xmlns:office:1.0"
 
 
 def _s(local: str) -> str:
@@ -29,13 +28,6 @@ _NAME, _FAMILY, _PARENT, _DISPLAY = _s("name"), _s("family"), _s("parent-style-n
 _WEIGHT, _SIZE = f"{{{_FO_NS}}}font-weight", f"{{{_FO_NS}}}font-size"
 _STYLE_NAME = f"{{{_TEXT_NS}}}style-name"
 _RUNS = {f"{{{_TEXT_NS}}}span", f"{{{_TEXT_NS}}}a"}  # elements whose style overrides the text inside them
-_DRAW_NS = "urn:oasis:names:tc:opendocument:xmlns:drawing:1.0"
-#: What is not a paragraph's own words, left out of its type: what ``odf_text`` leaves out (comments, tracked
-#: changes, cross-references' text, images, a slide's notes), and the footnotes and text boxes it sets apart.
-_NOT_TEXT = {f"{{{_OFFICE_NS}}}annotation", f"{{{_OFFICE_NS}}}annotation-end", f"{{{_TEXT_NS}}}tracked-changes",
-             f"{{{_TEXT_NS}}}bookmark-ref", f"{{{_DRAW_NS}}}image",
-             "{urn:oasis:names:tc:opendocument:xmlns:presentation:1.0}notes",
-             f"{{{_TEXT_NS}}}note", f"{{{_DRAW_NS}}}frame"}
 _BOLD_WEIGHTS = {"bold", "600", "700", "800", "900"}  # fo:font-weight: normal, bold, or 100, 200, ... 900
 MAX_POINTS = 10_000.0  # a larger or non-finite size is malformed (a crafted "1e400pt"), read as unset
 _POINTS = {"pt": 1.0, "pc": 12.0, "in": 72.0, "cm": 72 / 2.54, "mm": 72 / 25.4, "px": 0.75}
@@ -45,9 +37,11 @@ _MAX_CHAIN = 20  # a crafted file may loop its parent styles
 
 class OdfStyles:
     """Bold and size of paragraph and text styles, resolved once per style; the roots are content.xml's and
-    styles.xml's parsed trees (either may be None)."""
+    styles.xml's parsed trees (either may be None). ``not_text``: the tags whose text is not a paragraph's own
+    words (the text reader's: comments, footnotes, text boxes ...), left out of its type."""
 
-    def __init__(self, content: Any, styles: Any) -> None:
+    def __init__(self, content: Any, styles: Any, not_text: frozenset[str]) -> None:
+        self._not_text = not_text
         self._elements: dict[tuple[str, str], Any] = {}
         self._defaults: dict[str, Any] = {}
         for root in (styles, content):  # content.xml's automatic styles shadow a named style of the same name
@@ -82,7 +76,7 @@ class OdfStyles:
             if child.tag in _RUNS and child.get(_STYLE_NAME):
                 b, s, _, _ = self._resolve("text", child.get(_STYLE_NAME, ""), size)
                 self._walk(child, bold if b is None else b, size if s is None else s, pieces)
-            elif child.tag not in _NOT_TEXT:
+            elif child.tag not in self._not_text:
                 self._walk(child, bold, size, pieces)
             if child.tail:
                 _count(child.tail, bold, size, pieces)

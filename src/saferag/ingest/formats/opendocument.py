@@ -42,6 +42,7 @@ def q(name: str) -> str:
 _SPACE, _TAB, _BREAK, _FRAME, _NOTE = q("text:s"), q("text:tab"), q("text:line-break"), q("draw:frame"), q("text:note")
 _SKIP = {q("office:annotation"), q("office:annotation-end"), q("text:tracked-changes"), q("text:bookmark-ref"),
          q("draw:image"), q("presentation:notes")}
+_NOT_OWN = frozenset({*_SKIP, _NOTE, _FRAME})  # not a paragraph's own words: left out, or said apart (``asides``)
 _BLOCKS = {q("text:p"), q("text:h")}
 _CONTAINERS = {q("text:list"), q("text:list-item"), q("text:list-header"), q("text:section"), q("draw:frame"),
                q("draw:text-box"), q("draw:custom-shape"), q("draw:g"), q("text:index-body"),
@@ -186,7 +187,7 @@ def _emit(blocks: list[Block], b: TextBuilder, hand_set: bool) -> None:
 
 def read_odt(data: bytes, source: str, max_bytes: int) -> Document:
     archive, body, title = open_odf(data, ".odt file", max_bytes, "office:text")
-    styles = OdfStyles(body.getroottree().getroot(), _styles_root(archive))
+    styles = OdfStyles(body.getroottree().getroot(), _styles_root(archive), _NOT_OWN)
     b = TextBuilder()
     _emit(_blocks(body, styles, []), b, hand_set=True)
     if not title and b.headings:
