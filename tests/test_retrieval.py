@@ -69,6 +69,20 @@ def test_diversify_counts_a_pdf_by_section_and_other_kinds_by_source():
     assert [h.chunk_index for h in diversify(ranked, 5, 1)] == [0, 2, 3, 4, 7]
 
 
+def test_a_pdfs_minor_headings_name_its_section_but_are_no_place_of_their_own():
+    def hit(i: int, *path: str, depth: int | None = None) -> Hit:
+        meta = {"kind": "pdf", "headings": list(path), **({"section_depth": depth} if depth is not None else {})}
+        return Hit(text=f"m{i}", source="m.pdf", score=1 - i / 10, chunk_index=i, metadata=meta)
+
+    # Rule P6: "Issuing" and "Enabling" are bold body-size lines (minor) under the chapter "Warnings"
+    ranked = [hit(0, "Warnings", "Issuing", depth=1), hit(1, "Warnings", "Enabling", depth=1),
+              hit(2, "Warnings"), hit(3, "Options", "Verbose", depth=1), hit(4, "Options", "Quiet", depth=1)]
+    assert [h.chunk_index for h in diversify(ranked, 2, 1)] == [0, 3]
+    assert [h.chunk_index for h in diversify(ranked, 2, 0)] == [0, 1]
+    unmarked = [hit(0, "Warnings", "Issuing"), hit(1, "Warnings", "Enabling"), hit(2, "Options", "Verbose")]
+    assert [h.chunk_index for h in diversify(unmarked, 2, 1)] == [0, 1]  # bookmarks and larger type: as before
+
+
 def test_queries_interleave_best_first_each_chunk_once():
     one = hits("a#0", "b#0", "c#0")
     assert interleave([one]) == one

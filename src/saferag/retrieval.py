@@ -111,9 +111,13 @@ BOOK_KINDS = frozenset({"pdf"})
 
 
 def place(hit: Hit) -> tuple[str, ...]:
-    """What the per-source cap counts a hit under: its source, or in a book-like file with headings its section."""
+    """What the per-source cap counts a hit under: its source, or in a book-like file with headings its section.
+
+    A section is named down to its last heading that is not minor (``section_depth``; rule P6): a PDF's bold
+    body-size headings are too fine a place, as with them one long file filled the top k (rule P5)."""
     if hit.headings and hit.metadata.get("kind") in BOOK_KINDS:
-        return (hit.source, *hit.headings)
+        depth = hit.metadata.get("section_depth")
+        return (hit.source, *hit.headings[:depth if isinstance(depth, int) else None])
     return (hit.source,)
 
 

@@ -476,3 +476,51 @@ def handset_odt_bytes(lines: list[tuple[str, str]] = HANDSET, title_style: str =
             doc.text.addElement(p)
     return _save(doc)
 
+def handset_pdf_bytes() -> bytes:
+    """A memo saved as PDF with its sections set in bold at the body's size (rule P5), no bookmarks: a 16 pt bold
+    title, two bold section lines, a second 16 pt chapter after them, and bold text that is no title: a warning
+    sentence, a label, a paragraph in bold over two lines, a table's bold header row, and a bold copyright line at
+    the foot of every page."""
+    from fpdf import FPDF
+
+    class Memo(FPDF):
+        def footer(self) -> None:
+            self.set_y(-12)
+            self.set_font("Helvetica", "B", 11)
+            self.cell(0, 6, "Copyright Acme Ticketing Ltd")
+
+    pdf = Memo()
+    filler = "The ticketing server is run by the operations team and backed up every night. " * 6
+    sections = [("Installing the server", "Run the installer as the service account; it unpacks in a minute. "),
+                ("Ports and firewalls", "The ticketing server listens on port 8443 for the office network. ")]
+    pdf.add_page()
+    pdf.set_font("Helvetica", "B", 16)
+    pdf.cell(0, 10, "Server handbook", new_x="LMARGIN", new_y="NEXT")
+    for title, body in sections:
+        pdf.set_font("Helvetica", "B", 11)
+        pdf.cell(0, 8, title, new_x="LMARGIN", new_y="NEXT")
+        pdf.set_font("Helvetica", size=11)
+        pdf.multi_cell(0, 6, body * 8 + filler, new_x="LMARGIN", new_y="NEXT")
+        pdf.ln(3)
+        pdf.set_font("Helvetica", "B", 11)
+        for line in ("Never restart the server while the database upgrade runs.", "Requirements:"):
+            pdf.cell(0, 8, line, new_x="LMARGIN", new_y="NEXT")
+            pdf.set_font("Helvetica", size=11)
+            pdf.multi_cell(0, 6, filler, new_x="LMARGIN", new_y="NEXT")
+            pdf.set_font("Helvetica", "B", 11)
+    pdf.multi_cell(0, 6, "All of this paragraph is set in bold type because it matters a great deal to anyone "
+                   "who runs the server at night", new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font("Helvetica", size=11)
+    pdf.multi_cell(0, 6, filler, new_x="LMARGIN", new_y="NEXT")
+    for bold, row in ((True, ("Port", "Service", "Opened to")), (False, ("8443", "tickets", "office network"))):
+        pdf.set_font("Helvetica", "B" if bold else "", 11)
+        for cell in row:
+            pdf.cell(60, 8, cell)
+        pdf.ln(8)
+    pdf.multi_cell(0, 6, filler * 24, new_x="LMARGIN", new_y="NEXT")  # the copyright line closes four pages
+    pdf.set_font("Helvetica", "B", 16)  # a second chapter in large type, after the bold lines
+    pdf.cell(0, 10, "Retiring the server", new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font("Helvetica", size=11)
+    pdf.multi_cell(0, 6, "Old servers are wiped with three passes before they leave the building. " * 6,
+                   new_x="LMARGIN", new_y="NEXT")
+    return bytes(pdf.output())

@@ -22,7 +22,9 @@ from saferag.errors import DocumentError
 from saferag.ingest.extract import Parser, to_documents
 from saferag.ingest.formats.pdf import read_pdf
 from saferag.ingest.headings import chunk_headings
+from saferag.ingest.prepare import chunk_metadata
 from saferag.ingest.sources import DocumentRef, RawDocument
+from saferag.ingest.splitter import split_sections
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "server"))
 from server_helpers import serving  # noqa: E402
@@ -251,6 +253,31 @@ def test_a_pdf_without_bookmarks_takes_its_headings_from_its_type():
         assert doc.text[h.start:].startswith(h.text.split(" of ")[0]), h
     sentence = doc.text.index("Contracts are kept for ten years")
     assert chunk_headings(doc.headings, sentence, 60, doc.title)[0] == [w.TYPESET[3][1], "2.1 Retention periods"]
+
+
+def test_a_pdf_without_bookmarks_takes_bold_lines_at_the_body_size_as_headings():
+    doc = read_pdf(w.handset_pdf_bytes(), "memo.pdf")
+    # Rule P5: bold title lines standing alone are headings, one level under the largest type; a bold sentence, a
+    # label, a bold paragraph over two lines, a table's bold header row and a bold line closing every page are not.
+    assert [(h.level, h.text) for h in doc.headings] == [  # in reading order
+        (1, "Server handbook"), (2, "Installing the server"), (2, "Ports and firewalls"), (1, "Retiring the server")]
+    for kept in ("Never restart the server while the database upgrade runs.", "Requirements:",
+                 "who runs the server", "Port Service Opened to"):
+        assert kept in doc.text
+    assert doc.text[doc.headings[2].start:].startswith("Ports and firewalls\n")
+    port = doc.text.index("listens on port 8443")
+    assert chunk_headings(doc.headings, port, 60)[0] == ["Server handbook", "Ports and firewalls"]
+    wiped = doc.text.index("Old servers are wiped")
+    assert chunk_headings(doc.headings, wiped, 60)[0] == ["Retiring the server"]
+    # Rule P6: the bold body-size lines are minor headings; the larger type is not
+    assert [h.minor for h in doc.headings] == [False, True, True, False]
+    chunk = next(c for c in split_sections(doc.text, [], size=512, overlap=51, kind="pdf")
+                 if "listens on port 8443" in c.text and "Old servers" not in c.text)
+    meta = chunk_metadata(doc, chunk)
+    assert meta["headings"][-1] == "Ports and firewalls" and meta["section_depth"] == len(meta["headings"]) - 1
+    retired = chunk_metadata(doc, next(c for c in split_sections(doc.text, [], size=512, overlap=51, kind="pdf")
+                                       if "Old servers are wiped" in c.text))
+    assert retired["headings"] == ["Retiring the server"] and "section_depth" not in retired
 
 
 def test_a_pdf_set_in_one_size_has_no_headings_from_its_type():

@@ -28,6 +28,9 @@ class Heading:
     level: int
     text: str
     anchor: str = ""  # the fragment that links to it ("" when the page has none)
+    #: A minor heading (a PDF's bold line at the body's size, rule P6) names its section in the chunk's path but is
+    #: not a place of its own for the per-source cap; it is always deeper than every heading that is not minor.
+    minor: bool = False
 
 
 def clean_heading(text: str) -> str:
@@ -49,7 +52,13 @@ def path_at(headings: Sequence[Heading], offset: int) -> list[Heading]:
 
 
 def chunk_headings(headings: Sequence[Heading], start: int, length: int, title: str = "") -> tuple[list[str], str]:
-    """Heading path (outermost first) and anchor of the chunk at ``start`` of ``length`` characters.
+    """Heading path (outermost first) and anchor of the chunk at ``start`` of ``length`` characters."""
+    path, anchor = chunk_path(headings, start, length, title)
+    return [h.text for h in path], anchor
+
+
+def chunk_path(headings: Sequence[Heading], start: int, length: int, title: str = "") -> tuple[list[Heading], str]:
+    """The headings of the chunk at ``start`` of ``length`` characters (outermost first), and its anchor.
 
     The path is the one in effect at the chunk's middle, so a chunk that opens with the tail of one section
     and goes on into the next belongs to whichever holds most of it. Headings that only repeat the title are
@@ -58,8 +67,8 @@ def chunk_headings(headings: Sequence[Heading], start: int, length: int, title: 
     path = path_at(headings, start + length // 2)
     anchor = next((h.anchor for h in reversed(path) if h.anchor), "")
     norm_title = norm_words(title)
-    names = [h.text for h in path if not (norm_title and (words := norm_words(h.text)) and words in norm_title)]
-    return names, anchor
+    kept = [h for h in path if not (norm_title and (words := norm_words(h.text)) and words in norm_title)]
+    return kept, anchor
 
 
 def norm_words(text: str) -> str:

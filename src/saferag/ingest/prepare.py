@@ -15,7 +15,7 @@ import httpx
 
 from saferag.errors import DocumentError
 from saferag.ingest.extract import Document, Parser, to_documents
-from saferag.ingest.headings import chunk_headings
+from saferag.ingest.headings import chunk_path
 from saferag.ingest.sources import DocumentRef, read
 from saferag.ingest.splitter import Chunk, split_sections
 
@@ -99,7 +99,8 @@ def document_hash(doc: Document, chunk_size: int, chunk_overlap: int, embed_titl
     h = hashlib.sha256(f"{PIPELINE_VERSION}|{chunk_size}|{chunk_overlap}|{embed_titles:d}|{doc.title}\n".encode())
     h.update(doc.text.encode("utf-8", "surrogatepass"))
     for head in doc.headings:
-        h.update(f"\n{head.start}|{head.level}|{head.anchor}|{head.text}".encode("utf-8", "surrogatepass"))
+        minor = "|minor" if head.minor else ""  # only where there are any, so other documents keep their hash
+        h.update(f"\n{head.start}|{head.level}|{head.anchor}|{head.text}{minor}".encode("utf-8", "surrogatepass"))
     for offset, key, value in doc.marks:
         h.update(f"\n{offset}|{key}|{value}".encode("utf-8", "surrogatepass"))
     for key, value in sorted(doc.metadata.items()):
@@ -109,9 +110,13 @@ def document_hash(doc: Document, chunk_size: int, chunk_overlap: int, embed_titl
 
 def chunk_metadata(doc: Document, chunk: Chunk) -> dict[str, Any]:
     """Title, kind, the document's own metadata (an e-mail's subject, sender, date), where the chunk starts
-    (``page``, ``slide``, ``sheet``), and its heading path and anchor."""
+    (``page``, ``slide``, ``sheet``), its heading path and anchor, and, where the path ends in minor headings,
+    ``section_depth``: how many of its headings name the section the per-source cap counts (``retrieval.place``)."""
     meta: dict[str, Any] = {"title": doc.title, "kind": doc.kind, **doc.metadata}
     meta.update(doc.location(chunk.start))
     if doc.headings:
-        meta["headings"], meta["anchor"] = chunk_headings(doc.headings, chunk.start, len(chunk.text), doc.title)
+        path, meta["anchor"] = chunk_path(doc.headings, chunk.start, len(chunk.text), doc.title)
+        meta["headings"] = [h.text for h in path]
+        if any(h.minor for h in path):
+            meta["section_depth"] = sum(not h.minor for h in path)
     return meta

@@ -12,6 +12,7 @@ title often repeats its running head (``benchmarks/retrieval_rules.md``, P4).
 from __future__ import annotations
 
 import bisect
+import dataclasses
 import itertools
 import re
 from collections import Counter
@@ -63,8 +64,9 @@ def strip_furniture(texts: Sequence[str], spans: Sequence[Sequence[Span]], headi
         cut.append(gone)
         out.append(_without(text, gone))
     before = list(itertools.accumulate((sum(e - s for s, e in page) for page in cut), initial=0))
-    moved = [Heading(h.start - before[page] - sum(e - s for s, e in cut[page] if e <= h.start - starts[page]),
-                     h.level, h.text, h.anchor) for page, h in placed]
+    moved = [dataclasses.replace(h, start=h.start - before[page]
+                                 - sum(e - s for s, e in cut[page] if e <= h.start - starts[page]))
+             for page, h in placed]
     return out, moved
 
 

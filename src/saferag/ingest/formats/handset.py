@@ -13,8 +13,9 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from saferag.ingest.formats.typeset import MIN_RATIO
-
+#: A line is set larger than the body when its type is at least this many times the body's (a PDF's, ``typeset.py``;
+#: Texinfo's subsections are 1.2x, its definition lines 1.1x).
+MIN_RATIO = 1.15
 #: How a statement or a label ends: a bold line ending so is emphasis ("Never restart during an upgrade.") or a
 #: lead-in ("Requirements:"), not a section's title. A question is a common title ("What is DNSSEC?").
 _STATEMENT_ENDS = (".", ";", ",", ":")

@@ -19,11 +19,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from saferag.ingest.formats.common import line_spans
+from saferag.ingest.formats.handset import HANDSET_SHARE, MIN_RATIO, is_title
 from saferag.ingest.headings import Heading, clean_heading, norm_words
 
-#: A line is a heading when its type is at least this many times the body's (Texinfo's subsections are 1.2x,
-#: its definition lines 1.1x).
-MIN_RATIO = 1.15
 MAX_LEVELS = 4  # sizes beyond the fourth largest share the fourth level
 #: A line at a heading size that opens or closes this many pages or more is a running head.
 RUNNING_PAGES = 3
@@ -37,6 +35,8 @@ CONTENTS_LINES = 3
 #: sectioned: none of its lines is a heading. It also bounds the search for each heading in its page's text.
 MAX_PER_PAGE = 60
 MAX_LINES = 200_000  # lines kept for a document (each a few numbers): a bound on a crafted file's cost
+#: Pieces of one line further apart than this many ems are cells of a table's row, not a title (rule P5).
+GAP_EMS = 2.0
 
 
 @dataclass
@@ -47,6 +47,9 @@ class _Line:
     sizes: Counter[float] = field(default_factory=Counter)  # size -> characters set in it
     first: float = 0.0  # the size of the line's first piece
     rest_bold: bool = True  # whether every piece after the first is set in a bold face
+    bold: bool = False  # whether every piece is set in a bold face
+    end: float = 0.0  # where the last piece ends, estimated at half an em a character
+    gapped: bool = False  # whether two pieces stand more than ``GAP_EMS`` apart (a table's row)
 
     def size(self) -> float:
         """The line's size: the largest that holds ``LINE_SHARE`` of its characters; or its first piece's when the
@@ -71,14 +74,19 @@ class TypeReader:
             try:
                 size = round(float(font_size) * math.hypot(tm[2], tm[3]) * math.hypot(cm[2], cm[3]), 1)
                 y = float(cm[5]) + float(tm[5]) * float(cm[3])
+                x = float(cm[4]) + float(tm[4]) * float(cm[0])
             except (TypeError, ValueError, IndexError):
                 return
             last = self.lines[-1] if self.lines else None
+            bold = _bold(font)
             if last is None or last.page != page or abs(last.y - y) > max(1.0, 0.2 * size):
-                last = _Line(page, y, first=size)
+                last = _Line(page, y, first=size, bold=bold)
                 self.lines.append(last)
             else:
-                last.rest_bold = last.rest_bold and _bold(font)
+                last.rest_bold = last.rest_bold and bold
+                last.bold = last.bold and bold
+                last.gapped = last.gapped or x - last.end > GAP_EMS * size
+            last.end = x + 0.5 * size * len(text)
             last.text += text.replace("\n", " ")
             last.sizes[size] += sum(not c.isspace() for c in text)
         return visit
@@ -89,8 +97,9 @@ class TypeReader:
         if not body:
             return []
         found = self._candidates(body)
-        levels = {s: min(i + 1, MAX_LEVELS) for i, s in enumerate(sorted({round(s * 2) / 2 for s, _ in found},
-                                                                          reverse=True))}
+        levels = {s: min(i + 1, MAX_LEVELS) for i, s in enumerate(sorted({round(s * 2) / 2 for s, _ in found
+                                                                           if s >= MIN_RATIO * body}, reverse=True))}
+        deeper = min(len(levels) + 1, MAX_LEVELS)  # a bold line at the body's size (rule P5)
         headings: list[Heading] = []
         lines: dict[int, list[tuple[int, str]]] = {}
         page_before, after = -1, 0
@@ -106,7 +115,9 @@ class TypeReader:
             title = clean_heading(line.text)
             if at is None or not title:
                 continue
-            headings.append(Heading(starts[line.page] + at, levels[round(size * 2) / 2], title))
+            larger = size >= MIN_RATIO * body
+            level = levels[round(size * 2) / 2] if larger else deeper
+            headings.append(Heading(starts[line.page] + at, level, title, minor=not larger))
             page_before, after = line.page, at + 1
         return headings
 
@@ -116,11 +127,28 @@ class TypeReader:
             chars.update(line.sizes)
         return chars.most_common(1)[0][0] if chars else 0.0
 
+    def _bold_titles(self, body: float) -> dict[int, float]:
+        """Lines set in bold at the body's size that read as titles, standing alone (rule P5), with their size;
+        none when most of the document is bold."""
+        lines = self.lines
+        bold = [line.bold and line.size() < MIN_RATIO * body for line in lines]
+        if sum(bold) > HANDSET_SHARE * sum(any(c.isalpha() for c in line.text) for line in lines):
+            return {}
+        found = {}
+        for i, line in enumerate(lines):
+            if not bold[i] or line.gapped or not is_title(line.text):
+                continue
+            if any(0 <= j < len(lines) and bold[j] and lines[j].page == line.page for j in (i - 1, i + 1)):
+                continue  # a bold paragraph, or a bold title wrapped over lines
+            found[i] = line.size()
+        return found
+
     def _candidates(self, body: float) -> list[tuple[float, _Line]]:
         """(size, line) of each heading line in reading order, wrapped titles joined, running heads left out."""
         big = {i: size for i, line in enumerate(self.lines)
                if (size := line.size()) >= MIN_RATIO * body and any(c.isalpha() for c in line.text)
                and sum(c.isalnum() for c in line.text) >= 2}  # not a lone large letter (a drop cap, an accent)
+        big = dict(sorted({**big, **self._bold_titles(body)}.items()))  # in reading order
         edges: Counter[str] = Counter()  # a heading-size line's words (no digits) -> pages it opens or closes
         first_last: set[int] = set()
         for i in big:
