@@ -476,6 +476,7 @@ def handset_odt_bytes(lines: list[tuple[str, str]] = HANDSET, title_style: str =
             doc.text.addElement(p)
     return _save(doc)
 
+
 def handset_pdf_bytes() -> bytes:
     """A memo saved as PDF with its sections set in bold at the body's size (rule P5), no bookmarks: a 16 pt bold
     title, two bold section lines, a second 16 pt chapter after them, and bold text that is no title: a warning

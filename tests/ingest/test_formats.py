@@ -280,6 +280,49 @@ def test_a_pdf_without_bookmarks_takes_bold_lines_at_the_body_size_as_headings()
     assert retired["headings"] == ["Retiring the server"] and "section_depth" not in retired
 
 
+def test_a_minor_pdf_heading_is_deeper_than_four_larger_sizes():
+    from fpdf import FPDF
+
+    pdf = FPDF()
+    pdf.add_page()
+    fill = "The server keeps its tickets in a database that is backed up every night by the team. " * 5
+    for size, text in ((24, "Handbook"), (20, "1 Setup"), (16, "1.1 Network"), (13, "1.1.1 Ports")):
+        pdf.set_font("Helvetica", "B", size)
+        pdf.cell(0, 12, text, new_x="LMARGIN", new_y="NEXT")
+        pdf.set_font("Helvetica", size=11)
+        pdf.multi_cell(0, 6, fill, new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font("Helvetica", "B", 11)
+    pdf.cell(0, 8, "Opening the firewall", new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font("Helvetica", size=11)
+    pdf.multi_cell(0, 6, "Port 8443 is opened to the office. " + fill, new_x="LMARGIN", new_y="NEXT")
+    doc = read_pdf(bytes(pdf.output()), "deep.pdf")
+    # the minor heading must not share the fourth size's level, or it would push "1.1.1 Ports" out of the path
+    assert chunk_headings(doc.headings, doc.text.index("Port 8443"), 40)[0] == [
+        "Handbook", "1 Setup", "1.1 Network", "1.1.1 Ports", "Opening the firewall"]
+
+
+def test_a_bold_running_head_does_not_take_away_a_large_title_of_the_same_words():
+    from fpdf import FPDF
+
+    class Book(FPDF):
+        def header(self) -> None:
+            if self.page_no() > 1:
+                self.set_font("Helvetica", "B", 11)
+                self.cell(0, 8, "Installing the server", new_x="LMARGIN", new_y="NEXT")
+
+    pdf = Book()
+    fill = "The installer unpacks the server and its database and asks for the service account. " * 40
+    pdf.add_page()
+    pdf.set_font("Helvetica", "B", 18)
+    pdf.cell(0, 12, "Installing the server", new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font("Helvetica", size=11)
+    for _ in range(6):
+        pdf.multi_cell(0, 6, fill, new_x="LMARGIN", new_y="NEXT")
+    doc = read_pdf(bytes(pdf.output()), "book.pdf")
+    assert len(doc.page_starts) >= 4  # the bold head opens three pages or more: a running head, left out
+    assert [(h.level, h.text) for h in doc.headings] == [(1, "Installing the server")]
+
+
 def test_a_pdf_set_in_one_size_has_no_headings_from_its_type():
     from fpdf import FPDF
 

@@ -99,7 +99,7 @@ class TypeReader:
         found = self._candidates(body)
         levels = {s: min(i + 1, MAX_LEVELS) for i, s in enumerate(sorted({round(s * 2) / 2 for s, _ in found
                                                                            if s >= MIN_RATIO * body}, reverse=True))}
-        deeper = min(len(levels) + 1, MAX_LEVELS)  # a bold line at the body's size (rule P5)
+        deeper = min(len(levels), MAX_LEVELS) + 1  # a bold line at the body's size (rule P5): always the deepest
         headings: list[Heading] = []
         lines: dict[int, list[tuple[int, str]]] = {}
         page_before, after = -1, 0
@@ -148,24 +148,28 @@ class TypeReader:
         big = {i: size for i, line in enumerate(self.lines)
                if (size := line.size()) >= MIN_RATIO * body and any(c.isalpha() for c in line.text)
                and sum(c.isalnum() for c in line.text) >= 2}  # not a lone large letter (a drop cap, an accent)
-        big = dict(sorted({**big, **self._bold_titles(body)}.items()))  # in reading order
-        edges: Counter[str] = Counter()  # a heading-size line's words (no digits) -> pages it opens or closes
+        bold = self._bold_titles(body)
+        big = dict(sorted({**big, **bold}.items()))  # in reading order
+        # Each kind of line (larger type, bold at the body's size) is counted against its own kind only, so a bold
+        # running head does not take away a large chapter title of the same words.
+        edges: Counter[tuple[bool, str]] = Counter()  # a heading line's words (no digits) -> pages it opens or closes
         first_last: set[int] = set()
         for i in big:
             line = self.lines[i]
             if i == 0 or self.lines[i - 1].page != line.page or i + 1 == len(self.lines) \
                     or self.lines[i + 1].page != line.page:
                 first_last.add(i)
-                edges[_key(line.text)] += 1
-        listed = Counter(self.lines[i].page for i in big if _PAGE_REF.search(self.lines[i].text))
-        crowded = {page for page, n in Counter(self.lines[i].page for i in big).items() if n > MAX_PER_PAGE}
+                edges[i in bold, _key(line.text)] += 1
+        listed = Counter((i in bold, self.lines[i].page) for i in big if _PAGE_REF.search(self.lines[i].text))
+        crowded = {at for at, n in Counter((i in bold, self.lines[i].page) for i in big).items() if n > MAX_PER_PAGE}
         found: list[tuple[float, _Line]] = []
         prev = -2
         for i, size in big.items():
             line = self.lines[i]
-            if line.page in crowded or i in first_last and edges[_key(line.text)] >= RUNNING_PAGES:
+            kind = i in bold
+            if (kind, line.page) in crowded or i in first_last and edges[kind, _key(line.text)] >= RUNNING_PAGES:
                 continue
-            if listed[line.page] >= CONTENTS_LINES and _PAGE_REF.search(line.text):
+            if listed[kind, line.page] >= CONTENTS_LINES and _PAGE_REF.search(line.text):
                 continue  # an entry of a table of contents
             before = found[-1] if found else None
             if before and prev == i - 1 and before[1].page == line.page and abs(before[0] - size) < 0.05 \
