@@ -525,3 +525,23 @@ def handset_pdf_bytes() -> bytes:
     pdf.multi_cell(0, 6, "Old servers are wiped with three passes before they leave the building. " * 6,
                    new_x="LMARGIN", new_y="NEXT")
     return bytes(pdf.output())
+
+
+DEJAVU = Path("/usr/share/fonts/truetype/dejavu")  # Debian's fonts-dejavu-core
+
+
+def ligature_pdf_bytes() -> bytes:
+    """A page whose text layer holds ligature characters (U+FB00–U+FB06), as Chromium's and Word's PDFs do: written
+    with a Unicode TrueType font, no bookmarks, a 16 pt title over 11 pt body text."""
+    from fpdf import FPDF
+
+    pdf = FPDF()
+    pdf.add_page()
+    pdf.add_font("DejaVu", "", str(DEJAVU / "DejaVuSans.ttf"))
+    pdf.add_font("DejaVu", "B", str(DEJAVU / "DejaVuSans-Bold.ttf"))
+    pdf.set_font("DejaVu", "B", 16)
+    pdf.cell(0, 10, "Conﬁguration ﬁles", new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font("DejaVu", size=11)
+    pdf.multi_cell(0, 6, "The eﬀect of the ﬁrst ﬂag is oﬀ by default, and the ﬃx and ﬄy words keep their letters; "
+                   "x² and ½ are left as they are. " * 12, new_x="LMARGIN", new_y="NEXT")
+    return bytes(pdf.output())

@@ -323,6 +323,18 @@ def test_a_bold_running_head_does_not_take_away_a_large_title_of_the_same_words(
     assert [(h.level, h.text) for h in doc.headings] == [(1, "Installing the server")]
 
 
+@pytest.mark.skipif(not w.DEJAVU.is_dir(), reason="needs Debian's fonts-dejavu-core to write a Unicode PDF")
+def test_ligatures_in_a_pdfs_text_read_as_letters():
+    doc = read_pdf(w.ligature_pdf_bytes(), "ligatures.pdf")
+    # Rule P7: "conﬁguration" would match neither a keyword nor the embedder's vocabulary
+    assert not re.search("[\ufb00-\ufb06]", doc.text + "".join(h.text for h in doc.headings))
+    assert doc.text.startswith("Configuration files\nThe effect of the first flag is off by default, and the ffix and "
+                               "ffly words")
+    assert "x² and ½" in doc.text  # only the ligatures change
+    assert [(h.level, h.text) for h in doc.headings] == [(1, "Configuration files")]
+    assert doc.text[doc.headings[0].start:].startswith("Configuration files")
+
+
 def test_a_pdf_set_in_one_size_has_no_headings_from_its_type():
     from fpdf import FPDF
 

@@ -7,6 +7,7 @@ import datetime as dt
 import importlib
 import io
 import re
+import unicodedata
 import zipfile
 from collections.abc import Iterable, Sequence
 from types import ModuleType
@@ -23,6 +24,18 @@ MAX_ENTRIES = 50_000  # zip entries; an office file has tens to a few thousand
 _MACRO_PARTS = re.compile(r"(^|/)vbaproject\.bin$|(^|/)vbadata\.xml$|^basic/.+|^scripts/.+", re.IGNORECASE)
 MACROS = "contains macros; not ingested (macro-enabled files are a common malware carrier: save a copy without macros)"
 _WS = re.compile(r"\s+")
+
+
+#: The Latin typographic ligatures (U+FB00–U+FB06: ﬀ ﬁ ﬂ ﬃ ﬄ ﬅ ﬆ) as their letters. PDF writers that map a ligature
+#: glyph to its presentation form (Chromium, Word and LibreOffice often do) leave "conﬁguration" in the text layer,
+#: which neither a keyword nor the embedder's vocabulary matches to "configuration" (rule P7). Only these seven:
+#: NFKC over the whole text would also rewrite superscripts, fractions and full-width forms.
+_LIGATURES = str.maketrans({chr(c): unicodedata.normalize("NFKC", chr(c)) for c in range(0xFB00, 0xFB07)})
+
+
+def unligature(text: str) -> str:
+    """``text`` with the Latin typographic ligatures spelt out ("ﬁle" -> "file")."""
+    return text.translate(_LIGATURES)
 
 
 def line_spans(text: str) -> list[tuple[int, int]]:

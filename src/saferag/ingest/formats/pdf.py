@@ -12,6 +12,7 @@ import logging
 from saferag.errors import DocumentError
 from saferag.ingest.document import Document
 from saferag.ingest.formats import ocr
+from saferag.ingest.formats.common import unligature
 from saferag.ingest.formats.furniture import furniture, strip_furniture
 from saferag.ingest.formats.outline import outline_entries, outline_headings
 from saferag.ingest.formats.typeset import TypeReader
@@ -52,6 +53,7 @@ def read_pdf(data: bytes, source: str, max_bytes: int = 0, *, use_ocr: bool = Tr
             for i, text in ocr.ocr_pages(data, blank).items():
                 texts[i] = text
             ocr_used = True
+    texts = [unligature(text) for text in texts]  # before any offset is taken
     starts = _starts(texts)
     headings = typeset.headings(texts, starts) if typeset else outline_headings(reader, entries, texts, starts)
     texts, headings = strip_furniture(texts, furniture(texts), headings, starts)

@@ -18,7 +18,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from saferag.ingest.formats.common import line_spans
+from saferag.ingest.formats.common import line_spans, unligature
 from saferag.ingest.formats.handset import HANDSET_SHARE, MIN_RATIO, is_title
 from saferag.ingest.headings import Heading, clean_heading, norm_words
 
@@ -112,7 +112,7 @@ class TypeReader:
             lo = after if line.page == page_before else 0
             want = _squash(line.text)
             at = _find(lines[line.page], want, lo)
-            title = clean_heading(line.text)
+            title = clean_heading(unligature(line.text))
             if at is None or not title:
                 continue
             larger = size >= MIN_RATIO * body
