@@ -110,3 +110,19 @@ def test_chunks_in_the_store_carry_path_and_anchor_and_answers_link_to_them(make
     # the filter language reaches the new metadata too
     hits = rag.search("document names", k=5, filter='metadata["anchor"] like "sphinx.project.Project.%"')
     assert hits and all(h.link.startswith("sphinx_projectapi.html#sphinx.project.Project.") for h in hits)
+
+
+def test_a_heading_repeats_the_title_only_in_whole_words():
+    from saferag.ingest.headings import Heading
+
+    def path(title: str, *texts: str) -> list[str]:
+        heads = [Heading(i * 10, i + 1, t) for i, t in enumerate(texts)]
+        return chunk_headings(heads, len(texts) * 10, 5, title)[0]
+
+    # rule T1: an option, or a word inside a title's word, names its own section
+    assert path("git-add(1)", "OPTIONS", "-i") == ["OPTIONS", "-i"]
+    assert path("add_custom_command — CMake 3.25.1 Documentation", "COMMAND") == ["COMMAND"]
+    assert path("Installation Guide", "Install") == ["Install"]
+    # a run of the title's own words repeats it
+    assert path("git-add(1)", "git-add(1)", "-A") == ["-A"]
+    assert path("Installation Guide — Acme 2.0", "Installation guide", "Guide") == []

@@ -61,13 +61,15 @@ def chunk_path(headings: Sequence[Heading], start: int, length: int, title: str 
     """The headings of the chunk at ``start`` of ``length`` characters (outermost first), and its anchor.
 
     The path is the one in effect at the chunk's middle, so a chunk that opens with the tail of one section
-    and goes on into the next belongs to whichever holds most of it. Headings that only repeat the title are
-    left out of the path (the title is embedded and shown already); the anchor is the deepest that has one.
+    and goes on into the next belongs to whichever holds most of it. A heading whose words are a run of the
+    title's whole words only repeats it and is left out of the path (the title is embedded and shown already); the
+    anchor is the deepest that has one.
     """
     path = path_at(headings, start + length // 2)
     anchor = next((h.anchor for h in reversed(path) if h.anchor), "")
-    norm_title = norm_words(title)
-    kept = [h for h in path if not (norm_title and (words := norm_words(h.text)) and words in norm_title)]
+    padded = f" {norm_words(title)} "
+    # whole words only: "-i" under "git-add(1)" or "COMMAND" under "add_custom_command" names its own section (T1)
+    kept = [h for h in path if not ((words := norm_words(h.text)) and f" {words} " in padded)]
     return kept, anchor
 
 
