@@ -335,6 +335,23 @@ def test_ligatures_in_a_pdfs_text_read_as_letters():
     assert doc.text[doc.headings[0].start:].startswith("Configuration files")
 
 
+@pytest.mark.skipif(not w.DEJAVU.is_dir(), reason="needs Debian's fonts-dejavu-core to write a Unicode PDF")
+def test_a_bookmark_over_a_line_with_ligatures_is_placed_at_that_line():
+    from fpdf import FPDF
+
+    pdf = FPDF()
+    pdf.add_font("DejaVu", "", str(w.DEJAVU / "DejaVuSans.ttf"))
+    pdf.set_font("DejaVu", size=11)
+    pdf.add_page()
+    pdf.start_section("Start")
+    pdf.multi_cell(0, 6, "Intro words here. " * 20, new_x="LMARGIN", new_y="NEXT")
+    pdf.start_section("Server setup")  # a bookmark whose words are no line of the page: placed by position
+    pdf.multi_cell(0, 6, "Conﬁguration of the server is done in one ﬁle. " * 5, new_x="LMARGIN", new_y="NEXT")
+    doc = read_pdf(bytes(pdf.output()), "setup.pdf")
+    setup = next(h for h in doc.headings if h.text == "Server setup")
+    assert doc.text[setup.start:].startswith("Configuration of the server")
+
+
 def test_a_pdf_set_in_one_size_has_no_headings_from_its_type():
     from fpdf import FPDF
 

@@ -16,7 +16,7 @@ import re
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
-from saferag.ingest.formats.common import line_spans
+from saferag.ingest.formats.common import line_spans, unligature
 from saferag.ingest.headings import Heading, clean_heading, norm_words
 
 if TYPE_CHECKING:
@@ -120,8 +120,8 @@ class _Pages:
         pieces: list[tuple[float, str]] = []
         if len(self.drawn) < MAX_POSITIONED_PAGES:
             def visit(piece: str, cm: Sequence[float], tm: Sequence[float], *_: Any) -> None:
-                if piece.strip():
-                    pieces.append((cm[5] + tm[5] * cm[3], piece.strip()))
+                if piece.strip():  # spelt out as the page text is (rule P7), or it is not found there
+                    pieces.append((cm[5] + tm[5] * cm[3], unligature(piece.strip())))
 
             try:
                 self.reader.pages[page].extract_text(visitor_text=visit)
