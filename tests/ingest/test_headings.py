@@ -126,3 +126,16 @@ def test_a_heading_repeats_the_title_only_in_whole_words():
     # a run of the title's own words repeats it
     assert path("git-add(1)", "git-add(1)", "-A") == ["-A"]
     assert path("Installation Guide — Acme 2.0", "Installation guide", "Guide") == []
+
+
+def test_words_keep_their_combining_marks():
+    from saferag.ingest.headings import Heading, norm_words
+
+    # Devanagari and Thai words are full of combining marks; split at them, a word's pieces were "words" of their own
+    assert norm_words("हिन्दी व्याकरण") == "हिन्दी व्याकरण"
+    assert norm_words("ภาษาไทย: การตั้งค่า!") == "ภาษาไทย การตั้งค่า"
+    assert norm_words("Naïve — CAFÉ, ﬁle") == "naïve café file"
+    assert norm_words("Writing documentation ✍️") == "writing documentation"  # a variation selector is no word
+    heads = [Heading(0, 1, "दी"), Heading(10, 1, "व्याकरण")]
+    assert chunk_headings(heads, 2, 2, "हिन्दी व्याकरण")[0] == ["दी"]  # inside a word: its own section
+    assert chunk_headings(heads, 12, 2, "हिन्दी व्याकरण")[0] == []  # a whole word of the title: a repeat

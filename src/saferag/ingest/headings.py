@@ -75,8 +75,21 @@ def chunk_path(headings: Sequence[Heading], start: int, length: int, title: str 
 
 def norm_words(text: str) -> str:
     """``text`` as lower-case words and single spaces, to compare headings and titles whatever their punctuation;
-    NFKC first, so a typeset ligature ("ﬁ") matches plain letters."""
-    return " ".join(re.sub(r"[^\w]+", " ", unicodedata.normalize("NFKC", text).lower()).split())
+    NFKC first, so a typeset ligature ("ﬁ") matches plain letters. Combining marks stay in their word."""
+    text = unicodedata.normalize("NFKC", text).lower()
+    # ``re``'s \w has no combining marks, which Devanagari, Thai and Arabic words are full of ("हिन्दी" is one word,
+    # not "ह न द"); the stdlib has no \p{M}, so a run of non-word characters keeps its marks. ASCII has none.
+    return " ".join(re.sub(r"[^\w]+", " " if text.isascii() else _marks_kept, text).split())
+
+
+def _marks_kept(run: re.Match[str]) -> str:
+    """A run of non-word characters as a space, but the marks that open it, on the word before, kept (not a mark
+    after a symbol: an emoji's variation selector is no word)."""
+    text, kept = run.group(), 0
+    if run.start() > 0:
+        while kept < len(text) and unicodedata.category(text[kept]).startswith("M"):
+            kept += 1
+    return text[:kept] + (" " if kept < len(text) else "")
 
 
 # -- Markdown -------------------------------------------------------------------------------------
