@@ -101,8 +101,8 @@ def document_hash(doc: Document, chunk_size: int, chunk_overlap: int, embed_titl
     h = hashlib.sha256(f"{PIPELINE_VERSION}|{chunk_size}|{chunk_overlap}|{embed_titles:d}|{doc.title}\n".encode())
     h.update(doc.text.encode("utf-8", "surrogatepass"))
     for head in doc.headings:
-        minor = "|minor" if head.minor else ""  # only where there are any, so other documents keep their hash
-        h.update(f"\n{head.start}|{head.level}|{head.anchor}|{head.text}{minor}".encode("utf-8", "surrogatepass"))
+        line = f"\n{head.start}|{head.level}|{head.anchor}|{head.text}|{head.minor:d}"
+        h.update(line.encode("utf-8", "surrogatepass"))
     for offset, key, value in doc.marks:
         h.update(f"\n{offset}|{key}|{value}".encode("utf-8", "surrogatepass"))
     for key, value in sorted(doc.metadata.items()):

@@ -127,11 +127,11 @@ class TypeReader:
             chars.update(line.sizes)
         return chars.most_common(1)[0][0] if chars else 0.0
 
-    def _bold_titles(self, body: float) -> dict[int, float]:
-        """Lines set in bold at the body's size that read as titles, standing alone (rule P5), with their size;
-        none when most of the document is bold."""
+    def _bold_titles(self, body: float, sizes: Sequence[float]) -> dict[int, float]:
+        """Lines set in bold at the body's size that read as titles, standing alone (rule P5), with their size
+        (``sizes``: each line's); none when most of the document is bold."""
         lines = self.lines
-        bold = [line.bold and line.size() < MIN_RATIO * body for line in lines]
+        bold = [line.bold and size < MIN_RATIO * body for line, size in zip(lines, sizes, strict=True)]
         if sum(bold) > HANDSET_SHARE * sum(any(c.isalpha() for c in line.text) for line in lines):
             return {}
         found = {}
@@ -140,15 +140,16 @@ class TypeReader:
                 continue
             if any(0 <= j < len(lines) and bold[j] and lines[j].page == line.page for j in (i - 1, i + 1)):
                 continue  # a bold paragraph, or a bold title wrapped over lines
-            found[i] = line.size()
+            found[i] = sizes[i]
         return found
 
     def _candidates(self, body: float) -> list[tuple[float, _Line]]:
         """(size, line) of each heading line in reading order, wrapped titles joined, running heads left out."""
-        big = {i: size for i, line in enumerate(self.lines)
-               if (size := line.size()) >= MIN_RATIO * body and any(c.isalpha() for c in line.text)
+        sizes = [line.size() for line in self.lines]
+        big = {i: size for i, (line, size) in enumerate(zip(self.lines, sizes, strict=True))
+               if size >= MIN_RATIO * body and any(c.isalpha() for c in line.text)
                and sum(c.isalnum() for c in line.text) >= 2}  # not a lone large letter (a drop cap, an accent)
-        bold = self._bold_titles(body)
+        bold = self._bold_titles(body, sizes)
         big = dict(sorted({**big, **bold}.items()))  # in reading order
         # Each kind of line (larger type, bold at the body's size) is counted against its own kind only, so a bold
         # running head does not take away a large chapter title of the same words.
