@@ -352,6 +352,22 @@ def test_a_bookmark_over_a_line_with_ligatures_is_placed_at_that_line():
     assert doc.text[setup.start:].startswith("Configuration of the server")
 
 
+@pytest.mark.skipif(not w.DEJAVU.is_dir(), reason="needs Debian's fonts-dejavu-core to write a Unicode PDF")
+def test_a_bookmark_title_with_ligatures_reads_as_letters():
+    from fpdf import FPDF
+
+    pdf = FPDF()
+    pdf.add_font("DejaVu", "", str(w.DEJAVU / "DejaVuSans.ttf"))
+    pdf.set_font("DejaVu", size=11)
+    pdf.add_page()
+    pdf.start_section("Conﬁguration ﬁles")  # the bookmark's own text, apart from the page's
+    pdf.multi_cell(0, 6, "Configuration files\n" + "Each file holds one setting per line. " * 8,
+                   new_x="LMARGIN", new_y="NEXT")
+    doc = read_pdf(bytes(pdf.output()), "setup.pdf")
+    assert [h.text for h in doc.headings] == ["Configuration files"]
+    assert doc.text[doc.headings[0].start:].startswith("Configuration files\nEach")
+
+
 def test_a_pdf_set_in_one_size_has_no_headings_from_its_type():
     from fpdf import FPDF
 

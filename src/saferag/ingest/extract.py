@@ -16,6 +16,7 @@ from saferag.ingest.formats.worker import Parser
 from saferag.ingest.headings import markdown_headings
 from saferag.ingest.html import html_to_text
 from saferag.ingest.sources import RawDocument
+from saferag.ingest.titles import document_title
 
 __all__ = ["Document", "Parser", "text_document", "to_documents", "to_text"]
 
@@ -34,15 +35,16 @@ def to_documents(raw: RawDocument, *, parser: Parser | None = None, parse_timeou
     if not raw.data.strip():
         raise DocumentError("empty file")
     if raw.kind not in WORKER_KINDS:
-        return [text_document(raw.kind, raw.data, raw.ref.source, raw.charset)]
-    if parser is not None:
+        docs = [text_document(raw.kind, raw.data, raw.ref.source, raw.charset)]
+    elif parser is not None:
         docs = parser.parse(raw.kind, raw.data, raw.ref.source)
     else:
         with Parser(timeout=parse_timeout, max_bytes=max_bytes) as own:
             docs = own.parse(raw.kind, raw.data, raw.ref.source)
     if not docs or not docs[0].text.strip():
         raise DocumentError("no text in document")
-    for doc in docs[1:]:
+    for doc in docs:
+        doc.title = document_title(doc.title)
         if not doc.error and not doc.text.strip():
             doc.error = "no text in document"
     return docs

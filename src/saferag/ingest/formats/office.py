@@ -19,6 +19,7 @@ from saferag.ingest.formats.handset import Para
 from saferag.ingest.formats.handset import levels as heading_levels
 from saferag.ingest.formats.word_headings import W as _W
 from saferag.ingest.formats.word_headings import Fonts
+from saferag.ingest.titles import document_title
 
 _HEADING_STYLE = re.compile(r"^heading\s*(\d)$", re.IGNORECASE)
 
@@ -71,7 +72,7 @@ def read_docx(data: bytes, source: str, max_bytes: int) -> Document:
             b.heading(item.text, level)
         else:
             b.add(item.text)
-    title = (doc.core_properties.title or "").strip() or first_title
+    title = document_title(doc.core_properties.title or "") or first_title  # a placeholder gives way to the heading
     return b.document(source, "docx", title)
 
 
@@ -129,7 +130,7 @@ def read_pptx(data: bytes, source: str, max_bytes: int) -> Document:
             notes = slide.notes_slide.notes_text_frame
             if notes is not None and notes.text.strip():
                 b.add("Notes: " + notes.text.strip())
-    title = (prs.core_properties.title or "").strip() or first_title
+    title = document_title(prs.core_properties.title or "") or first_title  # "PowerPoint Presentation" is none
     return b.document(source, "pptx", title)
 
 

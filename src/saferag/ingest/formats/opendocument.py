@@ -21,6 +21,7 @@ from saferag.ingest.formats.common import TextBuilder, need, one_line, open_pack
 from saferag.ingest.formats.handset import Para
 from saferag.ingest.formats.handset import levels as heading_levels
 from saferag.ingest.formats.odf_styles import OdfStyles
+from saferag.ingest.titles import document_title
 
 NS = {
     "office": "urn:oasis:names:tc:opendocument:xmlns:office:1.0",
@@ -187,6 +188,7 @@ def _emit(blocks: list[Block], b: TextBuilder, hand_set: bool) -> None:
 
 def read_odt(data: bytes, source: str, max_bytes: int) -> Document:
     archive, body, title = open_odf(data, ".odt file", max_bytes, "office:text")
+    title = document_title(title)  # a placeholder gives way to the first heading
     styles = OdfStyles(body.getroottree().getroot(), _styles_root(archive), _NOT_OWN)
     b = TextBuilder()
     _emit(_blocks(body, styles, []), b, hand_set=True)
@@ -234,4 +236,4 @@ def read_odp(data: bytes, source: str, max_bytes: int) -> Document:
             _emit(_blocks([frame], None, []), b, hand_set=False)
         if any(notes):
             b.add("Notes: " + " ".join(n for n in notes if n))
-    return b.document(source, "odp", title or first_title)
+    return b.document(source, "odp", document_title(title) or first_title)

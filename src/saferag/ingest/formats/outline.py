@@ -53,7 +53,7 @@ def outline_headings(reader: PdfReader, entries: Sequence[tuple[int, Any]], text
     for level, entry in entries:
         try:
             page = reader.get_destination_page_number(entry)
-            title = clean_heading(str(entry.title or ""))
+            title = clean_heading(unligature(str(entry.title or "")))
         except Exception:  # noqa: BLE001 - an entry pointing nowhere is skipped
             continue
         if not title or page is None or not 0 <= page < len(texts):
