@@ -114,3 +114,12 @@ def test_a_hand_set_heading_is_a_hit_s_section(make_rag, tmp_path, name, write):
     hit = rag.search("Which port does the ticketing server listen on?", k=1)[0]
     assert hit.source == name
     assert hit.headings == ["Ports and firewalls"]  # under the document's title, which a path does not repeat
+
+
+@pytest.mark.parametrize("change, heading", [(b"12pt", True), (b"+0.5in", True), (b"-2pt", False), (b"-20pt", False),
+                                             (b"big", False)])
+def test_a_size_set_relative_to_the_parent_style_is_read(change, heading):
+    # style:font-size-rel adds a length to the parent's size: +12 pt on the 12 pt default is the title's 24 pt
+    doc = read(edited(w.handset_odt_bytes(), (b'fo:font-size="200%"', b'style:font-size-rel="' + change + b'"')))
+    assert ("Server handbook" in [h.text for h in doc.headings]) is heading
+    assert "Server handbook" in doc.text

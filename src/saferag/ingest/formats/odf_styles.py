@@ -26,12 +26,14 @@ def _s(local: str) -> str:
 _STYLE, _DEFAULT, _PROPS = _s("style"), _s("default-style"), _s("text-properties")
 _NAME, _FAMILY, _PARENT, _DISPLAY = _s("name"), _s("family"), _s("parent-style-name"), _s("display-name")
 _WEIGHT, _SIZE = f"{{{_FO_NS}}}font-weight", f"{{{_FO_NS}}}font-size"
+_SIZE_REL = _s("font-size-rel")  # a signed length added to the parent's size ("+2pt"), where no fo:font-size is set
 _STYLE_NAME = f"{{{_TEXT_NS}}}style-name"
 _RUNS = {f"{{{_TEXT_NS}}}span", f"{{{_TEXT_NS}}}a"}  # elements whose style overrides the text inside them
 _BOLD_WEIGHTS = {"bold", "600", "700", "800", "900"}  # fo:font-weight: normal, bold, or 100, 200, ... 900
 MAX_POINTS = 10_000.0  # a larger or non-finite size is malformed (a crafted "1e400pt"), read as unset
 _POINTS = {"pt": 1.0, "pc": 12.0, "in": 72.0, "cm": 72 / 2.54, "mm": 72 / 25.4, "px": 0.75}
 _LENGTH = re.compile(r"^\s*([0-9]*\.?[0-9]+)\s*(pt|pc|in|cm|mm|px|%)\s*$")
+_CHANGE = re.compile(r"^\s*([+-]?[0-9]*\.?[0-9]+)\s*(pt|pc|in|cm|mm|px)\s*$")
 _MAX_CHAIN = 20  # a crafted file may loop its parent styles
 
 
@@ -102,8 +104,10 @@ class OdfStyles:
                 continue
             if (weight := props.get(_WEIGHT)) is not None:
                 bold = weight.strip() in _BOLD_WEIGHTS
-            if (value := props.get(_SIZE)) is not None and (points := _points(value, size)) is not None:
-                size = points  # an unreadable size leaves the parent's
+            if (value := props.get(_SIZE)) is not None:
+                size = _points(value, size) or size  # an unreadable size leaves the parent's
+            elif (change := props.get(_SIZE_REL)) is not None:
+                size = _changed(change, size) or size
         names = [_name(el) for el in chain if el.tag == _STYLE]
         result = (bold, size, "title" in names, any(n.startswith(NOT_TITLE_STYLES) for n in names))
         self._resolved[(family, name, base)] = result
@@ -127,6 +131,16 @@ def _points(value: str, parent: float | None) -> float | None:
     else:
         points = number * _POINTS[unit]
     return round(points * 2) / 2 if points is not None and 0 < points <= MAX_POINTS else None
+
+
+def _changed(value: str, parent: float | None) -> float | None:
+    """``parent`` changed by a ``style:font-size-rel`` length, rounded to the half point; None when either is
+    unreadable or the result is not a size (zero or less, or past ``MAX_POINTS``)."""
+    m = _CHANGE.match(value)
+    if not m or parent is None:
+        return None
+    points = parent + float(m.group(1)) * _POINTS[m.group(2)]
+    return round(points * 2) / 2 if 0 < points <= MAX_POINTS else None
 
 
 def _count(text: str, bold: bool, size: float | None, pieces: Counter[tuple[bool, float | None]]) -> None:
