@@ -16,11 +16,14 @@ Sets (Debian's PDF manuals; each PDF is ingested alone into its own collection o
 - ``radmin``: ``r-doc-pdf``'s ``R-admin.pdf`` (R Installation and Administration, 85 pages),
   ``data/radmin_pdf_qa.jsonl`` (30);
 - ``rlang``: ``r-doc-pdf``'s ``R-lang.pdf`` (R Language Definition, 69 pages), ``data/rlang_pdf_qa.jsonl`` (30);
-- ``tasn1``: ``libtasn1-doc``'s ``libtasn1.pdf`` (GNU Libtasn1, 36 pages), ``data/tasn1_pdf_qa.jsonl`` (25).
+- ``tasn1``: ``libtasn1-doc``'s ``libtasn1.pdf`` (GNU Libtasn1, 36 pages), ``data/tasn1_pdf_qa.jsonl`` (25);
+- ``rintro``, ``rints``, ``rfaq``: ``r-doc-pdf``'s ``R-intro.pdf`` (An Introduction to R, 113 pages), ``R-ints.pdf``
+  (R Internals, 81 pages) and ``R-FAQ.pdf`` (52 pages), ``data/rintro_pdf_qa.jsonl`` (35), ``rints_pdf_qa.jsonl``
+  (30) and ``rfaq_pdf_qa.jsonl`` (30); not in the default ``--sets``.
 
 Valgrind and Nettle were written blind (by a helper who saw no file of this repository) for rule P1
 (``benchmarks/retrieval_rules.md``), Bash, R-exts and gnuplot likewise for rule P2, R-admin, R-lang and Libtasn1 for
-rule P4; each line names its section by
+rule P4, R-intro, R-ints and R-FAQ for rule H2; each line names its section by
 its bookmark's title, and its answer lies between that bookmark and the next in the outline's order (the writers
 were asked for the deepest such section), so a section's pages run to the next bookmark's, a subsection's included
 only when it starts on the section's last page. A section's pages run
@@ -59,6 +62,9 @@ SETS = {
     "radmin": ("/usr/share/doc/r-doc-pdf/manual/R-admin.pdf", HERE / "data" / "radmin_pdf_qa.jsonl", "r-doc-pdf"),
     "rlang": ("/usr/share/doc/r-doc-pdf/manual/R-lang.pdf", HERE / "data" / "rlang_pdf_qa.jsonl", "r-doc-pdf"),
     "tasn1": ("/usr/share/doc/libtasn1-doc/libtasn1.pdf", HERE / "data" / "tasn1_pdf_qa.jsonl", "libtasn1-doc"),
+    "rintro": ("/usr/share/doc/r-doc-pdf/manual/R-intro.pdf", HERE / "data" / "rintro_pdf_qa.jsonl", "r-doc-pdf"),
+    "rints": ("/usr/share/doc/r-doc-pdf/manual/R-ints.pdf", HERE / "data" / "rints_pdf_qa.jsonl", "r-doc-pdf"),
+    "rfaq": ("/usr/share/doc/r-doc-pdf/manual/R-FAQ.pdf", HERE / "data" / "rfaq_pdf_qa.jsonl", "r-doc-pdf"),
 }
 
 
