@@ -16,6 +16,7 @@ import httpx
 from saferag.errors import DocumentError
 from saferag.ingest.extract import Document, Parser, to_documents
 from saferag.ingest.headings import chunk_path
+from saferag.ingest.rejoin import rejoined
 from saferag.ingest.sources import DocumentRef, read
 from saferag.ingest.splitter import Chunk, split_sections
 
@@ -26,7 +27,8 @@ SECTION_KEYS = frozenset({"slide", "sheet"})
 #: 2: chunks know their heading path and anchor, and embed the path.
 #: 3: a heading inside a title's word is no longer left out of the path as a repeat of the title (rule T1): paths
 #: change where a document's text and headings, and so its hash, do not.
-PIPELINE_VERSION = "3"
+#: 4: a PDF's chunks join the words its lines' ends hyphenated (rule H2): chunk texts change, the document's do not.
+PIPELINE_VERSION = "4"
 
 
 @dataclass
@@ -91,6 +93,7 @@ class Preparer:
                 continue
             chunks = split_sections(doc.text, [at for at, key, _ in doc.marks if key in SECTION_KEYS],
                                     size=o.chunk_size, overlap=o.chunk_overlap, kind=doc.kind)
+            chunks = rejoined(doc, chunks)  # after splitting: a join moves no boundary
             out.append(PreparedDocument(ref, doc.source, doc, chunks,
                                         document_hash(doc, o.chunk_size, o.chunk_overlap, o.embed_titles)))
         return out
