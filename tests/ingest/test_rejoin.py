@@ -7,9 +7,10 @@ from fpdf import FPDF
 
 from saferag.ingest.document import Document
 from saferag.ingest.extract import to_text
+from saferag.ingest.headings import Heading
 from saferag.ingest.rejoin import join_breaks, rejoined, vocabulary
 from saferag.ingest.sources import DocumentRef, RawDocument
-from saferag.ingest.splitter import split_sections
+from saferag.ingest.splitter import Chunk, split_sections
 
 LINES = ["Type the command in a shell. Every com-", "mand returns a status, and a built-",
          "in command runs in the shell itself. Each built-in is listed below. A pre-",
@@ -97,3 +98,21 @@ def test_a_search_finds_the_whole_word_in_a_pdf(make_rag, tmp_path):
     assert not rag.ingest([str(docs)]).failed
     [hit] = rag.search("Which command returns a status?", k=1, mode="bm25")
     assert "Every command returns a status." in hit.text
+
+
+def test_a_heading_is_found_in_a_chunk_that_starts_late_and_was_stripped():
+    first = "Intro words come first."
+    text = first + "\n\n  \nThe last line ends in a hyphen-\nations\nations are written whole elsewhere: hyphenations."
+    at = text.index("ations\n")
+    chunk = Chunk(1, len(first), text[len(first):].strip())  # as the splitter gives it: its blanks stripped
+    heading = Document(source="m.pdf", kind="pdf", text=text, title="", headings=[Heading(at, 1, "ations")])
+    plain = Document(source="m.pdf", kind="pdf", text=text, title="")
+    assert rejoined(heading, [chunk]) == [chunk]
+    assert rejoined(plain, [chunk])[0].text.startswith("The last line ends in a hyphenations\n")
+
+
+def test_a_chunk_is_never_emptied():
+    text = "A soft\u00ad\nbreak. " + "\u00ad" * 40
+    chunk = Chunk(1, text.index("\u00ad\u00ad"), "\u00ad" * 40)
+    doc = Document(source="m.pdf", kind="pdf", text=text, title="")
+    assert rejoined(doc, [chunk]) == [chunk]

@@ -19,7 +19,8 @@ def raw(data: bytes, kind: str, source: str = "doc") -> RawDocument:
 
 @pytest.mark.parametrize("title", [
     "about:blank", "Untitled", "untitled document", "Untitled-1", "Untitled presentation", "(untitled)", "No Title",
-    "Document1", "Document 3", "Book1", "Presentation1", "PowerPoint Presentation", "Slide 1", "Layout 1", "Title",
+    "Document1", "Document12", "Book1", "Presentation1", "Publication2", "Drawing1", "PowerPoint Presentation", "Title",
+    "Untitled 1",
     "Microsoft Word - Document1", "Microsoft Word - Document1.docx", "Microsoft PowerPoint - Presentation1.pptx",
     "  ", "-", "—", "Untitled.pdf",
 ])
@@ -39,6 +40,9 @@ def test_a_writers_placeholder_is_no_title(title: str):
     ("Book of Kells", "Book of Kells"), ("Layout managers", "Layout managers"), ("about:config", "about:config"),
     ("Untitled Goose Game review", "Untitled Goose Game review"), ("Using .txt files", "Using .txt files"),
     ("Node.js", "Node.js"), ("Microsoft Word tips", "Microsoft Word tips"), ("2024", "2024"),
+    # numbered titles a person gave: a year, a volume, an error page
+    ("Presentation 2024", "Presentation 2024"), ("Document 2023", "Document 2023"), ("Book 1", "Book 1"),
+    ("Page 404", "Page 404"), ("Slide 1", "Slide 1"), ("Document 3", "Document 3"), ("Book123", "Book123"),
 ])
 def test_a_real_title_is_kept_and_cleaned(title: str, kept: str):
     assert document_title(title) == kept

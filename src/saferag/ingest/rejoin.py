@@ -23,6 +23,7 @@ from saferag.ingest.splitter import Chunk
 _BREAK = re.compile(r"(?<!\w)(\w+)([-\u00ad])\n(\w+)")  # from a word's start only: linear on long runs
 _WORD = re.compile(r"\w+(?:-\w+)*")
 _SOFT = "\u00ad"
+_LEAD = re.compile(r"\s*")
 KINDS = frozenset({"pdf"})  # the kinds whose text keeps a typesetter's line breaks
 
 
@@ -35,8 +36,10 @@ def rejoined(doc: Document, chunks: Sequence[Chunk]) -> list[Chunk]:
     heads = {h.start for h in doc.headings}
     out = []
     for chunk in chunks:
-        text = join_breaks(chunk.text, seen, {h - chunk.start for h in heads})
-        out.append(chunk if text == chunk.text else Chunk(chunk.index, chunk.start, text))
+        lead = _LEAD.match(doc.text, chunk.start)  # the splitter strips a chunk: its text starts after the blanks
+        at = lead.end() if lead else chunk.start
+        text = join_breaks(chunk.text, seen, heads, at).strip()
+        out.append(chunk if text == chunk.text or not text else Chunk(chunk.index, chunk.start, text))
     return out
 
 
@@ -51,13 +54,14 @@ def vocabulary(text: str) -> Counter[str]:
     return seen
 
 
-def join_breaks(text: str, seen: Counter[str], heads: Collection[int] = ()) -> str:
+def join_breaks(text: str, seen: Counter[str], heads: Collection[int] = (), at: int = 0) -> str:
     """``text`` with each "head-\\ntail" joined where the tail starts lower case, the head ends in a letter, ``seen``
-    holds the joined word and never the hyphenated one, and no heading starts at the tail (offsets ``heads``); a
-    soft hyphen's break is always joined, and every other soft hyphen dropped."""
+    holds the joined word and never the hyphenated one, and no heading starts at the tail (``heads``: offsets in the
+    document, whose text ``text`` is from offset ``at``); a soft hyphen's break is always joined, and every other soft
+    hyphen dropped."""
     def join(m: re.Match[str]) -> str:
         head, mark, tail = m.group(1), m.group(2), m.group(3)
-        if m.start(3) in heads:
+        if at + m.start(3) in heads:
             return m.group(0)
         if mark == _SOFT or (head[-1].isalpha() and tail[0].islower()
                              and seen[_key(head + tail)] and not seen[_key(f"{head}-{tail}")]):

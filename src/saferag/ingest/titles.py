@@ -25,7 +25,7 @@ _FILE_SUFFIX = re.compile(
 _PLACEHOLDER = re.compile(
     r"^(?:about:blank|\(?(?:untitled|no\s+title)\)?(?:[\s_-]*\d+)?(?:\s+(?:document|presentation|spreadsheet|page))?"
     r"|new\s+document|powerpoint\s+presentation|title"
-    r"|(?:document|book|presentation|workbook|drawing|layout|slide|page)\s*\d+)$",
+    r"|(?:document|book|presentation|publication|workbook|drawing)\d{1,2})$",  # Word's "Document1": no space
     re.IGNORECASE)
 
 
