@@ -127,10 +127,8 @@ def _points(value: str, parent: float | None) -> float | None:
         return None
     number, unit = float(m.group(1)), m.group(2)
     if unit == "%":
-        points = None if parent is None else parent * number / 100
-    else:
-        points = number * _POINTS[unit]
-    return round(points * 2) / 2 if points is not None and 0 < points <= MAX_POINTS else None
+        return None if parent is None else _half_point(parent * number / 100)
+    return _half_point(number * _POINTS[unit])
 
 
 def _changed(value: str, parent: float | None) -> float | None:
@@ -139,7 +137,11 @@ def _changed(value: str, parent: float | None) -> float | None:
     m = _CHANGE.match(value)
     if not m or parent is None:
         return None
-    points = parent + float(m.group(1)) * _POINTS[m.group(2)]
+    return _half_point(parent + float(m.group(1)) * _POINTS[m.group(2)])
+
+
+def _half_point(points: float) -> float | None:
+    """``points`` rounded to the half point, or None where it is no size (zero or less, or past ``MAX_POINTS``)."""
     return round(points * 2) / 2 if 0 < points <= MAX_POINTS else None
 
 
