@@ -58,7 +58,7 @@ def docx_bytes(paragraphs: list[str] | None = None, *, pages: int = 0) -> bytes:
         d.add_heading(f"Appendix section {page + 1}", 2)
         d.add_paragraph(f"Appendix page {page + 1}. " + "Receipts are filed with the finance portal. " * 40)
         d.paragraphs[-1].add_run().add_break(WD_BREAK.PAGE)
-    return _save(d)
+    return saved(d)
 
 
 def pptx_bytes() -> bytes:
@@ -76,7 +76,7 @@ def pptx_bytes() -> bytes:
         for c, value in enumerate(row):
             table.cell(r, c).text = value
     two.notes_slide.notes_text_frame.text = PPTX[1]
-    return _save(prs)
+    return saved(prs)
 
 
 def xlsx_bytes() -> bytes:
@@ -91,7 +91,7 @@ def xlsx_bytes() -> bytes:
     staff = book.create_sheet("Staff")
     staff.append(["Role", "Name"])
     staff.append(list(XLSX_ROW))
-    return _save(book)
+    return saved(book)
 
 
 def ledger_xlsx_bytes(rows: int) -> bytes:
@@ -103,7 +103,7 @@ def ledger_xlsx_bytes(rows: int) -> bytes:
     sheet.append(["Entry", "Debit", "Credit", "Balance"])
     for i in range(rows):
         sheet.append([i, i * 3, i * 7, i * 11])
-    return _save(book)
+    return saved(book)
 
 
 def _odf_table(rows: list[list[str]], name: str):
@@ -132,7 +132,7 @@ def odt_bytes() -> bytes:
     doc.text.addElement(P(text=ODT))
     doc.text.addElement(H(outlinelevel=2, text="Equipment"))
     doc.text.addElement(_odf_table([["Item", "Owner"], ["Laptop", "IT service desk"]], "Equipment"))
-    return _save(doc)
+    return saved(doc)
 
 
 def odp_bytes() -> bytes:
@@ -158,7 +158,7 @@ def odp_bytes() -> bytes:
             frame.addElement(box)
             page.addElement(frame)
         doc.presentation.addElement(page)
-    return _save(doc)
+    return saved(doc)
 
 
 def ods_bytes() -> bytes:
@@ -166,7 +166,7 @@ def ods_bytes() -> bytes:
 
     doc = OpenDocumentSpreadsheet()
     doc.spreadsheet.addElement(_odf_table([["Part", "Count"], ["Steel bolt", "500"], list(ODS_ROW)], "Inventory"))
-    return _save(doc)
+    return saved(doc)
 
 
 #: Text of the soil chapter in a note (``<aside>``) and a list: the main-content filter for web pages dropped both.
@@ -262,7 +262,8 @@ def scanned_pdf_bytes(lines: list[str] = SCAN) -> bytes:
     return out.getvalue()
 
 
-def _save(obj) -> bytes:
+def saved(obj) -> bytes:
+    """A python-docx, python-pptx, openpyxl or odfpy document as the bytes of its file."""
     out = io.BytesIO()
     obj.save(out)
     return out.getvalue()
@@ -391,7 +392,7 @@ def handset_docx_bytes(lines: list[tuple[str, str]] = HANDSET) -> bytes:
             d.add_paragraph(text)
         else:
             d.add_paragraph().add_run(text).bold = True
-    return _save(d)
+    return saved(d)
 
 
 def handset_odt_bytes(lines: list[tuple[str, str]] = HANDSET, title_style: str = "") -> bytes:
@@ -474,7 +475,7 @@ def handset_odt_bytes(lines: list[tuple[str, str]] = HANDSET, title_style: str =
                 p = List()
                 p.addElement(item)
             doc.text.addElement(p)
-    return _save(doc)
+    return saved(doc)
 
 
 def handset_pdf_bytes() -> bytes:
@@ -528,6 +529,17 @@ def handset_pdf_bytes() -> bytes:
 
 
 DEJAVU = Path("/usr/share/fonts/truetype/dejavu")  # Debian's fonts-dejavu-core
+
+
+def dejavu_page():
+    """An fpdf2 document on its first page, set in 11 pt DejaVu Sans: a Unicode font, so text may hold ligatures."""
+    from fpdf import FPDF
+
+    pdf = FPDF()
+    pdf.add_font("DejaVu", "", str(DEJAVU / "DejaVuSans.ttf"))
+    pdf.set_font("DejaVu", size=11)
+    pdf.add_page()
+    return pdf
 
 
 def ligature_pdf_bytes() -> bytes:

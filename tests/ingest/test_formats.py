@@ -337,12 +337,7 @@ def test_ligatures_in_a_pdfs_text_read_as_letters():
 
 @pytest.mark.skipif(not w.DEJAVU.is_dir(), reason="needs Debian's fonts-dejavu-core to write a Unicode PDF")
 def test_a_bookmark_over_a_line_with_ligatures_is_placed_at_that_line():
-    from fpdf import FPDF
-
-    pdf = FPDF()
-    pdf.add_font("DejaVu", "", str(w.DEJAVU / "DejaVuSans.ttf"))
-    pdf.set_font("DejaVu", size=11)
-    pdf.add_page()
+    pdf = w.dejavu_page()
     pdf.start_section("Start")
     pdf.multi_cell(0, 6, "Intro words here. " * 20, new_x="LMARGIN", new_y="NEXT")
     pdf.start_section("Server setup")  # a bookmark whose words are no line of the page: placed by position
@@ -354,12 +349,7 @@ def test_a_bookmark_over_a_line_with_ligatures_is_placed_at_that_line():
 
 @pytest.mark.skipif(not w.DEJAVU.is_dir(), reason="needs Debian's fonts-dejavu-core to write a Unicode PDF")
 def test_a_bookmark_title_with_ligatures_reads_as_letters():
-    from fpdf import FPDF
-
-    pdf = FPDF()
-    pdf.add_font("DejaVu", "", str(w.DEJAVU / "DejaVuSans.ttf"))
-    pdf.set_font("DejaVu", size=11)
-    pdf.add_page()
+    pdf = w.dejavu_page()
     pdf.start_section("Conﬁguration ﬁles")  # the bookmark's own text, apart from the page's
     pdf.multi_cell(0, 6, "Configuration files\n" + "Each file holds one setting per line. " * 8,
                    new_x="LMARGIN", new_y="NEXT")

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import io
-
 import pytest
 from corpus import html_page, pdf_bytes
-from format_writers import eml_bytes
+from format_writers import eml_bytes, saved
 
 from saferag.ingest.extract import to_documents, to_text
 from saferag.ingest.sources import DocumentRef, RawDocument
@@ -83,7 +81,7 @@ def _docx(core_title: str, heading: str) -> bytes:
     d.core_properties.title = core_title
     d.add_heading(heading, 1)
     d.add_paragraph("Badges are collected from the front desk on the first morning.")
-    return _save(d)
+    return saved(d)
 
 
 def _pptx(core_title: str, slide_title: str) -> bytes:
@@ -94,7 +92,7 @@ def _pptx(core_title: str, slide_title: str) -> bytes:
     slide = prs.slides.add_slide(prs.slide_layouts[1])
     slide.shapes.title.text = slide_title
     slide.placeholders[1].text = "Shipments to the south were delayed by the storm."
-    return _save(prs)
+    return saved(prs)
 
 
 def _odt(meta_title: str, heading: str) -> bytes:
@@ -106,13 +104,7 @@ def _odt(meta_title: str, heading: str) -> bytes:
     doc.meta.addElement(dc.Title(text=meta_title))
     doc.text.addElement(H(outlinelevel=1, text=heading))
     doc.text.addElement(P(text="Laptops are issued by the service desk."))
-    return _save(doc)
-
-
-def _save(obj) -> bytes:
-    out = io.BytesIO()
-    obj.save(out)
-    return out.getvalue()
+    return saved(doc)
 
 
 @pytest.mark.parametrize("kind,write", [("docx", _docx), ("pptx", _pptx), ("odt", _odt)])
