@@ -31,6 +31,10 @@ Each set is a corpus from Debian's documentation packages and a question file:
   pages; ``benchmarks/data/sqlalchemy_qa.jsonl``, 60 questions) and ``kea-doc`` (the Kea 2.2 DHCP manual, 43 Sphinx
   pages; ``benchmarks/data/kea_qa.jsonl``, 50), written blind on 2026-12-07 by helpers who saw no file of this
   repository, to judge rule H3 (a site's name in page titles); also ``benchmarks.mixed_retrieval``'s corpora.
+- ``werkzeug`` and ``cryptography`` (not in the default ``--sets``): ``python-werkzeug-doc`` (Werkzeug 2.2, 45
+  questions over 28 pages) and ``python-cryptography-doc`` (pyca/cryptography 38, 50 over 33 pages): Python library
+  API references in Sphinx, the nearest kind to the hidden sets' corpus, written blind on 2026-12-07 the same way
+  to judge rule D1 (page vectors).
 
 No set covers the Python library reference (``python3.11-doc``): it is the corpus of the issues' hidden questions,
 which issue 15 asks to keep unseen for quality work (no questions of our own over it); it stays the ingest-speed
@@ -72,6 +76,10 @@ SETS: dict[str, tuple[str, str | None, Path, str]] = {
     "sqlalchemy": ("/usr/share/doc/python-sqlalchemy-doc/html", "*.html", HERE / "data" / "sqlalchemy_qa.jsonl",
                    "never tuned on"),
     "kea": ("/usr/share/doc/kea/html", "*.html", HERE / "data" / "kea_qa.jsonl", "never tuned on"),
+    "werkzeug": ("/usr/share/doc/python-werkzeug-doc/html", "*.html", HERE / "data" / "werkzeug_qa.jsonl",
+                 "never tuned on"),
+    "cryptography": ("/usr/share/doc/python-cryptography-doc/html", "*.html",
+                     HERE / "data" / "cryptography_qa.jsonl", "never tuned on"),
 }
 #: Sets run when ``--sets`` is not given: the newer ones judge a rule first and are named explicitly until then.
 DEFAULT_SETS = "sqlite,postgres,git,node,apache,postfix,cmake,django,bind,knot,rsyslog,octave"
@@ -81,7 +89,8 @@ DEFAULT_SETS = "sqlite,postgres,git,node,apache,postfix,cmake,django,bind,knot,r
 PACKAGES = {"sqlite": "sqlite3-doc", "postgres": "postgresql-doc-15", "git": "git-doc", "node": "nodejs-doc",
             "apache": "apache2-doc", "postfix": "postfix-doc", "cmake": "cmake-doc",
             "django": "python-django-doc", "bind": "bind9-doc", "knot": "knot-doc", "rsyslog": "rsyslog-doc",
-            "octave": "octave-doc", "sqlalchemy": "python-sqlalchemy-doc", "kea": "kea-doc"}
+            "octave": "octave-doc", "sqlalchemy": "python-sqlalchemy-doc", "kea": "kea-doc",
+            "werkzeug": "python-werkzeug-doc", "cryptography": "python-cryptography-doc"}
 
 
 def installed(name: str, folder: str) -> bool:
