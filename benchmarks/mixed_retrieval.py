@@ -50,6 +50,8 @@ def main() -> None:
     names = args.sets.split(",")
     root = Path(args.root) / "+".join(sorted(names))  # only these corpora: its pages are the collection's
     names = copy_corpora(names, root)
+    if not names:
+        raise SystemExit("none of the sets is installed: nothing to mix")
 
     with SafeRag(milvus_uri=args.uri, collection="mixed_" + "_".join(sorted(names)), guard="off") as rag:
         report = rag.ingest([str(root)])  # sources read "<set>/<page>"
