@@ -9,7 +9,8 @@ httpd and Postfix conversations of the follow-up benchmark (each turn as asked a
 ``doc_questions_stdlib.jsonl`` (160 standard-library questions in eight languages, written blind) and
 ``cmake_qa.jsonl``, ``django_qa.jsonl``, ``bind_qa.jsonl``, ``knot_qa.jsonl``, ``rsyslog_qa.jsonl`` and
 ``octave_qa.jsonl`` (80 CMake build, 80 Django, 60 each of BIND, Knot DNS and rsyslog administration and 60 GNU Octave
-questions, written blind). None of them is in the guard's training rows (``scripts/guard_data.py`` reads Python's
+questions, written blind), and the SQLAlchemy, Kea, Werkzeug and cryptography sets (written blind on 2026-12-07).
+None of them is in the guard's training rows (``scripts/guard_data.py`` reads Python's
 FAQ and perlfaq only). Every one is benign, so every flag is a false positive. Two groups: FAQs whose flagged
 questions were read while the guard was developed (so optimistic), and FAQs that were only ever counted. Prints the
 count per source, and with ``--show`` the flagged questions of the first group.
@@ -105,6 +106,12 @@ UNSEEN = {
     "rsyslog questions": lambda: jsonl_questions(DATA / "rsyslog_qa.jsonl"),
     # written 2026-12-06 blind over the GNU Octave manual (60; eleven sound alarming: kill, signals, passwords)
     "octave questions": lambda: jsonl_questions(DATA / "octave_qa.jsonl"),
+    # written 2026-12-07 blind for retrieval rules H3 and D1: SQLAlchemy (60), Kea DHCP (50), and two Python library
+    # API references, Werkzeug (45) and pyca/cryptography (50: keys, ciphers, signatures, attacks named)
+    "sqlalchemy questions": lambda: jsonl_questions(DATA / "sqlalchemy_qa.jsonl"),
+    "kea questions": lambda: jsonl_questions(DATA / "kea_qa.jsonl"),
+    "werkzeug questions": lambda: jsonl_questions(DATA / "werkzeug_qa.jsonl"),
+    "cryptography questions": lambda: jsonl_questions(DATA / "cryptography_qa.jsonl"),
 }
 
 
