@@ -395,14 +395,18 @@ def handset_docx_bytes(lines: list[tuple[str, str]] = HANDSET) -> bytes:
     return saved(d)
 
 
-def handset_odt_bytes(lines: list[tuple[str, str]] = HANDSET, title_style: str = "") -> bytes:
+def handset_odt_bytes(lines: list[tuple[str, str]] = HANDSET, title_style: str = "",
+                      script: str = "") -> bytes:
     """``HANDSET`` as an OpenDocument text (odfpy), set the ways LibreOffice saves hand formatting: the title in an
     automatic paragraph style at 200 % of the 12 pt default, section lines bold by an automatic paragraph style
     ("head") and by the named ``Strong Emphasis`` text style ("strong"), the warning, the label, the list item and
     the one bold word in bold spans, the contents entry in a bold ``Contents 1`` paragraph style. With
     ``title_style``, the first line is a paragraph in that named style instead (LibreOffice's ``Title``), set
     like the body. Two more kinds of line: "footnoted", a bold line with a footnote, and "boxed", a bold line in a
-    text box anchored in a body paragraph."""
+    text box anchored in a body paragraph. With ``script`` (``asian`` or ``complex``), bold and sizes are set in that
+    script class's properties alone (``style:font-size-asian`` ...), as LibreOffice formats a Chinese or Arabic
+    selection, and the default style sizes each class apart, as LibreOffice's does for a Chinese locale (Western
+    12 pt, Asian 10.5 pt, complex 12 pt)."""
     from odf.opendocument import OpenDocumentText
     from odf.style import DefaultStyle, ParagraphProperties, Style, TextProperties
     from odf.draw import Frame, TextBox
@@ -410,7 +414,8 @@ def handset_odt_bytes(lines: list[tuple[str, str]] = HANDSET, title_style: str =
 
     doc = OpenDocumentText()
     default = DefaultStyle(family="paragraph")
-    default.addElement(TextProperties(fontsize="12pt"))
+    sizes = {"fontsizeasian": "10.5pt", "fontsizecomplex": "12pt"} if script else {}
+    default.addElement(TextProperties(fontsize="12pt", **sizes))
     doc.styles.addElement(default)
     standard = Style(name="Standard", family="paragraph")
     doc.styles.addElement(standard)
@@ -420,7 +425,7 @@ def handset_odt_bytes(lines: list[tuple[str, str]] = HANDSET, title_style: str =
         if display:
             kw["displayname"] = display
         s = Style(name=name, family=family, **kw)
-        s.addElement(TextProperties(**props))
+        s.addElement(TextProperties(**{f"{prop}{script}": value for prop, value in props.items()}))
         if family == "paragraph":
             s.addElement(ParagraphProperties(margintop="0.2cm"))
         (doc.automaticstyles if auto else doc.styles).addElement(s)
@@ -557,3 +562,49 @@ def ligature_pdf_bytes() -> bytes:
     pdf.multi_cell(0, 6, "The eﬀect of the ﬁrst ﬂag is oﬀ by default, and the ﬃx and ﬄy words keep their letters; "
                    "x² and ½ are left as they are. " * 12, new_x="LMARGIN", new_y="NEXT")
     return bytes(pdf.output())
+
+
+#: A handbook in Chinese and one in Arabic, for sizes and weights set per script class: (kind, text) as ``HANDSET``.
+SCRIPT_HANDSETS = {
+    "asian": [("title", "服务器手册"),
+              ("body", "本手册说明运维团队如何安装和运行工单服务器，以及日常维护的步骤。"),
+              ("head", "安装服务器"),
+              ("body", "请以服务账户运行安装程序，它会在一分钟内解压到指定目录。"),
+              ("strong", "端口与防火墙"),
+              ("body", "工单服务器监听 8443 端口，需要向办公网络开放该端口。"),
+              ("emphasis", "数据库升级期间切勿重启工单服务器。"),
+              ("head", "夜间备份"),
+              ("body", "工单数据库的备份在凌晨三点复制到磁带库。")],
+    "complex": [("title", "دليل الخادم"),
+                ("body", "يشرح هذا الدليل كيف يثبت فريق العمليات خادم التذاكر وكيف يشغله كل يوم."),
+                ("head", "تثبيت الخادم"),
+                ("body", "شغل برنامج التثبيت بحساب الخدمة، فيفك ملفاته في دقيقة واحدة."),
+                ("strong", "المنافذ والجدار الناري"),
+                ("body", "يستمع خادم التذاكر على المنفذ 8443 ويجب فتحه لشبكة المكتب."),
+                ("emphasis", "لا تعد تشغيل خادم التذاكر أثناء ترقية قاعدة البيانات."),
+                ("head", "النسخ الاحتياطي الليلي"),
+                ("body", "تنسخ قاعدة بيانات التذاكر إلى مكتبة الأشرطة في الثالثة صباحا.")],
+}
+
+
+def complex_handset_docx_bytes(lines: list[tuple[str, str]] | None = None, rtl: bool = True) -> bytes:
+    """``SCRIPT_HANDSETS["complex"]`` (Arabic) as a Word document (python-docx), set the way Word keeps complex-script
+    formatting: each run right-to-left (``w:rtl``, unless not ``rtl``), the title 22 pt and the section lines and the
+    warning bold in the complex-script properties alone (``w:szCs``, ``w:bCs``), the Western ones at the defaults."""
+    import docx
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
+    doc = docx.Document()
+    for kind, text in lines or SCRIPT_HANDSETS["complex"]:
+        run = doc.add_paragraph().add_run(text)
+        run.font.rtl = rtl
+        if kind == "title":
+            size = OxmlElement("w:szCs")
+            size.set(qn("w:val"), "44")
+            run._r.get_or_add_rPr().append(size)
+        elif kind != "body":
+            run.font.cs_bold = True
+    buf = io.BytesIO()
+    doc.save(buf)
+    return buf.getvalue()

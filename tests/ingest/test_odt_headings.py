@@ -6,6 +6,7 @@ from __future__ import annotations
 import importlib.util
 import io
 import zipfile
+from pathlib import Path
 
 import format_writers as w
 import pytest
@@ -123,3 +124,50 @@ def test_a_size_set_relative_to_the_parent_style_is_read(change, heading):
     doc = read(edited(w.handset_odt_bytes(), (b'fo:font-size="200%"', b'style:font-size-rel="' + change + b'"')))
     assert ("Server handbook" in [h.text for h in doc.headings]) is heading
     assert "Server handbook" in doc.text
+
+
+@pytest.mark.parametrize("script", ["asian", "complex"])
+def test_headings_set_in_a_script_class_s_own_size_and_weight_are_read(script):
+    # LibreOffice sets a Chinese or Arabic selection's size and bold in style:font-size-asian / -complex alone
+    lines = w.SCRIPT_HANDSETS[script]
+    doc = read(w.handset_odt_bytes(w.SCRIPT_HANDSETS[script], script=script))
+    assert [(h.level, h.text) for h in doc.headings] == [
+        (1, lines[0][1]),  # 200 % of the class's default size
+        (2, lines[2][1]), (2, lines[4][1]), (2, lines[7][1])]  # bold by a paragraph style, a text style
+    assert doc.title == lines[0][1]
+    assert lines[6][1] in doc.text  # a bold sentence (ending in "。" or "."): body text
+
+
+def test_a_script_class_s_size_leaves_the_other_classes_text_as_it_is():
+    doc = read(edited(w.handset_odt_bytes(), (b'fo:font-size="200%"', b'style:font-size-asian="200%"')))
+    assert "Server handbook" not in [h.text for h in doc.headings]  # English text at the Western 12 pt
+    assert [h.text for h in doc.headings][:2] == ["Installing the server", "Ports and firewalls"]
+
+
+def test_digits_and_latin_words_in_an_asian_heading_are_read_in_their_own_classes():
+    lines = [("title", "第1章 安装"), *w.SCRIPT_HANDSETS["asian"][1:]]
+    doc = read(w.handset_odt_bytes(lines, script="asian"))
+    assert doc.headings[0].text == "第1章 安装"  # "1" and the space take the Chinese size around them
+    lines[0] = ("title", "第1章 Setup")  # "Setup" stays at the Western 12 pt: the line is not wholly larger
+    assert "第1章 Setup" not in [h.text for h in read(w.handset_odt_bytes(lines, script="asian")).headings]
+
+
+@pytest.mark.parametrize("lang, script", [("zh", "asian"), ("ar", "complex")])
+def test_headings_formatted_by_hand_in_libreoffice_are_read(lang, script):
+    """Files LibreOffice itself wrote (``scripts/libreoffice_fixtures.py``): the grown title's size is in the script
+    class's own property alone, the bold lines in all three."""
+    data = (Path(__file__).parent.parent / "data" / f"libreoffice_handset_{lang}.odt").read_bytes()
+    assert f"style:font-size-{script}=".encode() in zipfile.ZipFile(io.BytesIO(data)).read("content.xml")
+    lines = w.SCRIPT_HANDSETS[script]
+    doc = read(data)
+    assert [(h.level, h.text) for h in doc.headings] == [(1, lines[0][1]), (2, lines[2][1]), (2, lines[4][1]),
+                                                         (2, lines[7][1])]
+    assert doc.title == lines[0][1]
+
+
+def test_text_of_a_class_the_file_sets_nothing_for_is_read_in_the_western_type():
+    # a writer that knows only fo:font-size and fo:font-weight (odfpy's handbook writer), here with Chinese lines
+    lines = [(kind, text) for kind, text in w.SCRIPT_HANDSETS["asian"]]
+    doc = read(w.handset_odt_bytes(lines))
+    assert [(h.level, h.text) for h in doc.headings] == [(1, lines[0][1]), (2, lines[2][1]), (2, lines[4][1]),
+                                                         (2, lines[7][1])]

@@ -17,8 +17,9 @@ from dataclasses import dataclass, field
 #: Texinfo's subsections are 1.2x, its definition lines 1.1x).
 MIN_RATIO = 1.15
 #: How a statement or a label ends: a bold line ending so is emphasis ("Never restart during an upgrade.") or a
-#: lead-in ("Requirements:"), not a section's title. A question is a common title ("What is DNSSEC?").
-_STATEMENT_ENDS = (".", ";", ",", ":")
+#: lead-in ("Requirements:"), not a section's title. A question is a common title ("What is DNSSEC?"). With the
+#: full stops, commas and colons of Chinese and Japanese (full-width), Arabic and Urdu, and the Indic danda.
+_STATEMENT_ENDS = (".", ";", ",", ":", "。", "．", "；", "，", "、", "：", "؛", "،", "۔", "।")
 #: A document where more than this share of the paragraphs is set apart (bold, large) is set so throughout, not
 #: sectioned (a list of bold terms over their descriptions is about half).
 HANDSET_SHARE = 0.75
