@@ -6,6 +6,7 @@ from __future__ import annotations
 import importlib.util
 import io
 import zipfile
+from pathlib import Path
 
 import format_writers as w
 import pytest
@@ -57,3 +58,29 @@ def test_a_malformed_font_size_costs_that_line_its_heading_not_the_file():
     assert "Installing the server" in doc.text
     assert "Installing the server" not in [h.text for h in doc.headings]
     assert "Ports and firewalls" in [h.text for h in doc.headings]
+
+
+def test_complex_script_sizes_and_bold_are_read_from_their_own_properties():
+    lines = w.SCRIPT_HANDSETS["complex"]
+    doc = read(w.complex_handset_docx_bytes())
+    assert [(h.level, h.text) for h in doc.headings] == [(1, lines[0][1]), (2, lines[2][1]), (2, lines[4][1]),
+                                                         (2, lines[7][1])]
+    assert lines[6][1] in doc.text  # the bold warning is a sentence
+
+
+def test_complex_script_formatting_leaves_western_text_as_it_is_unless_its_run_is_right_to_left():
+    english = [("title", "Server handbook"), *[(k, t) for k, t in w.HANDSET[2:] if k in ("body", "head")]]
+    assert read(w.complex_handset_docx_bytes(english, rtl=False)).headings == []  # Latin reads w:sz and w:b
+    doc = read(w.complex_handset_docx_bytes(english))  # a right-to-left run is set in its complex-script type
+    assert [h.text for h in doc.headings][:2] == ["Server handbook", "Installing the server"]
+
+
+@pytest.mark.parametrize("lang", ["zh", "ar"])
+def test_headings_formatted_by_hand_in_libreoffice_and_saved_as_word_are_read(lang):
+    """Files LibreOffice itself wrote (``scripts/libreoffice_fixtures.py``): the Arabic title's size in ``w:szCs``
+    alone, the Chinese one's in ``w:sz``."""
+    data = (Path(__file__).parent.parent / "data" / f"libreoffice_handset_{lang}.docx").read_bytes()
+    lines = w.SCRIPT_HANDSETS["asian" if lang == "zh" else "complex"]
+    doc = read(data)
+    assert [(h.level, h.text) for h in doc.headings] == [(1, lines[0][1]), (2, lines[2][1]), (2, lines[4][1]),
+                                                         (2, lines[7][1])]

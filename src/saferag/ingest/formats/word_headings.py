@@ -1,5 +1,7 @@
 """Word's side of headings set by hand (``handset.py``, rule W1b): a run's bold and size resolved through direct
-formatting, character and paragraph styles and the document defaults, into a ``Para`` per paragraph.
+formatting, character and paragraph styles and the document defaults, into a ``Para`` per paragraph. Word sizes and
+bolds complex-script text (Arabic, Hebrew, Indic, Thai ...; ``scripts.py``) apart, in ``w:szCs`` and ``w:bCs``: a
+run marked ``w:rtl`` or ``w:cs``, or characters of a complex script, are read in those.
 """
 
 from __future__ import annotations
@@ -8,6 +10,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from saferag.ingest.formats.handset import NOT_TITLE_STYLES, Para
+from saferag.ingest.formats.scripts import COMPLEX, classes, only_western
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 _MALFORMED = (ValueError, TypeError, KeyError, AttributeError, IndexError)
@@ -21,6 +24,7 @@ class Fonts:
         self._doc = doc
         self._cache: dict[tuple[str, str | None, str], Any] = {}
         self.default_size = _default_size(doc)
+        self.default_cs_size = _default_size(doc, "szCs")
 
     def para(self, paragraph: Any, text: str, styled: int) -> Para:
         p = Para(text, styled, listed=_listed(paragraph._p))
@@ -40,25 +44,42 @@ class Fonts:
 
     def _type(self, paragraph: Any, p_style: str | None, p: Para) -> None:
         bold, smallest, unknown = True, None, False
-        for run in _runs(paragraph):
-            chars = sum(not c.isspace() for c in run.text)
-            if not chars:
-                continue
-            r_style = run._r.style
-            b = run.font.bold
-            if b is None:
-                b = self._style("character", r_style, "bold")
-            if b is None:
-                b = self._style("paragraph", p_style, "bold")
-            bold = bold and bool(b)
-            size = _points(run.font.size) or self._style("character", r_style, "size") \
-                or self._style("paragraph", p_style, "size") or self.default_size
-            if size is None:
-                unknown = True
-                continue
-            p.sizes[size] += chars
-            smallest = size if smallest is None else min(smallest, size)
+        runs = [(run, run.text) for run in _runs(paragraph)]
+        text = "".join(t for _, t in runs)
+        of = None if only_western(text) else classes(text)
+        pos = 0
+        for run, t in runs:
+            complex_run = _complex_run(run._r)
+            counts = [0, 0]  # non-space characters in the run's Western/Asian type, in its complex-script type
+            for i, c in enumerate(t):
+                if not c.isspace():
+                    counts[complex_run or (of is not None and of[pos + i] == COMPLEX)] += 1
+            pos += len(t)
+            for cs, chars in enumerate(counts):
+                if not chars:
+                    continue
+                b, size = self._run_type(run, p_style, bool(cs))
+                bold = bold and bool(b)
+                if size is None:
+                    unknown = True
+                    continue
+                p.sizes[size] += chars
+                smallest = size if smallest is None else min(smallest, size)
         p.bold, p.size = bold, None if unknown else smallest
+
+    def _run_type(self, run: Any, p_style: str | None, cs: bool) -> tuple[bool | None, float | None]:
+        """A run's bold and size in points, those of its complex-script text when ``cs``."""
+        r_style = run._r.style
+        b = run.font.cs_bold if cs else run.font.bold
+        if b is None:
+            b = self._style("character", r_style, "cs_bold" if cs else "bold")
+        if b is None:
+            b = self._style("paragraph", p_style, "cs_bold" if cs else "bold")
+        size_attr = "cs_size" if cs else "size"
+        size = (_cs_points(run._r.rPr) if cs else _points(run.font.size)) \
+            or self._style("character", r_style, size_attr) or self._style("paragraph", p_style, size_attr) \
+            or (self.default_cs_size if cs else self.default_size)
+        return b, size
 
     def _style_name(self, style_id: str | None) -> str:
         key = ("paragraph", style_id, "name")
@@ -74,8 +95,7 @@ class Fonts:
             style = self._lookup(kind, style_id)
             seen = 0
             while style is not None and value is None and seen < 20:  # a crafted file may loop its base styles
-                font = style.font
-                value = _points(font.size) if attr == "size" else font.bold
+                value = _style_value(style, attr)
                 style, seen = style.base_style, seen + 1
             self._cache[key] = value
         return self._cache[key]
@@ -105,8 +125,35 @@ def _points(length: Any) -> float | None:
     return round(length.pt * 2) / 2 if length is not None else None
 
 
-def _default_size(doc: Any) -> float | None:
-    """The document defaults' font size (``w:docDefaults``), in points."""
-    sz = doc.styles.element.find(f"{W}docDefaults/{W}rPrDefault/{W}rPr/{W}sz")
-    value = sz.get(f"{W}val", "") if sz is not None else ""
-    return int(value) / 2 if value.isdigit() else None
+def _style_value(style: Any, attr: str) -> Any:
+    """A style's own ``bold``, ``size``, ``cs_bold`` or ``cs_size`` (None when it sets none)."""
+    if attr == "size":
+        return _points(style.font.size)
+    if attr == "cs_size":
+        return _cs_points(style.element.rPr)
+    return style.font.cs_bold if attr == "cs_bold" else style.font.bold
+
+
+def _complex_run(r: Any) -> bool:
+    """Whether a run is marked complex-script (``w:cs``) or right-to-left (``w:rtl``, which Word sets in the complex
+    script's type), and not turned off with ``w:val="0"``."""
+    rpr = r.rPr
+    if rpr is None:
+        return False
+    return any(el is not None and el.get(f"{W}val", "true").lower() not in ("0", "false", "off")
+               for el in (rpr.find(f"{W}cs"), rpr.find(f"{W}rtl")))
+
+
+def _cs_points(rpr: Any) -> float | None:
+    """A run properties' complex-script size (``w:szCs``, in half-points) in points."""
+    return _half_points(rpr.find(f"{W}szCs")) if rpr is not None else None
+
+
+def _half_points(el: Any) -> float | None:
+    value = el.get(f"{W}val", "") if el is not None else ""
+    return int(value) / 2 if value.isdigit() and 0 < int(value) <= 3276 else None
+
+
+def _default_size(doc: Any, tag: str = "sz") -> float | None:
+    """The document defaults' font size (``w:docDefaults``; ``szCs`` for complex scripts), in points."""
+    return _half_points(doc.styles.element.find(f"{W}docDefaults/{W}rPrDefault/{W}rPr/{W}{tag}"))
