@@ -35,6 +35,10 @@ Each set is a corpus from Debian's documentation packages and a question file:
   questions over 28 pages) and ``python-cryptography-doc`` (pyca/cryptography 38, 50 over 33 pages): Python library
   API references in Sphinx, the nearest kind to the hidden sets' corpus, written blind on 2026-12-07 the same way
   to judge rule D1 (page vectors).
+- ``tornado``, ``aiohttp`` and ``psycopg2`` (not in the default ``--sets``): ``python-tornado-doc`` (Tornado 6.2, 50
+  questions over 31 pages; release notes ingested too), ``python-aiohttp-doc`` (aiohttp 3.8, 50) and
+  ``python-psycopg2-doc`` (psycopg2 2.9, 45 over 14 pages): Python library API references in Sphinx, written blind on
+  2026-12-07 by helpers who saw no file of this repository, to judge rule S1 (no chunk spans two sections).
 
 No set covers the Python library reference (``python3.11-doc``): it is the corpus of the issues' hidden questions,
 which issue 15 asks to keep unseen for quality work (no questions of our own over it); it stays the ingest-speed
@@ -80,6 +84,12 @@ SETS: dict[str, tuple[str, str | None, Path, str]] = {
                  "never tuned on"),
     "cryptography": ("/usr/share/doc/python-cryptography-doc/html", "*.html",
                      HERE / "data" / "cryptography_qa.jsonl", "never tuned on"),
+    "tornado": ("/usr/share/doc/python-tornado-doc/html", "*.html", HERE / "data" / "tornado_qa.jsonl",
+                "never tuned on"),
+    "aiohttp": ("/usr/share/doc/python-aiohttp-doc/html", "*.html", HERE / "data" / "aiohttp_qa.jsonl",
+                "never tuned on"),
+    "psycopg2": ("/usr/share/doc/python-psycopg2-doc/html", "*.html", HERE / "data" / "psycopg2_qa.jsonl",
+                 "never tuned on"),
 }
 #: Sets run when ``--sets`` is not given: the newer ones judge a rule first and are named explicitly until then.
 DEFAULT_SETS = "sqlite,postgres,git,node,apache,postfix,cmake,django,bind,knot,rsyslog,octave"
@@ -90,7 +100,8 @@ PACKAGES = {"sqlite": "sqlite3-doc", "postgres": "postgresql-doc-15", "git": "gi
             "apache": "apache2-doc", "postfix": "postfix-doc", "cmake": "cmake-doc",
             "django": "python-django-doc", "bind": "bind9-doc", "knot": "knot-doc", "rsyslog": "rsyslog-doc",
             "octave": "octave-doc", "sqlalchemy": "python-sqlalchemy-doc", "kea": "kea-doc",
-            "werkzeug": "python-werkzeug-doc", "cryptography": "python-cryptography-doc"}
+            "werkzeug": "python-werkzeug-doc", "cryptography": "python-cryptography-doc",
+            "tornado": "python-tornado-doc", "aiohttp": "python-aiohttp-doc", "psycopg2": "python-psycopg2-doc"}
 
 
 def installed(name: str, folder: str) -> bool:
