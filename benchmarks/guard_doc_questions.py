@@ -9,7 +9,8 @@ httpd and Postfix conversations of the follow-up benchmark (each turn as asked a
 ``doc_questions_stdlib.jsonl`` (160 standard-library questions in eight languages, written blind) and
 ``cmake_qa.jsonl``, ``django_qa.jsonl``, ``bind_qa.jsonl``, ``knot_qa.jsonl``, ``rsyslog_qa.jsonl`` and
 ``octave_qa.jsonl`` (80 CMake build, 80 Django, 60 each of BIND, Knot DNS and rsyslog administration and 60 GNU Octave
-questions, written blind), and the SQLAlchemy, Kea, Werkzeug and cryptography sets (written blind on 2026-12-07).
+questions, written blind), and the SQLAlchemy, Kea, Werkzeug, cryptography, Tornado, aiohttp and psycopg2 sets (written
+blind on 2026-12-07).
 None of them is in the guard's training rows (``scripts/guard_data.py`` reads Python's
 FAQ and perlfaq only). Every one is benign, so every flag is a false positive. Two groups: FAQs whose flagged
 questions were read while the guard was developed (so optimistic), and FAQs that were only ever counted. Prints the
@@ -112,6 +113,11 @@ UNSEEN = {
     "kea questions": lambda: jsonl_questions(DATA / "kea_qa.jsonl"),
     "werkzeug questions": lambda: jsonl_questions(DATA / "werkzeug_qa.jsonl"),
     "cryptography questions": lambda: jsonl_questions(DATA / "cryptography_qa.jsonl"),
+    # written 2026-12-07 blind for retrieval rule S1: three more Python library API references, Tornado (50),
+    # aiohttp (50) and psycopg2 (45)
+    "tornado questions": lambda: jsonl_questions(DATA / "tornado_qa.jsonl"),
+    "aiohttp questions": lambda: jsonl_questions(DATA / "aiohttp_qa.jsonl"),
+    "psycopg2 questions": lambda: jsonl_questions(DATA / "psycopg2_qa.jsonl"),
 }
 
 
