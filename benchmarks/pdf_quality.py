@@ -19,11 +19,13 @@ Sets (Debian's PDF manuals; each PDF is ingested alone into its own collection o
 - ``tasn1``: ``libtasn1-doc``'s ``libtasn1.pdf`` (GNU Libtasn1, 36 pages), ``data/tasn1_pdf_qa.jsonl`` (25);
 - ``rintro``, ``rints``, ``rfaq``: ``r-doc-pdf``'s ``R-intro.pdf`` (An Introduction to R, 113 pages), ``R-ints.pdf``
   (R Internals, 81 pages) and ``R-FAQ.pdf`` (52 pages), ``data/rintro_pdf_qa.jsonl`` (35), ``rints_pdf_qa.jsonl``
-  (30) and ``rfaq_pdf_qa.jsonl`` (30); not in the default ``--sets``.
+  (30) and ``rfaq_pdf_qa.jsonl`` (30); not in the default ``--sets``;
+- ``rdata``: ``r-doc-pdf``'s ``R-data.pdf`` (R Data Import/Export), ``data/rdata_pdf_qa.jsonl`` (30); not in the
+  default ``--sets``.
 
 Valgrind and Nettle were written blind (by a helper who saw no file of this repository) for rule P1
 (``benchmarks/retrieval_rules.md``), Bash, R-exts and gnuplot likewise for rule P2, R-admin, R-lang and Libtasn1 for
-rule P4, R-intro, R-ints and R-FAQ for rule H2; each line names its section by
+rule P4, R-intro, R-ints and R-FAQ for rule H2, R-data for rule S1b; each line names its section by
 its bookmark's title, and its answer lies between that bookmark and the next in the outline's order (the writers
 were asked for the deepest such section), so a section's pages run to the next bookmark's, a subsection's included
 only when it starts on the section's last page. A section's pages run
@@ -65,6 +67,7 @@ SETS = {
     "rintro": ("/usr/share/doc/r-doc-pdf/manual/R-intro.pdf", HERE / "data" / "rintro_pdf_qa.jsonl", "r-doc-pdf"),
     "rints": ("/usr/share/doc/r-doc-pdf/manual/R-ints.pdf", HERE / "data" / "rints_pdf_qa.jsonl", "r-doc-pdf"),
     "rfaq": ("/usr/share/doc/r-doc-pdf/manual/R-FAQ.pdf", HERE / "data" / "rfaq_pdf_qa.jsonl", "r-doc-pdf"),
+    "rdata": ("/usr/share/doc/r-doc-pdf/manual/R-data.pdf", HERE / "data" / "rdata_pdf_qa.jsonl", "r-doc-pdf"),
 }
 
 
