@@ -36,7 +36,8 @@ def test_no_chunk_of_a_bookmarked_pdf_spans_two_sections_and_each_has_its_own_pa
 
 
 def test_a_section_shorter_than_min_section_joins_the_next():
-    text = "Setup\n\nPorts\n\n" + "The server listens on port 8443. " * 8 + "\n\nBackups\n\n" + "Tapes go to the safe. " * 8
+    text = ("Setup\n\nPorts\n\n" + "The server listens on port 8443. " * 8
+            + "\n\nBackups\n\n" + "Tapes go to the safe. " * 8)
     heads = [Heading(text.index(t), level, t) for t, level in (("Setup", 1), ("Ports", 2), ("Backups", 2))]
     doc = Document("guide.pdf", "pdf", text, "Guide", headings=heads)
     assert heads[1].start - heads[0].start < MIN_SECTION <= heads[2].start - heads[1].start

@@ -84,3 +84,23 @@ def test_headings_formatted_by_hand_in_libreoffice_and_saved_as_word_are_read(la
     doc = read(data)
     assert [(h.level, h.text) for h in doc.headings] == [(1, lines[0][1]), (2, lines[2][1]), (2, lines[4][1]),
                                                          (2, lines[7][1])]
+
+
+def test_complex_script_text_a_writer_sized_only_in_w_sz_reads_that_size():
+    # python-docx's font.size and font.bold set w:sz and w:b alone: with no complex-script size or bold set
+    # anywhere but the defaults, the run's own Western ones count (as they did before complex scripts were read)
+    import docx
+    from docx.shared import Pt
+
+    lines = w.SCRIPT_HANDSETS["complex"]
+    doc = docx.Document()
+    for kind, text in lines:
+        run = doc.add_paragraph().add_run(text)
+        if kind == "title":
+            run.font.size = Pt(22)
+        elif kind != "body":
+            run.font.bold = True
+    buf = io.BytesIO()
+    doc.save(buf)
+    assert [(h.level, h.text) for h in read(buf.getvalue()).headings] == [
+        (1, lines[0][1]), (2, lines[2][1]), (2, lines[4][1]), (2, lines[7][1])]

@@ -68,18 +68,22 @@ class Fonts:
         p.bold, p.size = bold, None if unknown else smallest
 
     def _run_type(self, run: Any, p_style: str | None, cs: bool) -> tuple[bool | None, float | None]:
-        """A run's bold and size in points, those of its complex-script text when ``cs``."""
+        """A run's bold and size in points, those of its complex-script text when ``cs``: where neither the run nor
+        its styles set a complex-script one, the Western one (writers such as python-docx set only ``w:b`` and
+        ``w:sz``), then the document defaults."""
         r_style = run._r.style
-        b = run.font.cs_bold if cs else run.font.bold
-        if b is None:
-            b = self._style("character", r_style, "cs_bold" if cs else "bold")
-        if b is None:
-            b = self._style("paragraph", p_style, "cs_bold" if cs else "bold")
-        size_attr = "cs_size" if cs else "size"
-        size = (_cs_points(run._r.rPr) if cs else _points(run.font.size)) \
-            or self._style("character", r_style, size_attr) or self._style("paragraph", p_style, size_attr) \
-            or (self.default_cs_size if cs else self.default_size)
-        return b, size
+        chain = (("cs_bold", "cs_size"), ("bold", "size")) if cs else (("bold", "size"),)
+        b = size = None
+        for bold_attr, size_attr in chain:
+            if b is None:
+                b = run.font.cs_bold if bold_attr == "cs_bold" else run.font.bold
+            if b is None:
+                b = self._style("character", r_style, bold_attr)
+            if b is None:
+                b = self._style("paragraph", p_style, bold_attr)
+            size = size or (_cs_points(run._r.rPr) if size_attr == "cs_size" else _points(run.font.size)) \
+                or self._style("character", r_style, size_attr) or self._style("paragraph", p_style, size_attr)
+        return b, size or (self.default_cs_size if cs else None) or self.default_size
 
     def _style_name(self, style_id: str | None) -> str:
         key = ("paragraph", style_id, "name")
