@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from saferag.ingest.formats.scripts import ASIAN, COMPLEX, WESTERN, classes, only_western
+from saferag.ingest.formats.scripts import ASIAN, COMPLEX, WESTERN, class_counts, classes, only_western
 
 
 @pytest.mark.parametrize("text, expected", [
@@ -24,3 +24,9 @@ def test_each_character_s_class(text, expected):
 
 def test_only_western():
     assert only_western("Résumé, Straße — 12 €") and not only_western("see 中文") and not only_western("مرحبا")
+
+
+def test_class_counts_per_piece_leave_out_white_space_and_follow_neighbouring_pieces():
+    assert class_counts(["Set up ", "the port"]) == [[5, 0, 0], [7, 0, 0]]
+    assert class_counts(["第", "1 ", "章 Setup"]) == [[0, 1, 0], [0, 1, 0], [5, 1, 0]]  # "1" takes "第"'s class
+    assert class_counts(["مرحبا", " 2"]) == [[0, 0, 5], [0, 0, 1]]

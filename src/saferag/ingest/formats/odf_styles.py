@@ -16,7 +16,7 @@ from collections import Counter
 from typing import Any
 
 from saferag.ingest.formats.handset import NOT_TITLE_STYLES, Para
-from saferag.ingest.formats.scripts import CLASSES, WESTERN, classes, only_western
+from saferag.ingest.formats.scripts import CLASSES, WESTERN, class_counts
 
 _STYLE_NS = "urn:oasis:names:tc:opendocument:xmlns:style:1.0"
 _FO_NS = "urn:oasis:names:tc:opendocument:xmlns:xsl-fo-compatible:1.0"
@@ -169,17 +169,8 @@ def _set_in(types: Type, cls: int) -> tuple[bool, float | None]:
 def _pieces(runs: list[tuple[str, Type]]) -> Counter[tuple[bool, float | None]]:
     """(bold, size) → the characters set so, white space left out; each character in its script class's type."""
     pieces: Counter[tuple[bool, float | None]] = Counter()
-    text = "".join(t for t, _ in runs)
-    if only_western(text):
-        for t, types in runs:
-            if chars := len("".join(t.split())):
-                pieces[_set_in(types, WESTERN)] += chars
-        return pieces
-    of = classes(text)
-    pos = 0
-    for t, types in runs:
-        for cls in CLASSES:
-            if chars := sum(1 for c, k in zip(t, of[pos:pos + len(t)], strict=True) if k == cls and not c.isspace()):
+    for (_, types), counts in zip(runs, class_counts([t for t, _ in runs]), strict=True):
+        for cls, chars in enumerate(counts):
+            if chars:
                 pieces[_set_in(types, cls)] += chars
-        pos += len(t)
     return pieces

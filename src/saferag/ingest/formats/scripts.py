@@ -11,6 +11,8 @@ Written here because no kept library maps scripts to a word processor's classes.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import regex
 
 WESTERN, ASIAN, COMPLEX = 0, 1, 2
@@ -50,4 +52,21 @@ def classes(text: str) -> list[int]:
         out.extend([out[-1] if out else cls] * weak)
         out.extend([cls] * (m.end() - m.start()))
     out.extend([out[-1] if out else WESTERN] * (len(text) - len(out)))
+    return out
+
+
+def class_counts(pieces: Sequence[str]) -> list[list[int]]:
+    """For each piece of one paragraph's text, in order, its characters that are not white space in each class
+    (indexed by ``CLASSES``); a piece's characters of no script take their class from the pieces around them."""
+    text = "".join(pieces)
+    if only_western(text):
+        return [[len("".join(piece.split())), 0, 0] for piece in pieces]
+    of, pos, out = classes(text), 0, []
+    for piece in pieces:
+        counts = [0] * len(CLASSES)
+        for c, cls in zip(piece, of[pos:pos + len(piece)], strict=True):
+            if not c.isspace():
+                counts[cls] += 1
+        out.append(counts)
+        pos += len(piece)
     return out

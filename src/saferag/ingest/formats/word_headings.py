@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from saferag.ingest.formats.handset import NOT_TITLE_STYLES, Para
-from saferag.ingest.formats.scripts import COMPLEX, classes, only_western
+from saferag.ingest.formats.scripts import COMPLEX, class_counts
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 _MALFORMED = (ValueError, TypeError, KeyError, AttributeError, IndexError)
@@ -44,21 +44,13 @@ class Fonts:
 
     def _type(self, paragraph: Any, p_style: str | None, p: Para) -> None:
         bold, smallest, unknown = True, None, False
-        runs = [(run, run.text) for run in _runs(paragraph)]
-        text = "".join(t for _, t in runs)
-        of = None if only_western(text) else classes(text)
-        pos = 0
-        for run, t in runs:
-            complex_run = _complex_run(run._r)
-            counts = [0, 0]  # non-space characters in the run's Western/Asian type, in its complex-script type
-            for i, c in enumerate(t):
-                if not c.isspace():
-                    counts[complex_run or (of is not None and of[pos + i] == COMPLEX)] += 1
-            pos += len(t)
-            for cs, chars in enumerate(counts):
+        runs = list(_runs(paragraph))
+        for run, counts in zip(runs, class_counts([run.text for run in runs]), strict=True):
+            cs_chars = sum(counts) if _complex_run(run._r) else counts[COMPLEX]
+            for cs, chars in ((False, sum(counts) - cs_chars), (True, cs_chars)):
                 if not chars:
                     continue
-                b, size = self._run_type(run, p_style, bool(cs))
+                b, size = self._run_type(run, p_style, cs)
                 bold = bold and bool(b)
                 if size is None:
                     unknown = True
@@ -76,12 +68,12 @@ class Fonts:
         b = size = None
         for bold_attr, size_attr in chain:
             if b is None:
-                b = run.font.cs_bold if bold_attr == "cs_bold" else run.font.bold
+                b = _own(run.font, run._r.rPr, bold_attr)
             if b is None:
                 b = self._style("character", r_style, bold_attr)
             if b is None:
                 b = self._style("paragraph", p_style, bold_attr)
-            size = size or (_cs_points(run._r.rPr) if size_attr == "cs_size" else _points(run.font.size)) \
+            size = size or _own(run.font, run._r.rPr, size_attr) \
                 or self._style("character", r_style, size_attr) or self._style("paragraph", p_style, size_attr)
         return b, size or (self.default_cs_size if cs else None) or self.default_size
 
@@ -99,7 +91,7 @@ class Fonts:
             style = self._lookup(kind, style_id)
             seen = 0
             while style is not None and value is None and seen < 20:  # a crafted file may loop its base styles
-                value = _style_value(style, attr)
+                value = _own(style.font, style.element.rPr, attr)
                 style, seen = style.base_style, seen + 1
             self._cache[key] = value
         return self._cache[key]
@@ -129,13 +121,14 @@ def _points(length: Any) -> float | None:
     return round(length.pt * 2) / 2 if length is not None else None
 
 
-def _style_value(style: Any, attr: str) -> Any:
-    """A style's own ``bold``, ``size``, ``cs_bold`` or ``cs_size`` (None when it sets none)."""
+def _own(font: Any, rpr: Any, attr: str) -> Any:
+    """A run's or a style's own ``bold``, ``size``, ``cs_bold`` or ``cs_size`` (None when it sets none), from its
+    python-docx ``font`` and its ``w:rPr`` (python-docx reads no ``w:szCs``)."""
     if attr == "size":
-        return _points(style.font.size)
+        return _points(font.size)
     if attr == "cs_size":
-        return _cs_points(style.element.rPr)
-    return style.font.cs_bold if attr == "cs_bold" else style.font.bold
+        return _cs_points(rpr)
+    return font.cs_bold if attr == "cs_bold" else font.bold
 
 
 def _complex_run(r: Any) -> bool:
