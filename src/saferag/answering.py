@@ -20,6 +20,7 @@ from saferag.conversation import Condensed, condense, follow_up_search, last_use
 from saferag.errors import Cancelled, GeneratorError
 from saferag.guard import Verdict
 from saferag.guard.screen import is_refusal, refusal_text
+from saferag.ingest.document import PLACE_KEYS
 from saferag.llm import Message, SamplingParams, sampling_from
 from saferag.prompts import Prompt, build_prompt
 from saferag.relevance import NOT_FOUND, best_cosine
@@ -295,7 +296,7 @@ def _source(h: Hit, citation: int) -> dict[str, Any]:
     """How an answer lists a passage: cited as [``citation``], with where in its document it is."""
     return {"citation": citation, "source": h.source, "text": h.text, "score": h.score, "chunk_index": h.chunk_index,
             "headings": h.headings, "link": h.link,
-            **{key: h.metadata[key] for key in ("page", "slide", "sheet") if key in h.metadata}}
+            **{key: h.metadata[key] for key in PLACE_KEYS if key in h.metadata}}
 
 
 def _without_refusals(turns: list[Message]) -> list[Message]:

@@ -12,6 +12,7 @@ import typer
 from rich.console import Console
 
 from saferag.errors import SafeRagError
+from saferag.ingest.document import PLACE_KEYS
 from saferag.ingest.headings import SEPARATOR
 
 if TYPE_CHECKING:
@@ -96,7 +97,7 @@ def print_sources(answer: Any) -> None:
     seen: set[tuple[int, str, str]] = set()
     out.print("\n[bold]Sources[/bold]")
     for s in sorted(answer.sources, key=lambda s: s["citation"]):  # one line per source, section and place
-        place = ", ".join(f"{key} {s[key]}" for key in ("page", "slide", "sheet") if s.get(key) is not None)
+        place = ", ".join(f"{key} {s[key]}" for key in PLACE_KEYS if s.get(key) is not None)
         if (s["citation"], s["link"], place) not in seen:
             seen.add((s["citation"], s["link"], place))
             where = f" ({SEPARATOR.join(s['headings'])})" if s["headings"] else ""

@@ -9,16 +9,18 @@ from saferag.ingest.headings import Heading
 
 #: A location mark: (offset in ``text``, key, value), e.g. (0, "page", 1), (1520, "slide", 2), (0, "sheet", "Budget").
 Mark = tuple[int, str, "int | str"]
+#: The mark keys a source is shown with, in this order: "page 4", "slide 2", "sheet Budget", "cell 12".
+PLACE_KEYS = ("page", "slide", "sheet", "cell")
 
 
 @dataclass
 class Document:
     """A document as text, ready to split.
 
-    ``marks`` say where each page (PDF), slide (pptx, odp) or sheet (xlsx, ods) starts; every chunk gets, per key,
-    the value of the last mark at or before its start. ``metadata`` is put on every chunk too (an e-mail's
-    subject, sender and date). ``error`` is set, and ``text`` empty, for a document that came out of another one
-    (an e-mail's attachment) and could not be read: it is reported under its own source.
+    ``marks`` say where each page (PDF), slide (pptx, odp), sheet (xlsx, ods) or cell (ipynb) starts; every chunk
+    gets, per key, the value of the last mark at or before its start. ``metadata`` is put on every chunk too (an
+    e-mail's subject, sender and date). ``error`` is set, and ``text`` empty, for a document that came out of another
+    one (an e-mail's attachment) and could not be read: it is reported under its own source.
     """
 
     source: str

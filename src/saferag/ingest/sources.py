@@ -21,7 +21,7 @@ from saferag.errors import DocumentError, FetchError, InputNotFoundError
 KINDS = {".html": "html", ".htm": "html", ".md": "markdown", ".markdown": "markdown", ".rst": "rst", ".rest": "rst",
          ".txt": "text", ".pdf": "pdf", ".csv": "csv",
          ".docx": "docx", ".pptx": "pptx", ".xlsx": "xlsx", ".odt": "odt", ".odp": "odp", ".ods": "ods",
-         ".epub": "epub", ".eml": "eml", ".mbox": "mbox",
+         ".epub": "epub", ".eml": "eml", ".mbox": "mbox", ".ipynb": "ipynb",
          ".docm": "macro", ".dotm": "macro", ".xlsm": "macro", ".xltm": "macro", ".pptm": "macro", ".potm": "macro"}
 _OOXML = "application/vnd.openxmlformats-officedocument"
 _ODF = "application/vnd.oasis.opendocument"
@@ -30,7 +30,8 @@ _CONTENT_TYPES = {"text/html": "html", "application/xhtml+xml": "html", "text/ma
                   f"{_OOXML}.wordprocessingml.document": "docx", f"{_OOXML}.presentationml.presentation": "pptx",
                   f"{_OOXML}.spreadsheetml.sheet": "xlsx", f"{_ODF}.text": "odt", f"{_ODF}.presentation": "odp",
                   f"{_ODF}.spreadsheet": "ods", "application/epub+zip": "epub", "message/rfc822": "eml",
-                  "application/mbox": "mbox", "text/x-rst": "rst"}
+                  "application/mbox": "mbox", "text/x-rst": "rst",
+                  "application/x-ipynb+json": "ipynb"}
 
 
 @dataclass(frozen=True)

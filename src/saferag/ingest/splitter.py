@@ -23,9 +23,13 @@ class Chunk:
     text: str
 
 
+#: Kinds whose text is Markdown, split at its own structure (headings, fences, lists) first.
+MARKDOWN_KINDS = frozenset({"markdown", "ipynb"})
+
+
 @lru_cache(maxsize=8)
 def _splitter(kind: str, capacity: int):
-    cls = MarkdownSplitter if kind == "markdown" else TextSplitter
+    cls = MarkdownSplitter if kind in MARKDOWN_KINDS else TextSplitter
     return cls(capacity, trim=True)
 
 

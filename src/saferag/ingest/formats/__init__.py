@@ -10,6 +10,7 @@ xlsx, ods, csv     ``tables.py`` (openpyxl, lxml, ``csv``)         ``sheet`` + s
 epub               ``epub.py`` (ebooklib, saferag's HTML reader)   chapter and section headings
 rst                ``rst.py`` (docutils, saferag's HTML reader)    sections, Sphinx definitions; anchors
 eml, mbox          ``mail.py`` (``email``, ``mailbox``)            subject, sender, date in metadata
+ipynb              ``notebook.py`` (nbformat)                      ``cell``; Markdown cells' headings
 =================  =============================================  =====================================
 
 ``read`` runs in the parse worker (``worker.py``): every kind in ``WORKER_KINDS`` is parsed there, under
@@ -26,7 +27,8 @@ from saferag.ingest.document import Document
 from saferag.ingest.formats.common import MACROS
 
 #: Parsed in the worker process; everything else (html, markdown, text, csv) in the ingest's own process.
-WORKER_KINDS = frozenset({"pdf", "rst", "docx", "pptx", "xlsx", "odt", "odp", "ods", "epub", "eml", "mbox", "macro"})
+WORKER_KINDS = frozenset({"pdf", "rst", "docx", "pptx", "xlsx", "odt", "odp", "ods", "epub", "eml", "mbox", "ipynb",
+                          "macro"})
 MAX_ATTACHMENT_DEPTH = 3  # a forwarded message in a forwarded message in a forwarded message
 
 
@@ -69,6 +71,8 @@ def _reader(kind: str) -> Callable[[bytes, str, int], Document]:
         from saferag.ingest.formats.epub import read_epub as fn
     elif kind == "rst":
         from saferag.ingest.formats.rst import read_rst as fn
+    elif kind == "ipynb":
+        from saferag.ingest.formats.notebook import read_ipynb as fn
     else:
         raise DocumentError(f"no reader for kind {kind!r}")
     return fn
