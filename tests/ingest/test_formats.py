@@ -104,6 +104,22 @@ def test_rows_read_with_their_headers_and_headings_kept(tmp_path):
                     "Name: Bob Lindqvist; Office: Stockholm; Phone: +46 8 555 0199"]
 
 
+def test_a_word_table_whose_first_row_continues_a_merge_is_read():
+    # Crafted from a python-docx file: Word opens a first-row cell marked as continuing a vertical merge, python-docx
+    # raises on it, and the whole document was lost (met in Apache POI's test file Bug49933.doc, converted).
+    need("docx")
+    import docx
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
+    d = docx.Document(io.BytesIO(w.docx_bytes()))
+    merge = OxmlElement("w:vMerge")
+    merge.set(qn("w:val"), "continue")
+    d.tables[0].rows[0].cells[0]._tc.get_or_add_tcPr().append(merge)
+    policy = to_documents(raw(w.saved(d), "docx", "policy.docx"))[0]
+    assert w.DOCX in policy.text and "City: Oslo; Nightly cap: 2100; Currency: NOK" in policy.text.splitlines()
+
+
 def test_an_epub_chapter_keeps_its_notes_and_lists():
     need("ebooklib")
     book = to_documents(raw(w.epub_bytes(), "epub", "garden.epub"))[0]

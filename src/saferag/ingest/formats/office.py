@@ -100,9 +100,15 @@ def _style_level(style) -> int:
 
 
 def _docx_rows(table):
+    from docx.table import _Cell
+
     for row in table.rows:
+        try:
+            row_cells = row.cells
+        except ValueError:  # a cell "continuing" a vertical merge from above the first row: Word opens such files
+            row_cells = [_Cell(tc, table) for tc in row._tr.tc_lst]
         cells, last = [], None
-        for cell in row.cells:  # a merged cell is repeated once per grid column it spans
+        for cell in row_cells:  # a merged cell is repeated once per grid column it spans
             if cell._tc is not last:
                 cells.append(cell.text)
                 last = cell._tc
