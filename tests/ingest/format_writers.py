@@ -224,9 +224,10 @@ def mbox_file(path: Path) -> None:
     box.close()
 
 
-def csv_bytes() -> bytes:
+def csv_bytes(dialect: str = "excel") -> bytes:
+    """``excel``: a .csv file; ``excel-tab``: a .tsv file."""
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = csv.writer(out, dialect)
     writer.writerows([["Name", "Office", "Phone"], ["Carla Ruiz", "Madrid", "+34 91 555 0142"], list(CSV_ROW)])
     return out.getvalue().encode()
 

@@ -23,7 +23,7 @@ from saferag.ingest.extract import Parser, to_documents
 from saferag.ingest.formats.pdf import read_pdf
 from saferag.ingest.headings import chunk_headings
 from saferag.ingest.prepare import chunk_metadata
-from saferag.ingest.sources import DocumentRef, RawDocument
+from saferag.ingest.sources import DocumentRef, RawDocument, discover, read
 from saferag.ingest.splitter import split_sections
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "server"))
@@ -118,6 +118,14 @@ def test_a_word_table_whose_first_row_continues_a_merge_is_read():
     d.tables[0].rows[0].cells[0]._tc.get_or_add_tcPr().append(merge)
     policy = to_documents(raw(w.saved(d), "docx", "policy.docx"))[0]
     assert w.DOCX in policy.text and "City: Oslo; Nightly cap: 2100; Currency: NOK" in policy.text.splitlines()
+
+
+def test_a_tab_separated_file_is_found_and_read_as_rows(tmp_path):
+    (tmp_path / "people.tsv").write_bytes(w.csv_bytes("excel-tab"))
+    [ref] = discover([str(tmp_path)]).refs  # found by a folder walk
+    assert (ref.source, ref.kind) == ("people.tsv", "csv")
+    rows = to_documents(read(ref))[0].text.splitlines()  # the delimiter sniffed
+    assert rows[1] == "Name: Bob Lindqvist; Office: Stockholm; Phone: +46 8 555 0199"
 
 
 def test_an_epub_chapter_keeps_its_notes_and_lists():
@@ -493,11 +501,11 @@ def test_upload_of_a_docx_through_the_http_server(make_rag):
     with serving(rag) as (url, _):
         res = httpx.post(f"{url}/v1/documents", timeout=120, files=[
             ("files", ("policy.docx", w.docx_bytes(), "application/octet-stream")),
-            ("files", ("notes.rtf", b"{\\rtf1 not read}", "application/rtf"))])
+            ("files", ("notes.pages", b"PK\x03\x04 not read", "application/octet-stream"))])
         report = res.json()
         assert res.status_code == 200 and report["documents"] == 1
-        assert report["failed"][0]["source"] == "notes.rtf"
-        assert report["failed"][0]["reason"].startswith("unsupported file type '.rtf': saferag reads .csv, .docx")
+        assert report["failed"][0]["source"] == "notes.pages"
+        assert report["failed"][0]["reason"].startswith("unsupported file type '.pages': saferag reads .csv, .doc")
         hits = httpx.post(f"{url}/v1/search", json={"query": "Which flights must be economy class?", "k": 1}).json()
     assert hits["data"][0]["source"] == "policy.docx"
 

@@ -1,0 +1,97 @@
+"""Legacy binary Office files (.doc, .xls, .ppt) and RTF, converted by LibreOffice to their Office Open XML
+counterparts and read by the same readers as .docx, .xlsx and .pptx, so headings, slides and sheets are kept.
+
+No maintained Python library reads Word 97 or PowerPoint 97 with their structure (antiword and catdoc give bare
+text; xlrd reads only .xls), and LibreOffice is what teams already use to open them. The conversion runs
+``soffice --headless --convert-to`` in the parse worker, inside its deadline and memory cap (killed with the worker);
+without LibreOffice such a file is reported with the package to install. A converted file keeps the results its
+fields and links were saved with: LibreOffice does not fetch what they point to (a field including a local file is
+tested), so a document cannot pull another file's text into the index.
+"""
+
+from __future__ import annotations
+
+import atexit
+import shutil
+import subprocess
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+from saferag.errors import DocumentError
+from saferag.ingest.document import Document
+from saferag.ingest.formats.common import MACROS
+
+#: kind → (its suffix, the format LibreOffice converts it to, what the user calls it, the Debian package to install)
+KINDS: dict[str, tuple[str, str, str, str]] = {
+    "doc": (".doc", "docx", "Word 97–2003 .doc", "libreoffice-writer-nogui"),
+    "rtf": (".rtf", "docx", "RTF", "libreoffice-writer-nogui"),
+    "xls": (".xls", "xlsx", "Excel 97–2003 .xls", "libreoffice-calc-nogui"),
+    "ppt": (".ppt", "pptx", "PowerPoint 97–2003 .ppt", "libreoffice-impress-nogui"),
+}
+_OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # an OLE2 compound file, as .doc, .xls and .ppt are
+_VBA = "_VBA_PROJECT".encode("utf-16-le")  # the stream name of a VBA project in a compound file's directory
+_profile: Path | None = None  # one LibreOffice user profile per worker process: building one costs seconds
+
+
+def read_legacy(kind: str) -> Callable[[bytes, str, int], Document]:
+    """The reader of one legacy kind: convert, then read the result as its Office Open XML counterpart."""
+    suffix, target, label, package = KINDS[kind]
+
+    def read(data: bytes, source: str, max_bytes: int) -> Document:
+        _check(kind, data, label)
+        converted = convert(data, suffix, target, label, package)
+        from saferag.ingest.formats import office, tables
+
+        reader = {"docx": office.read_docx, "xlsx": tables.read_xlsx, "pptx": office.read_pptx}[target]
+        doc = reader(converted, source, max_bytes)
+        doc.kind = kind
+        return doc
+
+    return read
+
+
+def convert(data: bytes, suffix: str, target: str, label: str, package: str) -> bytes:
+    """``data`` (a file with ``suffix``) converted by LibreOffice to ``target`` ("docx", "xlsx", "pptx")."""
+    soffice = shutil.which("soffice") or shutil.which("libreoffice")
+    if soffice is None:
+        raise DocumentError(f"{label} files are read through LibreOffice, which is not installed "
+                            f"(Debian: apt-get install {package}); or save the file as .{target}")
+    with tempfile.TemporaryDirectory(prefix="saferag-convert-") as tmp:
+        src = Path(tmp) / f"document{suffix}"
+        src.write_bytes(data)
+        try:
+            run = subprocess.run([soffice, "--headless", "--norestore", "--nolockcheck", "--nodefault",
+                                  f"-env:UserInstallation={_user_profile().as_uri()}",
+                                  "--convert-to", target, "--outdir", tmp, str(src)],
+                                 stdin=subprocess.DEVNULL, capture_output=True, text=True, errors="replace")
+        except OSError as exc:
+            raise DocumentError(f"could not run LibreOffice ({soffice}): {exc}") from None
+        out = Path(tmp) / f"document.{target}"
+        if run.returncode != 0 or not out.is_file():  # a file it cannot load still exits 0, with no output
+            said = " ".join(line for line in (run.stderr + run.stdout).splitlines()
+                            if "javaldx" not in line and line.strip())[-300:]
+            raise DocumentError(f"LibreOffice could not read this {label} file (damaged, password-protected, not "
+                                f"{label}, or a LibreOffice without {package})" + (f": {said}" if said else ""))
+        return out.read_bytes()
+
+
+def _check(kind: str, data: bytes, label: str) -> None:
+    """What can be told before converting: the file is what its suffix says, and carries no macros."""
+    if kind == "rtf":
+        if not data.lstrip()[:5] == b"{\\rtf":
+            raise DocumentError("not an RTF file: it does not start with {\\rtf")
+    elif data[:8] != _OLE:
+        raise DocumentError(f"not a {label} file (no OLE2 header): if it is a newer Office file, name it "
+                            f"{'.docx' if kind == 'doc' else '.xlsx' if kind == 'xls' else '.pptx'}")
+    elif _VBA in data:
+        raise DocumentError(MACROS)
+
+
+def _user_profile() -> Path:
+    """A private LibreOffice profile, so a desktop session of the same user or another worker is never locked."""
+    global _profile
+    if _profile is None:
+        _profile = Path(tempfile.mkdtemp(prefix="saferag-soffice-"))
+        atexit.register(shutil.rmtree, _profile, True)
+    return _profile
