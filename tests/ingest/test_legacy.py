@@ -103,7 +103,7 @@ def test_without_libreoffice_the_package_to_install_is_named(monkeypatch, tmp_pa
 
 def test_what_a_file_is_told_before_converting():
     pytest.importorskip("docx")
-    with pytest.raises(DocumentError, match=r"not a Word 97–2003 .doc file \(no OLE2 header\).*name it .docx"):
+    with pytest.raises(DocumentError, match=r"not a Word 97–2003 .doc file but a newer Office file.*name it .docx"):
         read_legacy("doc")(w.docx_bytes(), "policy.doc", 1 << 20)
     with pytest.raises(DocumentError, match=r"not an RTF file"):
         read_legacy("rtf")(b"The night ferry leaves at eleven.", "memo.rtf", 1 << 20)

@@ -81,11 +81,13 @@ def _check(kind: str, data: bytes, label: str) -> None:
     if kind == "rtf":
         if not data.lstrip()[:5] == b"{\\rtf":
             raise DocumentError("not an RTF file: it does not start with {\\rtf")
-    elif data[:8] != _OLE:
-        raise DocumentError(f"not a {label} file (no OLE2 header): if it is a newer Office file, name it "
+    elif data[:4] == b"PK\x03\x04":
+        raise DocumentError(f"not a {label} file but a newer Office file (a zip): name it "
                             f"{'.docx' if kind == 'doc' else '.xlsx' if kind == 'xls' else '.pptx'}")
-    elif _VBA in data:
+    elif data[:8] == _OLE and _VBA in data:
         raise DocumentError(MACROS)
+    # Anything else goes to LibreOffice, which also reads the formats before OLE2 (Word 2, Excel 2–4) and Word's
+    # HTML saved as .doc, and says when it cannot.
 
 
 def _user_profile() -> Path:
