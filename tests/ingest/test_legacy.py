@@ -126,3 +126,12 @@ def test_a_field_that_includes_a_local_file_does_not_pull_it_into_the_text(tmp_p
            + str(secret) + r'"}{\fldrslt as last saved}} After the field.\par}').encode()
     doc = read_legacy("rtf")(rtf, "memo.rtf", 1 << 20)
     assert "Before the field. as last saved After the field." in doc.text and "4242" not in doc.text
+
+
+@needs_libreoffice
+@pytest.mark.parametrize("name", ["PasswordProtected.doc", "password.xls", "Password_Protected-hello.ppt"])
+def test_a_password_protected_legacy_file_is_named_as_such(name):
+    pytest.importorskip("olefile")
+    data = (Path(__file__).resolve().parents[1] / "data" / "poi" / name).read_bytes()  # saved by Microsoft Office
+    with pytest.raises(DocumentError, match=r"^password-protected .+ file \(encrypted\): save a copy without a pass"):
+        read_legacy(name.rsplit(".", 1)[1])(data, name, 1 << 20)

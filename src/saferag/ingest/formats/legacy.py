@@ -12,7 +12,9 @@ tested), so a document cannot pull another file's text into the index.
 from __future__ import annotations
 
 import atexit
+import io
 import shutil
+import struct
 import subprocess
 import tempfile
 from collections.abc import Callable
@@ -40,7 +42,15 @@ def read_legacy(kind: str) -> Callable[[bytes, str, int], Document]:
 
     def read(data: bytes, source: str, max_bytes: int) -> Document:
         _check(kind, data, label)
-        converted = convert(data, suffix, target, label, package)
+        try:
+            converted = convert(data, suffix, target, label, package)
+        except DocumentError:
+            # Asked only now: Excel marks files saved with its built-in default password as encrypted too, and
+            # LibreOffice opens those.
+            if data[:8] == _OLE and _encrypted(kind, data):
+                raise DocumentError(f"password-protected {label} file (encrypted): save a copy without a password"
+                                    ) from None
+            raise
         from saferag.ingest.formats import office, tables
 
         reader = {"docx": office.read_docx, "xlsx": tables.read_xlsx, "pptx": office.read_pptx}[target]
@@ -88,6 +98,30 @@ def _check(kind: str, data: bytes, label: str) -> None:
         raise DocumentError(MACROS)
     # Anything else goes to LibreOffice, which also reads the formats before OLE2 (Word 2, Excel 2–4) and Word's
     # HTML saved as .doc, and says when it cannot.
+
+
+def _encrypted(kind: str, data: bytes) -> bool:
+    """Whether a 97–2003 compound file is password-protected, where each format says so: Word's FIB flag
+    ``fEncrypted``, Excel's ``FILEPASS`` record right after the workbook's BOF, PowerPoint's ``EncryptedSummary``
+    stream. LibreOffice would only say it could not load the file."""
+    try:
+        import olefile
+    except ImportError:
+        return False  # the formats extra is missing: LibreOffice's own failure is reported instead
+    try:
+        with olefile.OleFileIO(io.BytesIO(data)) as ole:
+            if kind == "doc" and ole.exists("WordDocument"):
+                fib = ole.openstream("WordDocument").read(12)
+                return len(fib) == 12 and bool(fib[11] & 0x01)
+            if kind == "xls" and (book := next((s for s in ("Workbook", "Book") if ole.exists(s)), None)):
+                head = ole.openstream(book).read(256)
+                size = struct.unpack_from("<H", head, 2)[0] if len(head) >= 4 else len(head)
+                return head[4 + size:6 + size] == b"\x2f\x00"
+            if kind == "ppt":
+                return bool(ole.exists("EncryptedSummary"))
+    except Exception:  # noqa: BLE001 - a damaged container is LibreOffice's to judge; this check only names a cause
+        return False
+    return False
 
 
 def _user_profile() -> Path:
