@@ -6,7 +6,7 @@ ingested, so the chunks are exactly those another run made) and every setting is
 
 ``--set name=uri:collection:questions`` names a collection and its question file (a ``benchmarks/data`` name or a
 path); ``--config fusion,dense_weight,rrf_k`` (repeatable) scores given settings, ``--grid choose`` the grid of
-rule F1 (``benchmarks/retrieval_rules.md``). Prints hit@1 / hit@5 / MRR of hybrid search per set and setting, and
+rule F2 (``benchmarks/retrieval_rules.md``). Prints hit@1 / hit@5 / MRR of hybrid search per set and setting, and
 pooled over the sets.
 """
 
@@ -21,7 +21,7 @@ from saferag.evaluate import evaluate_retrieval, load_qa
 
 HERE = Path(__file__).resolve().parent
 SHIPPED = ("rrf", 0.9, 60)
-#: Rule F1's choosing grid: weighted RRF over dense weights and rank constants, and the convex fusion.
+#: Rule F2's choosing grid: weighted RRF over dense weights and rank constants, and the convex fusion.
 CHOOSE = [SHIPPED, *(("rrf", w, k) for w, k in itertools.product((0.8, 0.85, 0.9, 0.95, 1.0), (10, 30, 60))
                      if (w, k) != (0.9, 60)),
           *(("convex", w, 60) for w in (0.7, 0.8, 0.9, 0.95))]
