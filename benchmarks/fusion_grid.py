@@ -4,10 +4,10 @@ ingested, so the chunks are exactly those another run made) and every setting is
 
   python -m benchmarks.fusion_grid --set sqlite=URI:sqlite_docs:PATH [--set ...] [--grid choose | --config ...]
 
-``--set name=uri:collection:questions`` names a collection and its question file (a ``benchmarks/data`` name or a
-path); ``--config fusion,dense_weight,rrf_k`` (repeatable) scores given settings, ``--grid choose`` the grid of
-rule F2 (``benchmarks/retrieval_rules.md``). Prints hit@1 / hit@5 / MRR of hybrid search per set and setting, and
-pooled over the sets.
+``--set name=uri:collection:questions`` names a collection and its questions: a ``retrieval_quality`` set's name,
+a ``benchmarks/data`` file name or a path. ``--config fusion,dense_weight,rrf_k`` (repeatable) scores given
+settings, ``--grid choose`` the grid of rule F2 (``benchmarks/retrieval_rules.md``). Prints hit@1 / hit@5 / MRR of
+hybrid search per set and setting, and pooled over the sets; ``--dense`` adds the dense leg alone.
 """
 
 from __future__ import annotations
@@ -16,8 +16,9 @@ import argparse
 import itertools
 from pathlib import Path
 
+from benchmarks.retrieval_quality import SETS, questions
 from saferag import SafeRag
-from saferag.evaluate import evaluate_retrieval, load_qa
+from saferag.evaluate import evaluate_retrieval
 
 HERE = Path(__file__).resolve().parent
 SHIPPED = ("rrf", 0.9, 60)
@@ -32,6 +33,7 @@ def main() -> None:
     ap.add_argument("--set", action="append", required=True, help="name=uri:collection:questions")
     ap.add_argument("--config", action="append", default=[], help="fusion,dense_weight,rrf_k")
     ap.add_argument("--grid", choices=["choose"], default=None)
+    ap.add_argument("--dense", action="store_true", help="also score the dense leg alone")
     ap.add_argument("-k", type=int, default=5)
     args = ap.parse_args()
     configs = CHOOSE if args.grid == "choose" else [SHIPPED]
@@ -41,9 +43,13 @@ def main() -> None:
     for spec in args.set:
         name, _, rest = spec.partition("=")
         uri, collection, qa = rest.rsplit(":", 2)
-        path = Path(qa) if Path(qa).is_file() else HERE / "data" / qa
-        items = load_qa(path)
+        path = SETS[qa][2] if qa in SETS else Path(qa) if Path(qa).is_file() else HERE / "data" / qa
+        items = questions(Path(path))
         with SafeRag(milvus_uri=uri, collection=collection, guard="off") as rag:
+            if args.dense:
+                r = evaluate_retrieval(rag, items, k=args.k, mode="dense")
+                print(f"{name:10} {'dense':7} {'':5} {'':3} {r['n']:4d} {r['hit@1']:6.3f} "
+                      f"{r[f'hit@{args.k}']:6.3f} {r['mrr']:6.3f}", flush=True)
             base = rag.settings
             for c in configs:
                 fusion, weight, rrf_k = c
