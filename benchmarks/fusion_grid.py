@@ -39,6 +39,13 @@ def main() -> None:
     configs = CHOOSE if args.grid == "choose" else [SHIPPED]
     configs = configs + [(f, float(w), int(k)) for f, w, k in (c.split(",") for c in args.config)]
     pooled = {c: [0.0, 0.0, 0.0, 0.0] for c in configs}  # hit@1, hit@k and MRR summed over questions; questions
+    dense = [0.0, 0.0, 0.0, 0.0]
+
+    def add(sums: list[float], r: dict) -> None:
+        for i, key in enumerate(("hit@1", f"hit@{args.k}", "mrr")):
+            sums[i] += r[key] * r["n"]
+        sums[3] += r["n"]
+
     print(f"{'set':10} {'fusion':7} {'w':>5} {'k':>3} {'n':>4} {'hit@1':>6} {f'hit@{args.k}':>6} {'MRR':>6}")
     for spec in args.set:
         name, _, rest = spec.partition("=")
@@ -50,19 +57,18 @@ def main() -> None:
                 r = evaluate_retrieval(rag, items, k=args.k, mode="dense")
                 print(f"{name:10} {'dense':7} {'':5} {'':3} {r['n']:4d} {r['hit@1']:6.3f} "
                       f"{r[f'hit@{args.k}']:6.3f} {r['mrr']:6.3f}", flush=True)
+                add(dense, r)
             base = rag.settings
             for c in configs:
                 fusion, weight, rrf_k = c
                 rag.settings = base.model_copy(update={"fusion": fusion, "dense_weight": weight, "rrf_k": rrf_k})
                 r = evaluate_retrieval(rag, items, k=args.k, mode="hybrid")
-                n = r["n"]
-                for i, key in enumerate(("hit@1", f"hit@{args.k}", "mrr")):
-                    pooled[c][i] += r[key] * n
-                pooled[c][3] += n
-                print(f"{name:10} {fusion:7} {weight:5.2f} {rrf_k:3d} {n:4d} {r['hit@1']:6.3f} "
+                add(pooled[c], r)
+                print(f"{name:10} {fusion:7} {weight:5.2f} {rrf_k:3d} {r['n']:4d} {r['hit@1']:6.3f} "
                       f"{r[f'hit@{args.k}']:6.3f} {r['mrr']:6.3f}", flush=True)
-    for c, (h1, h5, mrr, n) in pooled.items():
-        print(f"{'pooled':10} {c[0]:7} {c[1]:5.2f} {c[2]:3d} {n:4d} {h1 / n:6.3f} {h5 / n:6.3f} {mrr / n:6.3f}")
+    rows = [(("dense", 0.0, 0), dense)] if args.dense else []
+    for c, (h1, h5, mrr, n) in [*rows, *pooled.items()]:
+        print(f"{'pooled':10} {c[0]:7} {c[1]:5.2f} {c[2]:3d} {int(n):4d} {h1 / n:6.3f} {h5 / n:6.3f} {mrr / n:6.3f}")
 
 
 if __name__ == "__main__":
