@@ -135,3 +135,18 @@ def test_a_password_protected_legacy_file_is_named_as_such(name):
     data = (Path(__file__).resolve().parents[1] / "data" / "poi" / name).read_bytes()  # saved by Microsoft Office
     with pytest.raises(DocumentError, match=r"^password-protected .+ file \(encrypted\): save a copy without a pass"):
         read_legacy(name.rsplit(".", 1)[1])(data, name, 1 << 20)
+
+
+@needs_libreoffice
+def test_a_worker_killed_while_converting_leaves_nothing_behind(legacy, tmp_path, monkeypatch):
+    monkeypatch.setenv("TMPDIR", str(tmp_path))  # the worker's temporary folder, so only its own are seen
+    with Parser(timeout=0.2) as parser:  # LibreOffice takes about a second: killed mid-conversion
+        with pytest.raises(DocumentError, match="parsing took longer"):
+            read(legacy["results.ppt"], "results.ppt", parser)
+    left = [p.name for p in tmp_path.iterdir()]
+    assert len(left) == 1 and left[0].startswith("saferag-soffice-")  # its profile and the half-done conversion
+    with Parser() as parser:
+        assert w.DOCX in read(legacy["policy.doc"], "policy.doc", parser).text
+        mine = [p.name for p in tmp_path.iterdir()]
+    assert left[0] not in mine and len(mine) == 1  # the dead worker's folder is gone; the live one's is kept
+    assert list(tmp_path.iterdir()) == []  # and removed when its worker exits

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import atexit
 import io
+import os
 import shutil
 import struct
 import subprocess
@@ -33,7 +34,8 @@ KINDS: dict[str, tuple[str, str, str, str]] = {
 }
 _OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # an OLE2 compound file, as .doc, .xls and .ppt are
 _VBA = "_VBA_PROJECT".encode("utf-16-le")  # the stream name of a VBA project in a compound file's directory
-_profile: Path | None = None  # one LibreOffice user profile per worker process: building one costs seconds
+_PREFIX = "saferag-soffice-"
+_home: Path | None = None  # this process's LibreOffice folder (``_workspace``)
 
 
 def read_legacy(kind: str) -> Callable[[bytes, str, int], Document]:
@@ -67,12 +69,13 @@ def convert(data: bytes, suffix: str, target: str, label: str, package: str) -> 
     if soffice is None:
         raise DocumentError(f"{label} files are read through LibreOffice, which is not installed "
                             f"(Debian: apt-get install {package}); or save the file as .{target}")
-    with tempfile.TemporaryDirectory(prefix="saferag-convert-") as tmp:
+    home = _workspace()
+    with tempfile.TemporaryDirectory(prefix="convert-", dir=home) as tmp:
         src = Path(tmp) / f"document{suffix}"
         src.write_bytes(data)
         try:
             run = subprocess.run([soffice, "--headless", "--norestore", "--nolockcheck", "--nodefault",
-                                  f"-env:UserInstallation={_user_profile().as_uri()}",
+                                  f"-env:UserInstallation={(home / 'profile').as_uri()}",
                                   "--convert-to", target, "--outdir", tmp, str(src)],
                                  stdin=subprocess.DEVNULL, capture_output=True, text=True, errors="replace")
         except OSError as exc:
@@ -124,10 +127,29 @@ def _encrypted(kind: str, data: bytes) -> bool:
     return False
 
 
-def _user_profile() -> Path:
-    """A private LibreOffice profile, so a desktop session of the same user or another worker is never locked."""
-    global _profile
-    if _profile is None:
-        _profile = Path(tempfile.mkdtemp(prefix="saferag-soffice-"))
-        atexit.register(shutil.rmtree, _profile, True)
-    return _profile
+def _workspace() -> Path:
+    """This process's folder for LibreOffice: its private profile (so neither a desktop session of the same user
+    nor another worker is locked; building one costs seconds, so it is kept) and each conversion's files. A worker
+    killed at its deadline cannot clean up, so the folders of processes that are gone are removed first."""
+    global _home
+    if _home is None:
+        base = Path(tempfile.gettempdir())
+        for stale in base.glob(f"{_PREFIX}*"):
+            pid = stale.name.removeprefix(_PREFIX)
+            if pid.isdigit() and not _alive(int(pid)):
+                shutil.rmtree(stale, ignore_errors=True)
+        _home = base / f"{_PREFIX}{os.getpid()}"
+        shutil.rmtree(_home, ignore_errors=True)  # a reused process id's leftovers
+        _home.mkdir(mode=0o700)
+        atexit.register(shutil.rmtree, _home, True)
+    return _home
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # another user's process: its folder is not ours to remove
+    return True
