@@ -109,6 +109,16 @@ def test_code_with_backtick_fences_cannot_end_its_block_early():
     assert f"````\n{source}\n````" in doc.text  # no kernel named: no language
 
 
+def test_a_cell_that_leaves_a_code_block_open_does_not_swallow_the_next_cells():
+    from nbformat import v4
+
+    nb = v4.new_notebook(cells=[v4.new_markdown_cell("# Setup\n\nRun this:\n\n```bash\npip install lilac"),
+                                v4.new_markdown_cell("## Results\n\nThe lilac plan wins.")])
+    doc = read(v4.writes(nb))
+    assert [h.text for h in doc.headings] == ["Setup", "Results"]
+    assert "pip install lilac\n```\n\n## Results" in doc.text
+
+
 def test_bad_notebooks_are_clear_errors():
     with pytest.raises(DocumentError, match="not a Jupyter notebook: the file is not JSON"):
         read('{"cells": [')

@@ -126,6 +126,20 @@ def markdown_headings(text: str) -> list[Heading]:
     return headings
 
 
+def open_fence(text: str) -> str:
+    """The code fence (``` or ~~~ run) a Markdown text leaves open at its end, "" when none: a notebook cell's
+    unclosed block must not swallow the cells after it."""
+    fence = ""
+    for line in text.splitlines():
+        m = _FENCE.match(line)
+        if fence:
+            if m and m.group(1)[0] == fence[0] and len(m.group(1)) >= len(fence):
+                fence = ""
+        elif m:
+            fence = m.group(1)
+    return fence
+
+
 def _md_heading(offset: int, level: int, raw: str, seen: dict[str, int]) -> Heading:
     text = clean_heading(inline_text(raw))
     slug = re.sub(r"[^\w\- ]", "", text.lower()).strip().replace(" ", "-")

@@ -13,7 +13,7 @@ from typing import Any
 from saferag.errors import DocumentError
 from saferag.ingest.document import Document, Mark
 from saferag.ingest.formats.common import need
-from saferag.ingest.headings import markdown_headings
+from saferag.ingest.headings import markdown_headings, open_fence
 
 #: Characters kept of one code cell's outputs: a training log or a printed frame can run to megabytes of text that
 #: would crowd the notebook's own words out of the chunks; the start says what the output is.
@@ -59,8 +59,11 @@ def _cell_text(cell: Any, language: str) -> str:
     """A Markdown or raw cell's text as written; a code cell's source and text outputs as fenced blocks."""
     source = str(cell.get("source") or "").strip()
     kind = cell.get("cell_type")
+    if kind in ("markdown", "raw"):
+        fence = open_fence(source)  # Jupyter renders each cell alone: a block it leaves open ends with it
+        return f"{source}\n{fence}" if fence else source
     if kind != "code":
-        return source if kind in ("markdown", "raw") else ""
+        return ""
     blocks = [_fenced(source, language)] if source else []
     output = _outputs(cell.get("outputs") or [])
     if output:
