@@ -64,6 +64,14 @@ def evaluate_retrieval(rag: SafeRag, items: list[dict[str, Any]], *, k: int = 5,
 
 
 _CITATION = re.compile(r"\[(\d+)\]")
+#: Code in an answer (fenced blocks, an unclosed one to the end, and inline spans), where ``[1]`` is an index
+#: (``ax[1]``, ``In [16]:``), not a citation.
+_CODE = re.compile(r"(`{3,}|~{3,})[\s\S]*?(?:\1|$)|`[^`\n]*`")
+
+
+def cited(answer: str) -> list[int]:
+    """The passage numbers an answer cites as ``[n]``, outside its code."""
+    return [int(n) for n in _CITATION.findall(_CODE.sub(" ", answer))]
 
 
 def percentile(values: Sequence[float], q: float) -> float:
@@ -84,14 +92,14 @@ def evaluate_answers(rag: SafeRag, items: list[dict[str, Any]], *, k: int | None
         answer = rag.ask(item["question"], k=k)
         seconds = time.perf_counter() - t0
         text = answer.answer.lower()
-        cited = [int(n) for n in _CITATION.findall(answer.answer)]
         numbers = {s["citation"] for s in answer.sources}
+        marks = cited(answer.answer)
         rows.append({
             "question": item["question"], "source": item["source"], "answer": answer.answer,
             "refused": answer.refused,
             "source_hit": any(s["source"] == item["source"] for s in answer.sources),
             "key_hit": not answer.refused and any(key.lower() in text for key in item["key"]),
-            "cites": bool(cited), "citations_valid": all(n in numbers for n in cited),
+            "cites": bool(marks), "citations_valid": all(n in numbers for n in marks),
             "mid_sentence": not answer.refused and opens_mid_sentence(answer.answer),
             "seconds": seconds, "generation": answer.timings.get("generation", 0.0)})
         if on_answer is not None:

@@ -114,3 +114,19 @@ def test_chat_page_asks_for_a_key_when_the_server_has_keys(tmp_path, embedder, g
         page.dispatch_event("#key", "change")
         page.wait_for_selector("#model option[value=docs]", state="attached")
         page.close()
+
+
+def test_an_index_inside_code_is_not_linked_as_a_citation(tmp_path, embedder, browser):
+    rag = SafeRag(embedder=embedder, milvus_uri=str(tmp_path / "web.db"), collection="docs", guard="off")
+    rag.ingest([str(write_corpus(tmp_path / "corpus"))])
+    with serving(rag) as (url, _):
+        page = browser.new_page()
+        page.goto(url)
+        text = "Plot it [1]:\n```python\nIn [2]: ax[1].plot(x)\n```\nthen `arr[2]` is the third item [2]."
+        shown, links = page.evaluate("""(text) => {
+          const box = document.createElement("div");
+          linkCitations(box, text, 3, new Set([1, 2]));  // the page's own function, as an answer arrives
+          return [box.textContent, [...box.querySelectorAll("a.cite")].map((a) => [a.textContent, a.hash])];
+        }""", text)
+    assert shown == text  # every character kept
+    assert links == [["[1]", "#t3-s1"], ["[2]", "#t3-s2"]]  # the two citations; In [2], ax[1], arr[2] left as code
