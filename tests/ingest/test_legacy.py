@@ -150,3 +150,19 @@ def test_a_worker_killed_while_converting_leaves_nothing_behind(legacy, tmp_path
         mine = [p.name for p in tmp_path.iterdir()]
     assert left[0] not in mine and len(mine) == 1  # the dead worker's folder is gone; the live one's is kept
     assert list(tmp_path.iterdir()) == []  # and removed when its worker exits
+
+
+@needs_libreoffice
+def test_an_excel_binary_workbook_is_read_with_its_sheets():
+    data = (Path(__file__).resolve().parents[1] / "data" / "poi" / "sample.xlsb").read_bytes()  # saved by Excel
+    with Parser() as parser:
+        book = read(data, "sample.xlsb", parser)
+    assert book.kind == "xlsb" and [h.text for h in book.headings] == ["Sheet1", "rich test", "Sheet3"]
+    assert "Lorem: dolor; 111: 333" in book.text.splitlines()
+
+
+def test_a_password_protected_xlsb_is_named_before_any_conversion(monkeypatch, tmp_path):
+    monkeypatch.setenv("PATH", str(tmp_path))  # no LibreOffice needed: the package check tells
+    data = (Path(__file__).resolve().parents[1] / "data" / "poi" / "protected_passtika.xlsb").read_bytes()
+    with pytest.raises(DocumentError, match=r"^password-protected .xlsb file \(encrypted\)"):
+        read_legacy("xlsb")(data, "protected.xlsb", 1 << 20)

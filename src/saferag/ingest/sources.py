@@ -22,7 +22,7 @@ KINDS = {".html": "html", ".htm": "html", ".md": "markdown", ".markdown": "markd
          ".txt": "text", ".pdf": "pdf", ".csv": "csv", ".tsv": "csv",
          ".docx": "docx", ".pptx": "pptx", ".xlsx": "xlsx", ".odt": "odt", ".odp": "odp", ".ods": "ods",
          ".epub": "epub", ".eml": "eml", ".mbox": "mbox", ".ipynb": "ipynb",
-         ".doc": "doc", ".rtf": "rtf", ".xls": "xls", ".ppt": "ppt",
+         ".doc": "doc", ".rtf": "rtf", ".xls": "xls", ".ppt": "ppt", ".xlsb": "xlsb",
          ".docm": "macro", ".dotm": "macro", ".xlsm": "macro", ".xltm": "macro", ".pptm": "macro", ".potm": "macro"}
 _OOXML = "application/vnd.openxmlformats-officedocument"
 _ODF = "application/vnd.oasis.opendocument"
@@ -34,7 +34,8 @@ _CONTENT_TYPES = {"text/html": "html", "application/xhtml+xml": "html", "text/ma
                   f"{_ODF}.spreadsheet": "ods", "application/epub+zip": "epub", "message/rfc822": "eml",
                   "application/mbox": "mbox", "text/x-rst": "rst",
                   "application/x-ipynb+json": "ipynb", "application/msword": "doc", "application/rtf": "rtf",
-                  "text/rtf": "rtf", "application/vnd.ms-excel": "xls", "application/vnd.ms-powerpoint": "ppt"}
+                  "text/rtf": "rtf", "application/vnd.ms-excel": "xls", "application/vnd.ms-powerpoint": "ppt",
+                  "application/vnd.ms-excel.sheet.binary.macroenabled.12": "xlsb"}
 
 
 @dataclass(frozen=True)

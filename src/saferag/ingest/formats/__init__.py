@@ -11,7 +11,7 @@ epub               ``epub.py`` (ebooklib, saferag's HTML reader)   chapter and s
 rst                ``rst.py`` (docutils, saferag's HTML reader)    sections, Sphinx definitions; anchors
 eml, mbox          ``mail.py`` (``email``, ``mailbox``)            subject, sender, date in metadata
 ipynb              ``notebook.py`` (nbformat)                      ``cell``; Markdown cells' headings
-doc, rtf, xls, ppt ``legacy.py`` (LibreOffice → docx, xlsx, pptx)  as docx, xlsx, pptx
+doc, rtf, xls, ppt ``legacy.py`` (LibreOffice → docx, xlsx, pptx)  as docx, xlsx, pptx (xlsb too)
 =================  =============================================  =====================================
 
 ``read`` runs in the parse worker (``worker.py``): every kind in ``WORKER_KINDS`` is parsed there, under
@@ -29,7 +29,7 @@ from saferag.ingest.formats.common import MACROS
 
 #: Parsed in the worker process; everything else (html, markdown, text, csv) in the ingest's own process.
 WORKER_KINDS = frozenset({"pdf", "rst", "docx", "pptx", "xlsx", "odt", "odp", "ods", "epub", "eml", "mbox", "ipynb",
-                          "doc", "rtf", "xls", "ppt", "macro"})
+                          "doc", "rtf", "xls", "ppt", "xlsb", "macro"})
 MAX_ATTACHMENT_DEPTH = 3  # a forwarded message in a forwarded message in a forwarded message
 
 
@@ -74,7 +74,7 @@ def _reader(kind: str) -> Callable[[bytes, str, int], Document]:
         from saferag.ingest.formats.rst import read_rst as fn
     elif kind == "ipynb":
         from saferag.ingest.formats.notebook import read_ipynb as fn
-    elif kind in ("doc", "rtf", "xls", "ppt"):
+    elif kind in ("doc", "rtf", "xls", "ppt", "xlsb"):
         from saferag.ingest.formats.legacy import read_legacy
 
         fn = read_legacy(kind)

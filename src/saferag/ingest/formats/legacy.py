@@ -23,7 +23,7 @@ from pathlib import Path
 
 from saferag.errors import DocumentError
 from saferag.ingest.document import Document
-from saferag.ingest.formats.common import MACROS
+from saferag.ingest.formats.common import MACROS, open_package
 
 #: kind → (its suffix, the format LibreOffice converts it to, what the user calls it, the Debian package to install)
 KINDS: dict[str, tuple[str, str, str, str]] = {
@@ -31,6 +31,7 @@ KINDS: dict[str, tuple[str, str, str, str]] = {
     "rtf": (".rtf", "docx", "RTF", "libreoffice-writer-nogui"),
     "xls": (".xls", "xlsx", "Excel 97–2003 .xls", "libreoffice-calc-nogui"),
     "ppt": (".ppt", "pptx", "PowerPoint 97–2003 .ppt", "libreoffice-impress-nogui"),
+    "xlsb": (".xlsb", "xlsx", "Excel binary .xlsb", "libreoffice-calc-nogui"),  # a zip, but no XML to read
 }
 _OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # an OLE2 compound file, as .doc, .xls and .ppt are
 _VBA = "_VBA_PROJECT".encode("utf-16-le")  # the stream name of a VBA project in a compound file's directory
@@ -43,7 +44,7 @@ def read_legacy(kind: str) -> Callable[[bytes, str, int], Document]:
     suffix, target, label, package = KINDS[kind]
 
     def read(data: bytes, source: str, max_bytes: int) -> Document:
-        _check(kind, data, label)
+        _check(kind, data, label, max_bytes)
         try:
             converted = convert(data, suffix, target, label, package)
         except DocumentError:
@@ -89,9 +90,11 @@ def convert(data: bytes, suffix: str, target: str, label: str, package: str) -> 
         return out.read_bytes()
 
 
-def _check(kind: str, data: bytes, label: str) -> None:
+def _check(kind: str, data: bytes, label: str, max_bytes: int) -> None:
     """What can be told before converting: the file is what its suffix says, and carries no macros."""
-    if kind == "rtf":
+    if kind == "xlsb":
+        open_package(data, ".xlsb file", max_bytes)  # the zip checks every Office package gets: macros, encryption
+    elif kind == "rtf":
         if not data.lstrip()[:5] == b"{\\rtf":
             raise DocumentError("not an RTF file: it does not start with {\\rtf")
     elif data[:4] == b"PK\x03\x04":
