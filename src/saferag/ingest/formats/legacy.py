@@ -78,7 +78,8 @@ def convert(data: bytes, suffix: str, target: str, label: str, package: str) -> 
             run = subprocess.run([soffice, "--headless", "--norestore", "--nolockcheck", "--nodefault",
                                   f"-env:UserInstallation={(home / 'profile').as_uri()}",
                                   "--convert-to", target, "--outdir", tmp, str(src)],
-                                 stdin=subprocess.DEVNULL, capture_output=True, text=True, errors="replace")
+                                 stdin=subprocess.DEVNULL, capture_output=True, text=True, errors="replace",
+                                 env={**os.environ, "TMPDIR": str(home)})  # its own temporary files: ours to remove
         except OSError as exc:
             raise DocumentError(f"could not run LibreOffice ({soffice}): {exc}") from None
         out = Path(tmp) / f"document.{target}"
@@ -132,7 +133,8 @@ def _encrypted(kind: str, data: bytes) -> bool:
 
 def _workspace() -> Path:
     """This process's folder for LibreOffice: its private profile (so neither a desktop session of the same user
-    nor another worker is locked; building one costs seconds, so it is kept) and each conversion's files. A worker
+    nor another worker is locked; building one costs seconds, so it is kept), each conversion's files and
+    LibreOffice's own temporary files. A worker
     killed at its deadline cannot clean up, so the folders of processes that are gone are removed first."""
     global _home
     if _home is None:
