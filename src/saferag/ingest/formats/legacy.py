@@ -1,8 +1,9 @@
-"""Legacy binary Office files (.doc, .xls, .ppt) and RTF, converted by LibreOffice to their Office Open XML
-counterparts and read by the same readers as .docx, .xlsx and .pptx, so headings, slides and sheets are kept.
+"""Legacy binary Office files (.doc, .xls, .ppt), Excel's binary workbooks (.xlsb) and RTF, converted by LibreOffice
+to their Office Open XML counterparts and read by the same readers as .docx, .xlsx and .pptx, so headings, slides and
+sheets are kept.
 
 No maintained Python library reads Word 97 or PowerPoint 97 with their structure (antiword and catdoc give bare
-text; xlrd reads only .xls), and LibreOffice is what teams already use to open them. The conversion runs
+text; xlrd reads only .xls; openpyxl no .xlsb), and LibreOffice is what teams already use to open them. The conversion runs
 ``soffice --headless --convert-to`` in the parse worker, inside its deadline and memory cap (killed with the worker);
 without LibreOffice such a file is reported with the package to install. A converted file keeps the results its
 fields and links were saved with: LibreOffice does not fetch what they point to (a field including a local file is
@@ -96,7 +97,7 @@ def _check(kind: str, data: bytes, label: str, max_bytes: int) -> None:
     if kind == "xlsb":
         open_package(data, ".xlsb file", max_bytes)  # the zip checks every Office package gets: macros, encryption
     elif kind == "rtf":
-        if not data.lstrip()[:5] == b"{\\rtf":
+        if data.lstrip()[:5] != b"{\\rtf":
             raise DocumentError("not an RTF file: it does not start with {\\rtf")
     elif data[:4] == b"PK\x03\x04":
         raise DocumentError(f"not a {label} file but a newer Office file (a zip): name it "
@@ -134,8 +135,8 @@ def _encrypted(kind: str, data: bytes) -> bool:
 def _workspace() -> Path:
     """This process's folder for LibreOffice: its private profile (so neither a desktop session of the same user
     nor another worker is locked; building one costs seconds, so it is kept), each conversion's files and
-    LibreOffice's own temporary files. A worker
-    killed at its deadline cannot clean up, so the folders of processes that are gone are removed first."""
+    LibreOffice's own temporary files. A worker killed at its deadline cannot clean up, so the folders of processes
+    that are gone are removed first."""
     global _home
     if _home is None:
         base = Path(tempfile.gettempdir())
