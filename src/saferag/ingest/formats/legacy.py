@@ -5,9 +5,9 @@ sheets are kept.
 No maintained Python library reads Word 97 or PowerPoint 97 with their structure (antiword and catdoc give bare
 text; xlrd reads only .xls; openpyxl no .xlsb), and LibreOffice is what teams already use to open them. The
 conversion runs ``soffice --headless --convert-to`` in the parse worker, inside its deadline and memory cap (killed
-with the worker); without LibreOffice such a file is reported with the package to install. A converted file keeps the results its
-fields and links were saved with: LibreOffice does not fetch what they point to (a field including a local file is
-tested), so a document cannot pull another file's text into the index.
+with the worker); without LibreOffice such a file is reported with the package to install. A converted file keeps
+the results its fields and links were saved with: LibreOffice does not fetch what they point to (a field including a
+local file is tested), so a document cannot pull another file's text into the index.
 """
 
 from __future__ import annotations
