@@ -15,7 +15,8 @@ from saferag.errors import DocumentError
 from saferag.ingest.extract import Parser, to_documents
 from saferag.ingest.formats.common import MACROS
 from saferag.ingest.formats.legacy import read_legacy
-from saferag.ingest.sources import DocumentRef, RawDocument
+from saferag.ingest.sources import DocumentRef, RawDocument, discover
+from saferag.ingest.sources import read as read_ref
 
 SOFFICE = shutil.which("soffice") or shutil.which("libreoffice")
 needs_libreoffice = pytest.mark.skipif(
@@ -167,3 +168,22 @@ def test_a_password_protected_xlsb_is_named_before_any_conversion(monkeypatch, t
     data = (Path(__file__).resolve().parents[1] / "data" / "poi" / "protected_passtika.xlsb").read_bytes()
     with pytest.raises(DocumentError, match=r"^password-protected .xlsb file \(encrypted\)"):
         read_legacy("xlsb")(data, "protected.xlsb", 1 << 20)
+
+
+@needs_libreoffice
+def test_templates_slide_shows_and_mail_attachments_in_legacy_formats_are_read(tmp_path, legacy):
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    for name in ("policy.doc", "results.ppt"):
+        (tmp_path / name).write_bytes(legacy[name])
+    libreoffice(tmp_path / "policy.doc", "dot", docs)  # a Word 97 template
+    libreoffice(tmp_path / "results.ppt", "pps", docs)  # a PowerPoint 97 slide show
+    (docs / "maintenance.eml").write_bytes(w.eml_bytes({"policy.doc": legacy["policy.doc"]}))
+    refs = discover([str(docs)]).refs
+    assert [(r.source, r.kind) for r in refs] == [("maintenance.eml", "eml"), ("policy.dot", "doc"),
+                                                  ("results.pps", "ppt")]
+    with Parser() as parser:
+        mail, template, show = (to_documents(read_ref(r), parser=parser) for r in refs)
+    assert [(d.source, d.kind) for d in mail] == [("maintenance.eml", "email"), ("maintenance.eml/policy.doc", "doc")]
+    assert w.DOCX in mail[1].text and w.DOCX in template[0].text
+    assert w.PPTX[0] in show[0].text and show[0].location(show[0].text.index(w.PPTX[1])) == {"slide": 2}

@@ -23,6 +23,7 @@ KINDS = {".html": "html", ".htm": "html", ".md": "markdown", ".markdown": "markd
          ".docx": "docx", ".pptx": "pptx", ".xlsx": "xlsx", ".odt": "odt", ".odp": "odp", ".ods": "ods",
          ".epub": "epub", ".eml": "eml", ".mbox": "mbox", ".ipynb": "ipynb",
          ".doc": "doc", ".rtf": "rtf", ".xls": "xls", ".ppt": "ppt", ".xlsb": "xlsb",
+         ".dot": "doc", ".xlt": "xls", ".pot": "ppt", ".pps": "ppt",  # 97–2003 templates and slide shows
          ".docm": "macro", ".dotm": "macro", ".xlsm": "macro", ".xltm": "macro", ".pptm": "macro", ".potm": "macro"}
 _OOXML = "application/vnd.openxmlformats-officedocument"
 _ODF = "application/vnd.oasis.opendocument"
