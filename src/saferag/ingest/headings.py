@@ -108,12 +108,8 @@ def markdown_headings(text: str) -> list[Heading]:
     prev: tuple[int, str] | None = None  # (offset, text) of the previous non-blank line, for setext
     for line in text.splitlines(keepends=True):
         body = line.rstrip("\r\n")
-        m = _FENCE.match(body)
-        if fence:
-            if m and m.group(1)[0] == fence[0] and len(m.group(1)) >= len(fence):
-                fence = ""
-        elif m:
-            fence = m.group(1)
+        if (after := _next_fence(fence, body)) is not None:
+            fence = after
         elif (atx := _ATX.match(body)) is not None:
             headings.append(_md_heading(offset, len(atx.group(1)), atx.group(2), seen))
             body = ""
@@ -131,13 +127,17 @@ def open_fence(text: str) -> str:
     unclosed block must not swallow the cells after it."""
     fence = ""
     for line in text.splitlines():
-        m = _FENCE.match(line)
-        if fence:
-            if m and m.group(1)[0] == fence[0] and len(m.group(1)) >= len(fence):
-                fence = ""
-        elif m:
-            fence = m.group(1)
+        fence = _next_fence(fence, line) or ""
     return fence
+
+
+def _next_fence(fence: str, line: str) -> str | None:
+    """The fence open after ``line`` ("" when it closes ``fence``), or None for a line outside any fenced block
+    that opens none: the one reading of code fences both functions above share."""
+    m = _FENCE.match(line)
+    if fence:
+        return "" if m and m.group(1)[0] == fence[0] and len(m.group(1)) >= len(fence) else fence
+    return m.group(1) if m else None
 
 
 def _md_heading(offset: int, level: int, raw: str, seen: dict[str, int]) -> Heading:
