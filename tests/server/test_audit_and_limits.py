@@ -6,6 +6,7 @@ embedder, guard, llama.cpp model and SQLite."""
 from __future__ import annotations
 
 import json
+import multiprocessing
 import os
 import subprocess
 import sys
@@ -127,6 +128,31 @@ def test_the_bucket_is_shared_by_processes(tmp_path):
     assert sum(allowed) == 10  # not 10 per process
     assert RateLimiter(db).take("k", Rate.parse("10/hour")) > 0 and RateLimiter(db).take("other", Rate.parse(
         "10/hour")) == 0
+
+
+
+def _open_at_once(db: str, start: multiprocessing.synchronize.Barrier, results: multiprocessing.Queue) -> None:
+    start.wait()
+    try:
+        results.put(RateLimiter(db).take("k", Rate.parse("1/hour")) == 0)
+    except Exception as exc:  # noqa: BLE001 - the error is the result
+        results.put(repr(exc))
+
+
+def test_processes_opening_a_new_bucket_file_at_once_all_start(tmp_path):
+    # Switching a new file to WAL answers "database is locked" without a busy wait when two processes do it
+    # at the same moment (CI saw it once in four processes): a barrier makes that moment, forty times.
+    fork = multiprocessing.get_context("fork")
+    for round_ in range(40):
+        start, results = fork.Barrier(6), fork.Queue()
+        procs = [fork.Process(target=_open_at_once, args=(str(tmp_path / f"{round_}.sqlite"), start, results))
+                 for _ in range(6)]
+        for proc in procs:
+            proc.start()
+        outcomes = [results.get(timeout=60) for _ in procs]
+        for proc in procs:
+            proc.join()
+        assert sorted(outcomes, key=str) == [False] * 5 + [True], outcomes  # one token: one process got it
 
 
 @contextmanager

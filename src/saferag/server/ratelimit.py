@@ -51,10 +51,22 @@ class RateLimiter:
         self._db = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
         self._lock = threading.Lock()
         with self._lock:
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA synchronous=NORMAL")  # a crash may forget the last takes: harmless here
-            self._db.execute("CREATE TABLE IF NOT EXISTS buckets (key TEXT PRIMARY KEY, tokens REAL NOT NULL, "
-                             "stamp REAL NOT NULL)")
+            self._set_up(deadline=time.monotonic() + 30)
+
+    def _set_up(self, deadline: float) -> None:
+        """WAL mode and the table. Switching a new file to WAL answers "database is locked" at once, without
+        SQLite's busy wait, while another process is switching it too: so that is retried until ``deadline``."""
+        while True:
+            try:
+                self._db.execute("PRAGMA journal_mode=WAL")
+                self._db.execute("PRAGMA synchronous=NORMAL")  # a crash may forget the last takes: harmless here
+                self._db.execute("CREATE TABLE IF NOT EXISTS buckets (key TEXT PRIMARY KEY, tokens REAL NOT NULL, "
+                                 "stamp REAL NOT NULL)")
+                return
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) or time.monotonic() > deadline:
+                    raise
+                time.sleep(0.01)
 
     def take(self, key: str, rate: Rate) -> float:
         """Take one token from ``key``'s bucket: 0.0 when allowed, else the seconds until a token is back."""
