@@ -19,6 +19,8 @@ import httpx
 import pytest
 
 from saferag.errors import DocumentError
+from saferag.ingest import formats
+from saferag.ingest.document import Document
 from saferag.ingest.extract import Parser, to_documents
 from saferag.ingest.formats.pdf import read_pdf
 from saferag.ingest.headings import chunk_headings
@@ -516,3 +518,22 @@ def test_parse_timeout_is_a_setting(monkeypatch):
     assert load_settings().parse_timeout == 120
     monkeypatch.setenv("SAFERAG_PARSE_TIMEOUT", "7.5")
     assert load_settings().parse_timeout == 7.5
+
+
+def _poi(name: str) -> Document:
+    """A .docx Word saved (Apache POI's test data): python-docx cannot write tracked changes or content controls."""
+    return formats.read("docx", (Path(__file__).parents[1] / "data" / "poi" / name).read_bytes(), name, 50 << 20)[0]
+
+
+def test_word_text_in_tracked_changes_content_controls_and_smart_tags():
+    need("docx")
+    changed = _poi("delins.docx").text
+    assert "Apache Tika 0.3 has been released." in changed  # inside w:ins: python-docx alone reads none of it
+    assert "Maang Tika" not in changed and "Tika Waylan" not in changed  # deleted: left out, as Word prints
+    controls = _poi("Bug55142.docx").text
+    for text in ("Rich-text1 abcdefghi", "Plain-text2 abcdefg\nhijk\nlmnop", "sdt_incell2 abcdefg"):
+        assert text in controls
+    placeholder = _poi("tika-3816.docx").text
+    assert "Here is just a sample" in placeholder and "Choose an item." not in placeholder
+    tagged = _poi("smarttag-snippet.docx").text
+    assert "Carnegie Mellon University School" in tagged and "Alice's Adventures" in tagged

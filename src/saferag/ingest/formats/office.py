@@ -2,8 +2,10 @@
 
 Word: paragraphs and tables in document order; ``Heading N`` / ``Title`` styles (or an outline level) become
 headings, and so do headings set by hand in bold or a larger size (``handset.py``); each table row is one
-line that names its columns. PowerPoint: one section per slide, its title a level-1 heading with anchor ``slide-N``
-and a ``slide`` mark; text boxes top to bottom, tables as rows, the speaker notes last.
+line that names its columns. Text Word shows inside a wrapper python-docx does not look into (a tracked insertion,
+a content control, a smart tag, a simple field) is read too (``_unwrap``). PowerPoint: one section per slide, its
+title a level-1 heading with anchor ``slide-N`` and a ``slide`` mark; text boxes top to bottom, tables as rows,
+the speaker notes last.
 """
 
 from __future__ import annotations
@@ -22,6 +24,12 @@ from saferag.ingest.formats.word_headings import Fonts
 from saferag.ingest.titles import document_title
 
 _HEADING_STYLE = re.compile(r"^heading\s*(\d)$", re.IGNORECASE)
+# Elements whose content Word shows in place, at any level (body, table, row, cell, paragraph). python-docx reads only
+# paragraphs, tables, rows, cells and runs that are direct children, so it would drop the text inside them:
+# tracked insertions and moves (accepted, as Word prints them; deletions are left out), content controls (``sdt``:
+# cover pages, forms, templates), custom XML and smart tags, simple fields. Written by hand: no library keeps
+# python-docx's styles and tables and reads these too.
+_WRAPPERS = tuple(f"{_W}{tag}" for tag in ("ins", "moveTo", "sdt", "customXml", "smartTag", "fldSimple"))
 
 
 def _load(module: str, what: str, data: bytes, max_bytes: int, opener: str):
@@ -45,6 +53,8 @@ def _load(module: str, what: str, data: bytes, max_bytes: int, opener: str):
 def read_docx(data: bytes, source: str, max_bytes: int) -> Document:
     doc = _load("docx", ".docx file", data, max_bytes, "Document")
     from docx.table import Table
+
+    _unwrap(doc.element.body)
 
     fonts = Fonts(doc)
     blocks: list[Table | Para] = []
@@ -75,6 +85,31 @@ def read_docx(data: bytes, source: str, max_bytes: int) -> Document:
     title = document_title(doc.core_properties.title or "") or first_title  # a placeholder gives way to the heading
     return b.document(source, "docx", title)
 
+def _unwrap(body) -> None:
+    """Replace each wrapper in ``body`` by what it shows, so that python-docx reads that as its own content. A
+    content control still showing its placeholder ("Click or tap here to enter text.") shows nothing of the author's:
+    it is removed."""
+    for element in list(body.iter(*_WRAPPERS)):
+        parent = element.getparent()
+        if parent is None:
+            continue
+        content: list = list(element)
+        if element.tag == f"{_W}sdt":
+            props, shown = element.find(f"{_W}sdtPr"), element.find(f"{_W}sdtContent")
+            placeholder = props is not None and props.find(f"{_W}showingPlcHdr") is not None
+            content = [] if shown is None else list(shown)
+            if placeholder:  # its cells or rows stay, empty, so that the table keeps its shape
+                content = [child for child in content if child.tag in (f"{_W}tc", f"{_W}tr")]
+                for run in [run for child in content for run in child.iter(f"{_W}r")]:
+                    run.getparent().remove(run)
+        elif element.tag == f"{_W}customXml":
+            content = [child for child in element if child.tag != f"{_W}customXmlPr"]
+        elif element.tag == f"{_W}smartTag":
+            content = [child for child in element if child.tag != f"{_W}smartTagPr"]
+        at = parent.index(element)
+        parent.remove(element)
+        for offset, child in enumerate(content):
+            parent.insert(at + offset, child)
 
 
 def _outline_level(element) -> int | None:
