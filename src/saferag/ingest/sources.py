@@ -21,7 +21,7 @@ from saferag.errors import DocumentError, FetchError, InputNotFoundError
 KINDS = {".html": "html", ".htm": "html", ".md": "markdown", ".markdown": "markdown", ".rst": "rst", ".rest": "rst",
          ".txt": "text", ".pdf": "pdf", ".csv": "csv", ".tsv": "csv",
          ".docx": "docx", ".pptx": "pptx", ".xlsx": "xlsx", ".odt": "odt", ".odp": "odp", ".ods": "ods",
-         ".epub": "epub", ".eml": "eml", ".mbox": "mbox", ".ipynb": "ipynb",
+         ".epub": "epub", ".eml": "eml", ".mbox": "mbox", ".msg": "msg", ".ipynb": "ipynb",
          ".doc": "doc", ".rtf": "rtf", ".xls": "xls", ".ppt": "ppt", ".xlsb": "xlsb",
          ".dot": "doc", ".xlt": "xls", ".pot": "ppt", ".pps": "ppt",  # 97–2003 templates and slide shows
          ".docm": "macro", ".dotm": "macro", ".xlsm": "macro", ".xltm": "macro", ".pptm": "macro", ".potm": "macro"}
@@ -33,7 +33,7 @@ _CONTENT_TYPES = {"text/html": "html", "application/xhtml+xml": "html", "text/ma
                   f"{_OOXML}.wordprocessingml.document": "docx", f"{_OOXML}.presentationml.presentation": "pptx",
                   f"{_OOXML}.spreadsheetml.sheet": "xlsx", f"{_ODF}.text": "odt", f"{_ODF}.presentation": "odp",
                   f"{_ODF}.spreadsheet": "ods", "application/epub+zip": "epub", "message/rfc822": "eml",
-                  "application/mbox": "mbox", "text/x-rst": "rst",
+                  "application/mbox": "mbox", "application/vnd.ms-outlook": "msg", "text/x-rst": "rst",
                   "application/x-ipynb+json": "ipynb", "application/msword": "doc", "application/rtf": "rtf",
                   "text/rtf": "rtf", "application/vnd.ms-excel": "xls", "application/vnd.ms-powerpoint": "ppt",
                   "application/vnd.ms-excel.sheet.binary.macroenabled.12": "xlsb"}

@@ -10,6 +10,7 @@ xlsx, ods, csv     ``tables.py`` (openpyxl, lxml, ``csv``)         ``sheet`` + s
 epub               ``epub.py`` (ebooklib, saferag's HTML reader)   chapter and section headings
 rst                ``rst.py`` (docutils, saferag's HTML reader)    sections, Sphinx definitions; anchors
 eml, mbox          ``mail.py`` (``email``, ``mailbox``)            subject, sender, date in metadata
+msg                ``outlook.py`` (extract-msg)                    as eml (Outlook messages)
 ipynb              ``notebook.py`` (nbformat)                      ``cell``; Markdown cells' headings
 doc, rtf, xls, ppt ``legacy.py`` (LibreOffice → docx, xlsx, pptx)  as docx, xlsx, pptx (xlsb too)
 =================  =============================================  =====================================
@@ -28,8 +29,8 @@ from saferag.ingest.document import Document
 from saferag.ingest.formats.common import MACROS
 
 #: Parsed in the worker process; everything else (html, markdown, text, csv) in the ingest's own process.
-WORKER_KINDS = frozenset({"pdf", "rst", "docx", "pptx", "xlsx", "odt", "odp", "ods", "epub", "eml", "mbox", "ipynb",
-                          "doc", "rtf", "xls", "ppt", "xlsb", "macro"})
+WORKER_KINDS = frozenset({"pdf", "rst", "docx", "pptx", "xlsx", "odt", "odp", "ods", "epub", "eml", "mbox", "msg",
+                          "ipynb", "doc", "rtf", "xls", "ppt", "xlsb", "macro"})
 MAX_ATTACHMENT_DEPTH = 3  # a forwarded message in a forwarded message in a forwarded message
 
 
@@ -39,10 +40,11 @@ def read(kind: str, data: bytes, source: str, max_bytes: int, depth: int = 0) ->
         raise DocumentError("empty file")
     if kind == "macro":
         raise DocumentError(MACROS)
-    if kind in ("eml", "mbox"):
-        from saferag.ingest.formats import mail
+    if kind in ("eml", "mbox", "msg"):
+        from saferag.ingest.formats import mail, outlook
 
-        messages = [mail.read_eml(data, source)] if kind == "eml" else mail.read_mbox(data, source)
+        messages = ([mail.read_eml(data, source)] if kind == "eml" else [outlook.read_msg(data, source)]
+                    if kind == "msg" else mail.read_mbox(data, source))
         docs: list[Document] = []
         for doc, attachments in messages:
             docs.append(doc)

@@ -25,6 +25,7 @@ from saferag.ingest.html import html_to_text
 
 Attachment = tuple[str, bytes]
 _BAD_NAME = re.compile(r"[\x00-\x1f/\\]+")
+MAX_RECIPIENTS = 400  # characters of a To or Cc list kept in a message's text
 
 
 def read_eml(data: bytes, source: str) -> tuple[Document, list[Attachment]]:
@@ -66,13 +67,35 @@ def message_document(msg: EmailMessage, source: str) -> tuple[Document, list[Att
             raise DocumentError(f"cannot decode the e-mail's body: {exc}") from None
         if body.get_content_subtype() == "html":
             text = html_to_text(text).text
-    head = [f"{label}: {value}" for label, value in
-            (("Subject", subject), ("From", sender), ("To", to), ("Date", date)) if value]
+    return email_document(source, subject, [("From", sender), ("To", to), ("Date", date)], attachments,
+                          text), attachments
+
+
+def email_document(source: str, subject: str, fields: list[tuple[str, str]], attachments: list[Attachment],
+                   body: str) -> Document:
+    """A message as saferag stores it, whatever its file format: a head of Subject, the ``fields`` that have a
+    value and the attachments' names, then the body; subject, sender ("From") and date in the metadata."""
+    head = [f"{label}: {_capped(value) if label in ('To', 'Cc') else value}"
+            for label, value in [("Subject", subject), *fields] if value]
     if attachments:
         head.append("Attachments: " + ", ".join(name for name, _ in attachments))
-    full = "\n".join(head) + ("\n\n" + text.strip() if text.strip() else "")
-    meta = {key: value for key, value in (("subject", subject), ("sender", sender), ("date", date)) if value}
-    return Document(source, "email", full.strip(), subject, metadata=meta), attachments
+    full = "\n".join(head) + ("\n\n" + body.strip() if body.strip() else "")
+    values = dict(fields)
+    meta = {key: value for key, value in (("subject", subject), ("sender", values.get("From", "")),
+                                          ("date", values.get("Date", ""))) if value}
+    return Document(source, "email", full.strip(), subject, metadata=meta)
+
+
+def _capped(recipients: str) -> str:
+    """A recipient list cut after ``MAX_RECIPIENTS`` characters, at a separator: a message to a whole company would
+    otherwise fill chunks with addresses."""
+    if len(recipients) <= MAX_RECIPIENTS:
+        return recipients
+    sep = ";" if ";" in recipients else ","  # Outlook's lists use ";", and "Doe, Jane" has a comma of its own
+    cut = recipients.rfind(sep, 0, MAX_RECIPIENTS)
+    if cut <= 0:
+        return recipients[:MAX_RECIPIENTS].rstrip() + " …"
+    return f"{recipients[:cut]}{sep} … ({recipients.count(sep, cut + 1) + 1} more)"
 
 
 def _header(msg: EmailMessage, name: str) -> str:
@@ -105,12 +128,18 @@ def _attachments(msg: EmailMessage) -> list[Attachment]:
             data = part.get_payload(decode=True) or b""
             if not name:
                 continue  # an unnamed inline part (an image in the HTML body)
-        name = _BAD_NAME.sub("_", name).strip(" .") or f"attachment-{n}"
-        stem, dot, ext = name.rpartition(".")
-        unique, k = name, 2
-        while unique in names:
-            unique = f"{stem}-{k}.{ext}" if dot else f"{name}-{k}"
-            k += 1
-        names.add(unique)
-        out.append((unique, data))
+        out.append((unique_name(name, n, names), data))
     return out
+
+
+def unique_name(name: str, n: int, names: set[str]) -> str:
+    """Attachment ``n``'s file name made safe for a source path (no slashes or control characters) and unique
+    among ``names``, which it joins: two attachments called ``a.pdf`` become ``a.pdf`` and ``a-2.pdf``."""
+    name = _BAD_NAME.sub("_", name).strip(" .") or f"attachment-{n}"
+    stem, dot, ext = name.rpartition(".")
+    unique, k = name, 2
+    while unique in names:
+        unique = f"{stem}-{k}.{ext}" if dot else f"{name}-{k}"
+        k += 1
+    names.add(unique)
+    return unique

@@ -33,8 +33,9 @@ from saferag.ingest.document import Document
 _HEADER = struct.Struct("!Q")
 #: The readers' libraries (those installed), imported when the child starts.
 PRELOAD = ("pypdf", "docx", "pptx", "openpyxl", "lxml.etree", "ebooklib.epub", "pypdfium2", "email.policy", "mailbox",
-           "nbformat", "saferag.ingest.formats.office", "saferag.ingest.formats.tables", "saferag.ingest.formats.epub",
-           "saferag.ingest.formats.pdf", "saferag.ingest.formats.mail", "saferag.ingest.formats.notebook")
+           "nbformat", "extract_msg", "saferag.ingest.formats.office", "saferag.ingest.formats.tables",
+           "saferag.ingest.formats.epub", "saferag.ingest.formats.pdf", "saferag.ingest.formats.mail",
+           "saferag.ingest.formats.outlook", "saferag.ingest.formats.notebook")
 START_TIMEOUT = 60.0  # seconds for the child to import its modules; not counted against parse_timeout
 
 
