@@ -537,3 +537,11 @@ def test_word_text_in_tracked_changes_content_controls_and_smart_tags():
     assert "Here is just a sample" in placeholder and "Choose an item." not in placeholder
     tagged = _poi("smarttag-snippet.docx").text
     assert "Carnegie Mellon University School" in tagged and "Alice's Adventures" in tagged
+
+
+def test_word_footnotes_and_endnotes_follow_what_refers_to_them():
+    need("docx")
+    assert _poi("footnotes.docx").text == "Eto ochen prostoy text so snoskoy\n\nsnoska"
+    assert _poi("table_footnotes.docx").text == "Pole 1: slove\n\nsnoska"  # a note referred to in a table cell
+    endnotes = _poi("endnotes.docx").text
+    assert "Also known as Maang Tika.\n\nXXX\n\n" in endnotes and endnotes.count("XXX") == 1

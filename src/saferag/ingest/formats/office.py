@@ -57,9 +57,14 @@ def read_docx(data: bytes, source: str, max_bytes: int) -> Document:
     _unwrap(doc.element.body)
 
     fonts = Fonts(doc)
+    notes = _notes(doc)
     blocks: list[Table | Para] = []
+    asides: dict[int, str] = {}  # block index → the text of the notes it refers to, said after it
     levels: dict[str | None, int] = {}  # style id → heading level: python-docx looks a style up by a linear scan
     for block in doc.iter_inner_content():
+        element = block._tbl if isinstance(block, Table) else block._p
+        if said := [notes[ref] for ref in _note_refs(element) if notes.get(ref)]:
+            asides[len(blocks)] = "\n\n".join(said)
         if isinstance(block, Table):
             blocks.append(block)
             continue
@@ -73,7 +78,7 @@ def read_docx(data: bytes, source: str, max_bytes: int) -> Document:
     paras_levels = iter(heading_levels([p for p in blocks if isinstance(p, Para)]))  # one per paragraph, in order
     b = TextBuilder()
     first_title = ""
-    for item in blocks:
+    for i, item in enumerate(blocks):
         if not isinstance(item, Para):
             b.lines(table_lines(_docx_rows(item)))
         elif level := next(paras_levels):
@@ -82,6 +87,8 @@ def read_docx(data: bytes, source: str, max_bytes: int) -> Document:
             b.heading(item.text, level)
         else:
             b.add(item.text)
+        if i in asides:
+            b.add(asides[i])
     title = document_title(doc.core_properties.title or "") or first_title  # a placeholder gives way to the heading
     return b.document(source, "docx", title)
 
@@ -110,6 +117,30 @@ def _unwrap(body) -> None:
         parent.remove(element)
         for offset, child in enumerate(content):
             parent.insert(at + offset, child)
+
+
+def _notes(doc) -> dict[tuple[str, str], str]:
+    """Each footnote's and endnote's text by (kind, id). python-docx does not read the notes parts (written by hand,
+    as ``_unwrap``); a note is said after the paragraph or table that refers to it, as the OpenDocument reader does."""
+    from docx.oxml import parse_xml
+
+    out: dict[tuple[str, str], str] = {}
+    for rel in doc.part.rels.values():
+        kind = rel.reltype.rsplit("/", 1)[-1]
+        if kind not in ("footnotes", "endnotes") or rel.is_external:
+            continue
+        root = parse_xml(rel.target_part.blob)  # python-docx's parser: no entities, no network
+        _unwrap(root)
+        for note in root.iter(f"{_W}{kind[:-1]}"):
+            paras = ["".join(run.text for run in p.iter(f"{_W}r")) for p in note.iter(f"{_W}p")]
+            out[(kind[:-1], note.get(f"{_W}id", ""))] = "\n".join(text.strip() for text in paras if text.strip())
+    return out
+
+
+def _note_refs(element) -> list[tuple[str, str]]:
+    """(kind, id) of the footnotes and endnotes a paragraph or table refers to, in order."""
+    return [(ref.tag[len(_W):-len("Reference")], ref.get(f"{_W}id", ""))
+            for ref in element.iter(f"{_W}footnoteReference", f"{_W}endnoteReference")]
 
 
 def _outline_level(element) -> int | None:
