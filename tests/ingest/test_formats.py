@@ -545,3 +545,9 @@ def test_word_footnotes_and_endnotes_follow_what_refers_to_them():
     assert _poi("table_footnotes.docx").text == "Pole 1: slove\n\nsnoska"  # a note referred to in a table cell
     endnotes = _poi("endnotes.docx").text
     assert "Also known as Maang Tika.\n\nXXX\n\n" in endnotes and endnotes.count("XXX") == 1
+
+
+def test_a_word_text_box_is_read_once():
+    need("docx")
+    text = _poi("60316.docx").text  # its box is written as a drawing and again as a VML fallback
+    assert text.count("Allison, Timothy B.") == 1

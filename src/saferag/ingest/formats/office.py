@@ -29,6 +29,7 @@ _HEADING_STYLE = re.compile(r"^heading\s*(\d)$", re.IGNORECASE)
 # tracked insertions and moves (accepted, as Word prints them; deletions are left out), content controls (``sdt``:
 # cover pages, forms, templates), custom XML and smart tags, simple fields. Written by hand: no library keeps
 # python-docx's styles and tables and reads these too.
+_FALLBACK = "{http://schemas.openxmlformats.org/markup-compatibility/2006}Fallback"
 _WRAPPERS = tuple(f"{_W}{tag}" for tag in ("ins", "moveTo", "sdt", "customXml", "smartTag", "fldSimple"))
 
 
@@ -63,7 +64,7 @@ def read_docx(data: bytes, source: str, max_bytes: int) -> Document:
     levels: dict[str | None, int] = {}  # style id → heading level: python-docx looks a style up by a linear scan
     for block in doc.iter_inner_content():
         element = block._tbl if isinstance(block, Table) else block._p
-        if said := [notes[ref] for ref in _note_refs(element) if notes.get(ref)]:
+        if said := [notes[ref] for ref in _note_refs(element) if notes.get(ref)] + _text_boxes(element):
             asides[len(blocks)] = "\n\n".join(said)
         if isinstance(block, Table):
             blocks.append(block)
@@ -141,6 +142,19 @@ def _note_refs(element) -> list[tuple[str, str]]:
     """(kind, id) of the footnotes and endnotes a paragraph or table refers to, in order."""
     return [(ref.tag[len(_W):-len("Reference")], ref.get(f"{_W}id", ""))
             for ref in element.iter(f"{_W}footnoteReference", f"{_W}endnoteReference")]
+
+
+def _text_boxes(element) -> list[str]:
+    """The text of each text box anchored in a paragraph or table, which python-docx does not read. A text box is
+    written twice, as a drawing and as a VML fallback for old readers: the fallback is skipped."""
+    out = []
+    for box in element.iter(f"{_W}txbxContent"):
+        if any(up.tag in (_FALLBACK, f"{_W}txbxContent") for up in box.iterancestors()):
+            continue  # the fallback copy, or a box inside a box (read with its outer box)
+        paras = ["".join(run.text for run in p.iter(f"{_W}r")) for p in box.iter(f"{_W}p")]
+        if text := "\n".join(text.strip() for text in paras if text.strip()):
+            out.append(text)
+    return out
 
 
 def _outline_level(element) -> int | None:
