@@ -551,3 +551,36 @@ def test_a_word_text_box_is_read_once():
     need("docx")
     text = _poi("60316.docx").text  # its box is written as a drawing and again as a VML fallback
     assert text.count("Allison, Timothy B.") == 1
+
+
+def test_slide_charts_and_smartart_are_read():
+    need("pptx")
+    import pptx
+    from pptx.chart.data import CategoryChartData, XyChartData
+    from pptx.enum.chart import XL_CHART_TYPE
+    from pptx.util import Inches
+
+    prs = pptx.Presentation()
+    slide = prs.slides.add_slide(prs.slide_layouts[5])
+    slide.shapes.title.text = "Support load"
+    bars = CategoryChartData()
+    bars.categories = ["Q1", "Q2"]
+    bars.add_series("Tickets opened", (120, 95.5))
+    bars.add_series("Tickets closed", (110, 101))
+    chart = slide.shapes.add_chart(XL_CHART_TYPE.COLUMN_CLUSTERED, Inches(1), Inches(2), Inches(4), Inches(3),
+                                   bars).chart
+    chart.has_title = True
+    chart.chart_title.text_frame.text = "Helpdesk tickets per quarter"
+    points = XyChartData()
+    series = points.add_series("Latency")
+    for x, y in ((10, 1.5), (20, 2.25)):
+        series.add_data_point(x, y)
+    slide.shapes.add_chart(XL_CHART_TYPE.XY_SCATTER, Inches(5), Inches(2), Inches(4), Inches(3), points)
+    text = formats.read("pptx", w.saved(prs), "load.pptx", 50 << 20)[0].text
+    for line in ("Helpdesk tickets per quarter", "Q1; Tickets opened: 120; Tickets closed: 110",
+                 "Q2; Tickets opened: 95.5; Tickets closed: 101", "Latency: (10, 1.5), (20, 2.25)"):
+        assert line in text.splitlines()
+    # SmartArt (PowerPoint saved it: python-pptx cannot write one): its three points in the diagram's order.
+    smartart = formats.read("pptx", (Path(__file__).parents[1] / "data" / "poi" / "smartart-simple.pptx").read_bytes(),
+                            "s.pptx", 50 << 20)[0].text
+    assert "\nabc\ndef\nghi\n" in smartart

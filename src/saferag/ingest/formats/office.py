@@ -19,6 +19,7 @@ from saferag.ingest.document import Document
 from saferag.ingest.formats.common import TextBuilder, need, one_line, open_package, table_lines
 from saferag.ingest.formats.handset import Para
 from saferag.ingest.formats.handset import levels as heading_levels
+from saferag.ingest.formats.slide_graphics import chart_lines, smartart_lines
 from saferag.ingest.formats.word_headings import W as _W
 from saferag.ingest.formats.word_headings import Fonts
 from saferag.ingest.titles import document_title
@@ -226,6 +227,7 @@ def _ordered(shapes):
 
 
 def _shape_text(shape, b: TextBuilder) -> None:
+    from pptx.shapes.graphfrm import GraphicFrame
     from pptx.shapes.group import GroupShape
 
     if isinstance(shape, GroupShape):
@@ -233,5 +235,12 @@ def _shape_text(shape, b: TextBuilder) -> None:
             _shape_text(inner, b)
     elif getattr(shape, "has_table", False) and shape.has_table:
         b.lines(table_lines([[c.text for c in row.cells] for row in shape.table.rows]))
+    elif getattr(shape, "has_chart", False) and shape.has_chart or isinstance(shape, GraphicFrame):
+        try:
+            b.lines(chart_lines(shape.chart) if shape.has_chart else smartart_lines(shape))
+        except (KeyError, ValueError, TypeError, AttributeError, IndexError) as exc:
+            if not type(exc).__module__.startswith(("pptx", "builtins")):
+                raise
+            # a chart python-pptx cannot read: the slide's other text is still worth keeping
     elif getattr(shape, "has_text_frame", False) and shape.has_text_frame:
         b.lines(one_line(para.text) for para in shape.text_frame.paragraphs)
