@@ -199,7 +199,8 @@ class SafeRag:
         return ingest(paths, store=self.store, embedder=self.embedder, chunk_size=s.chunk_size,
                       chunk_overlap=s.chunk_overlap, glob=glob, prune=prune, timeout=s.http_timeout,
                       max_bytes=int(s.max_document_mb * 2**20), batch_size=batch,
-                      embed_titles=s.embed_titles, parse_timeout=s.parse_timeout, on_start=on_start,
+                      embed_titles=s.embed_titles, parse_timeout=s.parse_timeout, ocr_images=s.ocr_images,
+                      on_start=on_start,
                       on_document=on_document, **self._ray_stage(ray))
 
     def _ray_stage(self, address: str | None) -> dict[str, Any]:

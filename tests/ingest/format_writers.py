@@ -263,6 +263,31 @@ def scanned_pdf_bytes(lines: list[str] = SCAN) -> bytes:
     return out.getvalue()
 
 
+def text_image_bytes(pages: list[list[str]], fmt: str = "PNG", sideways: bool = False) -> bytes:
+    """Lines drawn by Pillow into a small image per page, saved as ``fmt`` (a multi-page TIFF for several pages).
+    ``sideways``: stored turned a quarter, with the EXIF orientation a phone camera writes to show it upright."""
+    from PIL import Image, ImageDraw, ImageFont
+
+    font = ImageFont.load_default(size=40)
+    images = []
+    for lines in pages:
+        page = Image.new("L", (1600, 120 + 80 * len(lines)), 255)
+        draw = ImageDraw.Draw(page)
+        for i, line in enumerate(lines):
+            draw.text((60, 60 + 80 * i), line, fill=0, font=font)
+        images.append(page.rotate(90, expand=True) if sideways else page)
+    out = io.BytesIO()
+    extra: dict = {}
+    if sideways:
+        exif = Image.Exif()
+        exif[0x0112] = 6  # Orientation: turn 90° clockwise to show
+        extra["exif"] = exif
+    if len(images) > 1:
+        extra.update(save_all=True, append_images=images[1:])
+    images[0].save(out, format=fmt, **extra)
+    return out.getvalue()
+
+
 def saved(obj) -> bytes:
     """A python-docx, python-pptx, openpyxl or odfpy document as the bytes of its file."""
     out = io.BytesIO()

@@ -24,13 +24,14 @@ _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?([\w-]+)""", re.IGN
 
 
 def to_documents(raw: RawDocument, *, parser: Parser | None = None, parse_timeout: float = 120.0,
-                 max_bytes: int = 100 << 20) -> list[Document]:
+                 max_bytes: int = 100 << 20, images: bool = False) -> list[Document]:
     """The documents in a raw file: the file's own first, then those it carries (an e-mail's attachments, with
     sources ``<source>/<file name>``; a mailbox's messages). Raises ``DocumentError`` when the file itself cannot
     be used; an attachment that cannot be is in the list as a ``Document`` whose ``error`` says why.
 
     Kinds in ``formats.WORKER_KINDS`` are parsed in a worker process (``parser``, or one started for this call)
-    that is killed after ``parse_timeout`` seconds.
+    that is killed after ``parse_timeout`` seconds; ``images`` reads its attachments' images by OCR (a ``parser``
+    handed in has its own setting).
     """
     if not raw.data.strip():
         raise DocumentError("empty file")
@@ -39,7 +40,7 @@ def to_documents(raw: RawDocument, *, parser: Parser | None = None, parse_timeou
     elif parser is not None:
         docs = parser.parse(raw.kind, raw.data, raw.ref.source)
     else:
-        with Parser(timeout=parse_timeout, max_bytes=max_bytes) as own:
+        with Parser(timeout=parse_timeout, max_bytes=max_bytes, images=images) as own:
             docs = own.parse(raw.kind, raw.data, raw.ref.source)
     if not docs or not docs[0].text.strip():
         raise DocumentError("no text in document")

@@ -60,13 +60,15 @@ def prepare_here(refs: Sequence[DocumentRef], options: PrepareOptions,
 def ingest(inputs: list[str], *, store: Store, embedder: Embedder, chunk_size: int = 512,
            chunk_overlap: int = 51, glob: str | None = None, prune: bool = False,
            timeout: float = 30.0, max_bytes: int = 100 << 20, batch_size: int = 64,
-           embed_titles: bool = True, parse_timeout: float = 120.0, on_start: Callable[[int], None] | None = None,
+           embed_titles: bool = True, parse_timeout: float = 120.0, ocr_images: bool = False,
+           on_start: Callable[[int], None] | None = None,
            on_document: Callable[[str], None] | None = None, stage: PrepareStage = prepare_here) -> IngestReport:
     """Ingest files, folders and URLs into ``store``; see the module docstring for guarantees.
 
     A file may hold several documents (an e-mail and its attachments, ``mail.eml/report.pdf``); each is stored,
     compared and replaced under its own source, and ``prune`` keeps every source a file produced. PDF, Office,
     OpenDocument, EPUB and e-mail files are parsed in a worker process, abandoned after ``parse_timeout`` seconds.
+    ``ocr_images`` reads the images in folders and attachments by OCR (an image named on its own always is).
 
     ``embed_titles`` puts each document's title and the chunk's heading path above every chunk it
     embeds (``embedding_text``). ``on_start(total)`` and ``on_document(source)`` let a
@@ -76,7 +78,7 @@ def ingest(inputs: list[str], *, store: Store, embedder: Embedder, chunk_size: i
     """
     t0 = time.perf_counter()
     report = IngestReport()
-    found = discover(inputs, glob)  # raises before anything is written if a path is missing
+    found = discover(inputs, glob, images=ocr_images)  # raises before anything is written if a path is missing
     report.skipped = len(found.skipped)
     if on_start:
         on_start(len(found.refs))
@@ -84,7 +86,7 @@ def ingest(inputs: list[str], *, store: Store, embedder: Embedder, chunk_size: i
     writer = Writer(store, embedder, report, batch_size=batch_size, embed_titles=embed_titles,
                     on_document=on_document)
     options = PrepareOptions(chunk_size=chunk_size, chunk_overlap=chunk_overlap, embed_titles=embed_titles,
-                             timeout=timeout, max_bytes=max_bytes, parse_timeout=parse_timeout)
+                             timeout=timeout, max_bytes=max_bytes, parse_timeout=parse_timeout, ocr_images=ocr_images)
     with stage(found.refs, options, planner.whole()) as groups:
         # Reading and splitting the next documents overlaps with embedding the current batch.
         for group in groups:

@@ -80,6 +80,7 @@ class PrepareOptions:
     timeout: float = 30.0  # seconds per HTTP fetch
     max_bytes: int = 100 << 20
     parse_timeout: float = 120.0  # seconds a file may take in the parse worker
+    ocr_images: bool = False  # read e-mail attachments' images by OCR (a folder's are chosen by ``discover``)
 
 
 class Preparer:
@@ -94,7 +95,7 @@ class Preparer:
     def __enter__(self) -> Preparer:
         o = self.options
         self._http = httpx.Client(follow_redirects=True, timeout=o.timeout, headers={"User-Agent": "saferag"})
-        self._parser = Parser(timeout=o.parse_timeout, max_bytes=o.max_bytes)
+        self._parser = Parser(timeout=o.parse_timeout, max_bytes=o.max_bytes, images=o.ocr_images)
         return self
 
     def __exit__(self, *exc: object) -> None:

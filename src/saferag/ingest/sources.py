@@ -9,7 +9,7 @@ from __future__ import annotations
 import fnmatch
 import os
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from urllib.parse import unquote, urlparse
 
 import httpx
@@ -25,6 +25,8 @@ KINDS = {".html": "html", ".htm": "html", ".md": "markdown", ".markdown": "markd
          ".doc": "doc", ".rtf": "rtf", ".xls": "xls", ".ppt": "ppt", ".xlsb": "xlsb",
          ".dot": "doc", ".xlt": "xls", ".pot": "ppt", ".pps": "ppt",  # 97–2003 templates and slide shows
          ".docm": "macro", ".dotm": "macro", ".xlsm": "macro", ".xltm": "macro", ".pptm": "macro", ".potm": "macro"}
+#: Read as images by OCR (kind "image"): always when named on their own, in folders only with ``ocr_images``.
+IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp", ".gif", ".webp"})
 _OOXML = "application/vnd.openxmlformats-officedocument"
 _ODF = "application/vnd.oasis.opendocument"
 _CONTENT_TYPES = {"text/html": "html", "application/xhtml+xml": "html", "text/markdown": "markdown",
@@ -36,7 +38,8 @@ _CONTENT_TYPES = {"text/html": "html", "application/xhtml+xml": "html", "text/ma
                   "application/mbox": "mbox", "application/vnd.ms-outlook": "msg", "text/x-rst": "rst",
                   "application/x-ipynb+json": "ipynb", "application/msword": "doc", "application/rtf": "rtf",
                   "text/rtf": "rtf", "application/vnd.ms-excel": "xls", "application/vnd.ms-powerpoint": "ppt",
-                  "application/vnd.ms-excel.sheet.binary.macroenabled.12": "xlsb"}
+                  "application/vnd.ms-excel.sheet.binary.macroenabled.12": "xlsb",
+                  **{f"image/{t}": "image" for t in ("png", "jpeg", "tiff", "gif", "bmp", "webp")}}
 
 
 @dataclass(frozen=True)
@@ -70,8 +73,9 @@ class Discovery:
     skipped: list[str]
 
 
-def discover(inputs: list[str], glob: str | None = None) -> Discovery:
-    """Expand directories recursively (optionally filtered by ``glob``), keep files and URLs.
+def discover(inputs: list[str], glob: str | None = None, images: bool = False) -> Discovery:
+    """Expand directories recursively (optionally filtered by ``glob``), keep files and URLs. Images in a folder are
+    kept with ``images`` (``ocr_images``), passed over otherwise; an image named on its own is always kept.
 
     Raises ``InputNotFoundError`` for a path that does not exist, before anything is read.
     """
@@ -86,7 +90,7 @@ def discover(inputs: list[str], glob: str | None = None) -> Discovery:
         if path.is_dir():
             for file in sorted(_walk(path)):
                 rel = file.relative_to(path).as_posix()
-                kind = KINDS.get(file.suffix.lower())
+                kind = KINDS.get(file.suffix.lower()) or _image(file.suffix, images)
                 if kind is None or (glob and not _matches(rel, glob)):
                     skipped.append(rel)
                 else:
@@ -94,8 +98,18 @@ def discover(inputs: list[str], glob: str | None = None) -> Discovery:
         else:
             # A file named explicitly is read whatever its suffix; unknown suffixes as text.
             refs.append(DocumentRef(source=path.name, location=str(path),
-                                    kind=KINDS.get(path.suffix.lower(), "text")))
+                                    kind=KINDS.get(path.suffix.lower()) or _image(path.suffix, True) or "text"))
     return Discovery(refs=refs, skipped=skipped)
+
+
+def kind_of(name: str, images: bool) -> str | None:
+    """The kind a file name's suffix gives (an image's only with ``images``), None for a suffix saferag passes over."""
+    suffix = PurePosixPath(name).suffix
+    return KINDS.get(suffix.lower()) or _image(suffix, images)
+
+
+def _image(suffix: str, images: bool) -> str | None:
+    return "image" if images and suffix.lower() in IMAGE_SUFFIXES else None
 
 
 def is_url(item: str) -> bool:

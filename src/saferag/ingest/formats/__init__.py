@@ -13,6 +13,7 @@ eml, mbox          ``mail.py`` (``email``, ``mailbox``)            subject, send
 msg                ``outlook.py`` (extract-msg)                    as eml (Outlook messages)
 ipynb              ``notebook.py`` (nbformat)                      ``cell``; Markdown cells' headings
 doc, rtf, xls, ppt ``legacy.py`` (LibreOffice → docx, xlsx, pptx)  as docx, xlsx, pptx (xlsb too)
+image              ``images.py`` (Pillow, Tesseract)               ``page`` for multi-page TIFF
 =================  =============================================  =====================================
 
 ``read`` runs in the parse worker (``worker.py``): every kind in ``WORKER_KINDS`` is parsed there, under
@@ -22,7 +23,6 @@ doc, rtf, xls, ppt ``legacy.py`` (LibreOffice → docx, xlsx, pptx)  as docx, xl
 from __future__ import annotations
 
 from collections.abc import Callable
-from pathlib import PurePosixPath
 
 from saferag.errors import DocumentError
 from saferag.ingest.document import Document
@@ -30,12 +30,13 @@ from saferag.ingest.formats.common import MACROS
 
 #: Parsed in the worker process; everything else (html, markdown, text, csv) in the ingest's own process.
 WORKER_KINDS = frozenset({"pdf", "rst", "docx", "pptx", "xlsx", "odt", "odp", "ods", "epub", "eml", "mbox", "msg",
-                          "ipynb", "doc", "rtf", "xls", "ppt", "xlsb", "macro"})
+                          "ipynb", "doc", "rtf", "xls", "ppt", "xlsb", "image", "macro"})
 MAX_ATTACHMENT_DEPTH = 3  # a forwarded message in a forwarded message in a forwarded message
 
 
-def read(kind: str, data: bytes, source: str, max_bytes: int, depth: int = 0) -> list[Document]:
-    """Parse one file of a worker kind in this process: its document(s) first, then its attachments'."""
+def read(kind: str, data: bytes, source: str, max_bytes: int, depth: int = 0, images: bool = False) -> list[Document]:
+    """Parse one file of a worker kind in this process: its document(s) first, then its attachments' (their images
+    read by OCR only with ``images``, as in a folder)."""
     if not data.strip():
         raise DocumentError("empty file")
     if kind == "macro":
@@ -49,7 +50,7 @@ def read(kind: str, data: bytes, source: str, max_bytes: int, depth: int = 0) ->
         for doc, attachments in messages:
             docs.append(doc)
             for name, payload in attachments:
-                docs.extend(_attachment(doc.source, name, payload, max_bytes, depth + 1))
+                docs.extend(_attachment(doc.source, name, payload, max_bytes, depth + 1, images))
         return docs
     return [_reader(kind)(data, source, max_bytes)]
 
@@ -76,6 +77,8 @@ def _reader(kind: str) -> Callable[[bytes, str, int], Document]:
         from saferag.ingest.formats.rst import read_rst as fn
     elif kind == "ipynb":
         from saferag.ingest.formats.notebook import read_ipynb as fn
+    elif kind == "image":
+        from saferag.ingest.formats.images import read_image as fn
     elif kind in ("doc", "rtf", "xls", "ppt", "xlsb"):
         from saferag.ingest.formats.legacy import read_legacy
 
@@ -85,22 +88,22 @@ def _reader(kind: str) -> Callable[[bytes, str, int], Document]:
     return fn
 
 
-def _attachment(parent: str, name: str, data: bytes, max_bytes: int, depth: int) -> list[Document]:
+def _attachment(parent: str, name: str, data: bytes, max_bytes: int, depth: int, images: bool) -> list[Document]:
     """An attachment's documents, or one failed ``Document`` saying why; [] for a type saferag does not read."""
     from saferag.ingest.extract import text_document
-    from saferag.ingest.sources import KINDS
+    from saferag.ingest.sources import kind_of
 
     source = f"{parent}/{name}"
-    kind = KINDS.get(PurePosixPath(name).suffix.lower())
+    kind = kind_of(name, images)
     if kind is None:
-        return []  # images, archives, …: not ingested, as in a folder
+        return []  # archives, programs, images without ``ocr_images``, …: not ingested, as in a folder
     try:
         if len(data) > max_bytes:
             raise DocumentError(f"attachment is {len(data) / 2**20:.0f} MiB, over the {max_bytes / 2**20:g} MiB limit")
         if depth > MAX_ATTACHMENT_DEPTH:
             raise DocumentError(f"attachment nested more than {MAX_ATTACHMENT_DEPTH} messages deep")
         if kind in WORKER_KINDS:
-            docs = read(kind, data, source, max_bytes, depth)
+            docs = read(kind, data, source, max_bytes, depth, images)
         else:
             docs = [text_document(kind, data, source)]
     except DocumentError as exc:

@@ -1,4 +1,5 @@
-"""OCR for PDF pages without a text layer: each page rendered by pdfium (pypdfium2) and read by Tesseract's CLI.
+"""OCR for PDF pages without a text layer (each page rendered by pdfium, pypdfium2) and for images (``images.py``):
+read by Tesseract's CLI.
 
 Tesseract is optional (Debian ``tesseract-ocr`` plus a language pack such as ``tesseract-ocr-eng``); without it a
 scanned PDF is reported as having no text layer, with the install hint. Pages are rendered and read one at a time
@@ -40,14 +41,14 @@ def language() -> str:
     return "eng" if "eng" in langs else (langs[0] if langs else "")
 
 
-def unavailable() -> str:
-    """Why OCR cannot run here ("" when it can)."""
+def unavailable(what: str = "scanned PDFs") -> str:
+    """Why OCR of ``what`` cannot run here ("" when it can); PDFs also need pdfium to render their pages."""
     if tesseract() is None:
-        return INSTALL_HINT
+        return INSTALL_HINT.replace("scanned PDFs", what)
     if not language():
-        return "install a Tesseract language pack (e.g. tesseract-ocr-eng) to read scanned PDFs"
+        return f"install a Tesseract language pack (e.g. tesseract-ocr-eng) to read {what}"
     try:
-        need("pypdfium2", "scanned PDF")
+        need("pypdfium2" if what == "scanned PDFs" else "PIL.Image", what.removesuffix("s"))
     except DocumentError as exc:
         return str(exc)
     return ""

@@ -8,7 +8,7 @@ fails with a reason instead of swapping the machine. One child serves a whole in
 a second) is paid once, not per file.
 
 Protocol: length-prefixed pickles over the child's stdin/stdout; the child says ``ready`` once, then answers
-each ``(kind, data, source, max_bytes)`` with ``("ok", [Document, …], peak_rss_mb)`` or
+each ``(kind, data, source, max_bytes, images)`` with ``("ok", [Document, …], peak_rss_mb)`` or
 ``("error", reason, peak_rss_mb)``.
 """
 
@@ -35,7 +35,7 @@ _HEADER = struct.Struct("!Q")
 PRELOAD = ("pypdf", "docx", "pptx", "openpyxl", "lxml.etree", "ebooklib.epub", "pypdfium2", "email.policy", "mailbox",
            "nbformat", "extract_msg", "saferag.ingest.formats.office", "saferag.ingest.formats.tables",
            "saferag.ingest.formats.epub", "saferag.ingest.formats.pdf", "saferag.ingest.formats.mail",
-           "saferag.ingest.formats.outlook", "saferag.ingest.formats.notebook")
+           "saferag.ingest.formats.outlook", "saferag.ingest.formats.notebook", "PIL.Image")
 START_TIMEOUT = 60.0  # seconds for the child to import its modules; not counted against parse_timeout
 
 
@@ -47,9 +47,11 @@ def memory_limit(max_bytes: int) -> int:
 class Parser:
     """Parses files of ``formats.WORKER_KINDS`` in a child process; thread-safe, one file at a time."""
 
-    def __init__(self, timeout: float = 120.0, max_bytes: int = 100 << 20, memory_bytes: int | None = None) -> None:
+    def __init__(self, timeout: float = 120.0, max_bytes: int = 100 << 20, memory_bytes: int | None = None,
+                 images: bool = False) -> None:
         self.timeout = timeout
         self.max_bytes = max_bytes
+        self.images = images  # read attachments' images by OCR (``ocr_images``)
         self.memory_bytes = memory_limit(max_bytes) if memory_bytes is None else memory_bytes
         self.peak_rss_mb = 0.0  # the largest resident size a child reached, Tesseract included
         self.started = 0  # children started (a killed child is replaced by a new one)
@@ -68,7 +70,7 @@ class Parser:
         with self._lock:
             proc = self._ensure()
             try:
-                _send(proc.stdin, (kind, data, source, self.max_bytes))
+                _send(proc.stdin, (kind, data, source, self.max_bytes, self.images))
             except OSError:
                 raise DocumentError(f"the parser process died{self._kill()}") from None
             reply = self._receive(proc, time.monotonic() + self.timeout)
@@ -219,10 +221,10 @@ def main() -> None:
 
     _send(out, ("ready", None, peak()))
     while (request := _recv(sys.stdin.buffer)) is not None:
-        kind, data, source, max_bytes = request
+        kind, data, source, max_bytes, images = request
         reply: tuple[str, Any, float]
         try:
-            reply = ("ok", formats.read(kind, data, source, max_bytes), peak())
+            reply = ("ok", formats.read(kind, data, source, max_bytes, images=images), peak())
         except DocumentError as exc:
             reply = ("error", str(exc), peak())
         except MemoryError:
