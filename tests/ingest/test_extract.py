@@ -66,3 +66,53 @@ def test_truncated_pdf_is_corrupt(tmp_path: Path):
     data = pdf_bytes(title, paragraphs)
     with pytest.raises(DocumentError, match="corrupt PDF|no text layer"):
         to_text(raw(data[: len(data) // 3], "pdf"))
+
+
+MDX = """import { Tabs, TabItem } from '@astrojs/starlight/components';
+import {
+  Since,
+} from '~/components/Since.astro'
+export const versions = { a: 1,
+  b: 2 }
+
+## Installing the toolkit {/* the old name was "kit" */}
+
+Run the installer once per project.
+
+```js
+import kit from 'kit'   // kept: code is the page's
+{/* kept in code too */}
+```
+
+<Tabs>
+  <TabItem label="npm">npm install kit</TabItem>
+</Tabs>
+"""
+
+
+def test_mdx_is_read_as_markdown_without_its_module_lines_and_comments():
+    doc = to_text(raw(MDX.encode(), "mdx", "install.mdx"))
+    assert doc.kind == "markdown" and [h.text for h in doc.headings] == ["Installing the toolkit"]
+    assert doc.text.startswith("## Installing the toolkit \n\nRun the installer once per project.")
+    for gone in ("@astrojs", "Since", "versions", "old name"):
+        assert gone not in doc.text
+    for kept in ("import kit from 'kit'", "{/* kept in code too */}", '<TabItem label="npm">npm install kit'):
+        assert kept in doc.text
+
+
+def test_front_matter_gives_the_title_and_the_description_opens_the_text():
+    page = ("---\ntitle: Image processing\ndescription: >-\n  Resize, crop and\n  filter images.\nweight: 30\n"
+            "aliases: [/img/]\n---\n\n## Resize\n\nUse the resize method.\n")
+    doc = to_text(raw(page.encode(), "markdown", "images.md"))
+    assert doc.title == "Image processing"
+    assert doc.text == "Resize, crop and filter images.\n\n## Resize\n\nUse the resize method."
+    assert [h.text for h in doc.headings] == ["Resize"]
+    toml = '+++\ntitle = "Deploying"\nweight = 4\n+++\n# Deploy to a server\n\nCopy the public folder.\n'
+    doc = to_text(raw(toml.encode(), "markdown", "deploy.md"))
+    assert doc.title == "Deploy to a server" and doc.text == "# Deploy to a server\n\nCopy the public folder."
+
+
+def test_a_page_opening_with_a_rule_is_not_front_matter():
+    page = "---\nThis page has no front matter, only a rule and a [link](x).\n\n- a list: item\n---\n\nBody.\n"
+    doc = to_text(raw(page.encode(), "markdown", "rule.md"))
+    assert doc.title == "" and doc.text == page.strip()

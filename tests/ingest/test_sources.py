@@ -47,3 +47,9 @@ def test_urls_are_kept_as_sources():
     found = discover(["https://example.org/docs/page.html"])
     assert found.refs[0].source == "https://example.org/docs/page.html"
     assert found.refs[0].is_url
+
+
+def test_mdx_pages_are_found(tmp_path: Path):
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "intro.mdx").write_text("# Intro\n\nHello.\n")
+    assert [(r.source, r.kind) for r in discover([str(tmp_path)]).refs] == [("docs/intro.mdx", "mdx")]

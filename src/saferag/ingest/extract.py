@@ -13,13 +13,17 @@ from saferag.ingest.document import Document
 from saferag.ingest.formats import WORKER_KINDS
 from saferag.ingest.formats.tables import read_csv
 from saferag.ingest.formats.worker import Parser
+from saferag.ingest import frontmatter
 from saferag.ingest.headings import markdown_headings
 from saferag.ingest.html import html_to_text
+from saferag.ingest.mdx import to_markdown
 from saferag.ingest.sources import RawDocument
 from saferag.ingest.titles import document_title
 
 __all__ = ["Document", "Parser", "text_document", "to_documents", "to_text"]
 
+#: Rule FM1 (benchmarks/retrieval_rules.md): a Markdown page's front matter read as its metadata, not as text.
+FRONT_MATTER = True
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?([\w-]+)""", re.IGNORECASE)
 
 
@@ -68,11 +72,8 @@ def text_document(kind: str, data: bytes, source: str, charset: str | None = Non
         if not page.text:
             raise DocumentError("no text found in HTML (malformed or empty page)")
         doc = Document(source, "html", page.text, page.title, headings=page.headings)
-    elif kind == "markdown":
-        text = decoded.strip()
-        headings = markdown_headings(text)
-        title = next((h.text for h in headings if h.level == 1), "")  # not a "# comment" in a code block
-        doc = Document(source, "markdown", text, title, headings=headings)
+    elif kind in ("markdown", "mdx"):
+        doc = markdown_document(to_markdown(decoded) if kind == "mdx" else decoded, source)
     elif kind == "csv":
         doc = read_csv(decoded, source)
     else:
@@ -80,6 +81,18 @@ def text_document(kind: str, data: bytes, source: str, charset: str | None = Non
     if not doc.text.strip():
         raise DocumentError("no text in document")
     return doc
+
+
+def markdown_document(text: str, source: str) -> Document:
+    """A Markdown page: its headings, and its title from the first level-1 heading, else from its front matter
+    (``frontmatter.py``), whose description opens the text."""
+    meta, body = frontmatter.split(text) if FRONT_MATTER else (None, text)
+    if meta is not None and meta.description:
+        body = f"{meta.description}\n\n{body.lstrip()}"
+    body = body.strip()
+    headings = markdown_headings(body)
+    title = next((h.text for h in headings if h.level == 1), "")  # not a "# comment" in a code block
+    return Document(source, "markdown", body, title or (meta.title if meta else ""), headings=headings)
 
 
 def _decode(data: bytes, kind: str, charset: str | None) -> str:

@@ -108,7 +108,7 @@ def markdown_headings(text: str) -> list[Heading]:
     prev: tuple[int, str] | None = None  # (offset, text) of the previous non-blank line, for setext
     for line in text.splitlines(keepends=True):
         body = line.rstrip("\r\n")
-        if (after := _next_fence(fence, body)) is not None:
+        if (after := next_fence(fence, body)) is not None:
             fence = after
         elif (atx := _ATX.match(body)) is not None:
             headings.append(_md_heading(offset, len(atx.group(1)), atx.group(2), seen))
@@ -127,11 +127,11 @@ def open_fence(text: str) -> str:
     unclosed block must not swallow the cells after it."""
     fence = ""
     for line in text.splitlines():
-        fence = _next_fence(fence, line) or ""
+        fence = next_fence(fence, line) or ""
     return fence
 
 
-def _next_fence(fence: str, line: str) -> str | None:
+def next_fence(fence: str, line: str) -> str | None:
     """The fence open after ``line`` ("" when it closes ``fence``), or None for a line outside any fenced block
     that opens none: the one reading of code fences both functions above share."""
     m = _FENCE.match(line)

@@ -1,0 +1,56 @@
+"""MDX (.mdx): Markdown with JSX, in which Docusaurus, Astro Starlight and Nextra sites write their documentation.
+
+Read as Markdown once the parts that are JavaScript rather than prose are out: the ES module blocks (a paragraph
+that opens with ``import`` or ``export`` at the top level, to the next blank line, as MDX itself reads them) and
+``{/* comments */}``. Components such as ``<Tabs>`` or ``<FileTree>`` stay: the text inside them is the page's. Written
+by hand: the MDX compiler is JavaScript, and no Python library parses MDX.
+"""
+
+from __future__ import annotations
+
+import re
+
+from saferag.ingest.headings import next_fence
+
+_ESM = re.compile(r"^(import|export)[\s{*]")
+_COMMENT = re.compile(r"\{/\*.*?\*/\}", re.DOTALL)
+
+
+def to_markdown(text: str) -> str:
+    """The MDX ``text`` as Markdown: its ES module blocks and JSX comments left out, code blocks kept as they are."""
+    out: list[str] = []
+    fence = ""
+    in_esm = False
+    for line in text.splitlines(keepends=True):
+        body = line.rstrip("\r\n")
+        if in_esm:
+            in_esm = bool(body.strip())
+            if in_esm:
+                continue
+        if (after := next_fence(fence, body)) is not None:
+            fence = after
+        elif not fence and _ESM.match(body):
+            in_esm = True
+            continue
+        out.append(line)
+    return _outside_code(_COMMENT, "".join(out))
+
+
+def _outside_code(pattern: re.Pattern[str], text: str) -> str:
+    """``text`` with ``pattern``'s matches removed from every run of lines outside fenced code."""
+    parts: list[str] = []
+    run: list[str] = []  # lines of the current run outside code
+    fence = ""
+    for line in text.splitlines(keepends=True):
+        after = next_fence(fence, line.rstrip("\r\n"))
+        if fence or after:  # a line inside a code block, or the one that opens it
+            if run:
+                parts.append(pattern.sub("", "".join(run)))
+                run = []
+            parts.append(line)
+        else:
+            run.append(line)
+        if after is not None:
+            fence = after
+    parts.append(pattern.sub("", "".join(run)))
+    return "".join(parts)
