@@ -31,6 +31,7 @@ from saferag.embed import Embedder
 from saferag.ingest.plan import Planner, is_complete
 from saferag.ingest.prepare import (PIPELINE_VERSION, SECTION_KEYS, PreparedDocument, PrepareOptions, Preparer,
                                     document_hash)
+from saferag.ingest import sitemaps
 from saferag.ingest.report import IngestReport
 from saferag.ingest.sources import DocumentRef, discover
 from saferag.ingest.write import Writer, embedding_text
@@ -80,14 +81,17 @@ def ingest(inputs: list[str], *, store: Store, embedder: Embedder, chunk_size: i
     report = IngestReport()
     found = discover(inputs, glob, images=ocr_images)  # raises before anything is written if a path is missing
     report.skipped = len(found.skipped)
+    listed = sitemaps.expand(found.refs, timeout=timeout, max_bytes=max_bytes)  # a sitemap URL: its pages
+    report.failed.extend(listed.failed)
     if on_start:
-        on_start(len(found.refs))
-    planner = Planner(store, found.refs)
+        on_start(len(listed.refs))
+    planner = Planner(store, listed.refs)
+    planner.unread |= listed.keep  # a site whose sitemap could not be read keeps its stored pages
     writer = Writer(store, embedder, report, batch_size=batch_size, embed_titles=embed_titles,
                     on_document=on_document)
     options = PrepareOptions(chunk_size=chunk_size, chunk_overlap=chunk_overlap, embed_titles=embed_titles,
                              timeout=timeout, max_bytes=max_bytes, parse_timeout=parse_timeout, ocr_images=ocr_images)
-    with stage(found.refs, options, planner.whole()) as groups:
+    with stage(listed.refs, options, planner.whole()) as groups:
         # Reading and splitting the next documents overlaps with embedding the current batch.
         for group in groups:
             steps = planner.plan(group)

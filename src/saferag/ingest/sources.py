@@ -154,20 +154,7 @@ def _fetch(ref: DocumentRef, *, timeout: float, max_bytes: int, client: httpx.Cl
     client = client or httpx.Client(follow_redirects=True, timeout=timeout,
                                     headers={"User-Agent": "saferag"})
     try:
-        with client.stream("GET", ref.location) as resp:
-            if resp.status_code >= 400:
-                raise FetchError(f"HTTP {resp.status_code} from {ref.location}")
-            chunks, total = [], 0
-            for chunk in resp.iter_bytes():
-                total += len(chunk)
-                if total > max_bytes:
-                    raise FetchError(f"response over the {max_bytes / 2**20:.0f} MiB limit")
-                chunks.append(chunk)
-            ctype = resp.headers.get("content-type", "")
-    except httpx.TimeoutException:
-        raise FetchError(f"timed out after {timeout:g}s fetching {ref.location}") from None
-    except httpx.HTTPError as exc:
-        raise FetchError(f"cannot fetch {ref.location}: {exc}") from None
+        data, ctype = fetch_bytes(client, ref.location, max_bytes)
     finally:
         if own:
             client.close()
@@ -180,7 +167,26 @@ def _fetch(ref: DocumentRef, *, timeout: float, max_bytes: int, client: httpx.Cl
         key, _, value = param.strip().partition("=")
         if key.lower() == "charset" and value:
             charset = value.strip('"').lower()
-    return RawDocument(ref=ref, data=b"".join(chunks), kind=kind, charset=charset)
+    return RawDocument(ref=ref, data=data, kind=kind, charset=charset)
+
+
+def fetch_bytes(client: httpx.Client, url: str, max_bytes: int) -> tuple[bytes, str]:
+    """The body of a GET of ``url`` (at most ``max_bytes``) and its Content-Type; ``FetchError`` saying why not."""
+    try:
+        with client.stream("GET", url) as resp:
+            if resp.status_code >= 400:
+                raise FetchError(f"HTTP {resp.status_code} from {url}")
+            chunks, total = [], 0
+            for chunk in resp.iter_bytes():
+                total += len(chunk)
+                if total > max_bytes:
+                    raise FetchError(f"response over the {max_bytes / 2**20:.0f} MiB limit")
+                chunks.append(chunk)
+            return b"".join(chunks), resp.headers.get("content-type", "")
+    except httpx.TimeoutException:
+        raise FetchError(f"timed out after {client.timeout.read or 0:g}s fetching {url}") from None
+    except httpx.HTTPError as exc:
+        raise FetchError(f"cannot fetch {url}: {exc}") from None
 
 
 def _walk(root: Path):
