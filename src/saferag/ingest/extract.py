@@ -13,10 +13,9 @@ from saferag.ingest.document import Document
 from saferag.ingest.formats import WORKER_KINDS
 from saferag.ingest.formats.tables import read_csv
 from saferag.ingest.formats.worker import Parser
-from saferag.ingest import frontmatter
+from saferag.ingest import asciidoc, frontmatter, mdx
 from saferag.ingest.headings import markdown_headings
 from saferag.ingest.html import html_to_text
-from saferag.ingest.mdx import to_markdown
 from saferag.ingest.sources import RawDocument
 from saferag.ingest.titles import document_title
 
@@ -72,8 +71,10 @@ def text_document(kind: str, data: bytes, source: str, charset: str | None = Non
         if not page.text:
             raise DocumentError("no text found in HTML (malformed or empty page)")
         doc = Document(source, "html", page.text, page.title, headings=page.headings)
-    elif kind in ("markdown", "mdx"):
-        doc = markdown_document(to_markdown(decoded) if kind == "mdx" else decoded, source)
+    elif kind in ("markdown", "mdx", "asciidoc"):
+        markdown = mdx.to_markdown(decoded) if kind == "mdx" else (
+            asciidoc.to_markdown(decoded) if kind == "asciidoc" else decoded)
+        doc = markdown_document(markdown, source)
     elif kind == "csv":
         doc = read_csv(decoded, source)
     else:

@@ -18,7 +18,8 @@ from saferag.errors import DocumentError, FetchError, InputNotFoundError
 
 #: File suffix → document kind. Anything else is not ingested from a directory walk. Macro-enabled Office files
 #: are found so that they are reported ("contains macros; not ingested"), not passed over in silence.
-KINDS = {".html": "html", ".htm": "html", ".md": "markdown", ".markdown": "markdown", ".mdx": "mdx", ".rst": "rst",
+KINDS = {".html": "html", ".htm": "html", ".md": "markdown", ".markdown": "markdown", ".mdx": "mdx",
+         ".adoc": "asciidoc", ".asciidoc": "asciidoc", ".rst": "rst",
          ".rest": "rst", ".txt": "text", ".pdf": "pdf", ".csv": "csv", ".tsv": "csv",
          ".docx": "docx", ".pptx": "pptx", ".xlsx": "xlsx", ".odt": "odt", ".odp": "odp", ".ods": "ods",
          ".epub": "epub", ".eml": "eml", ".mbox": "mbox", ".msg": "msg", ".ipynb": "ipynb",
@@ -30,7 +31,8 @@ IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp", ".
 _OOXML = "application/vnd.openxmlformats-officedocument"
 _ODF = "application/vnd.oasis.opendocument"
 _CONTENT_TYPES = {"text/html": "html", "application/xhtml+xml": "html", "text/markdown": "markdown",
-                  "text/x-markdown": "markdown", "text/mdx": "mdx", "text/plain": "text", "application/pdf": "pdf",
+                  "text/x-markdown": "markdown", "text/mdx": "mdx", "text/asciidoc": "asciidoc", "text/plain": "text",
+                  "application/pdf": "pdf",
                   "text/csv": "csv",
                   "text/tab-separated-values": "csv",
                   f"{_OOXML}.wordprocessingml.document": "docx", f"{_OOXML}.presentationml.presentation": "pptx",
