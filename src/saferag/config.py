@@ -218,6 +218,8 @@ class Settings(BaseSettings):
     max_document_mb: float = Field(100.0, gt=0)
     parse_timeout: float = Field(120.0, gt=0, description="seconds one file (PDF, Office, OpenDocument, EPUB, "
                                                           "e-mail, OCR) may take to parse before it is abandoned")
+    crawl_max_pages: int = Field(0, ge=0, description="follow the links of each web page named to at most this many "
+                                                     "pages under its folder (0: read only the pages named)")
     ocr_images: bool = Field(False, description="read images (.png, .jpg, .tif, …) in folders and e-mail attachments "
                                                 "by Tesseract OCR; an image named on its own is always read")
 

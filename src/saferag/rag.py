@@ -183,9 +183,11 @@ class SafeRag:
 
     def ingest(self, inputs: Sequence[str | os.PathLike[str]], *, glob: str | None = None, prune: bool = False,
                on_start: Callable[[int], None] | None = None,
-               on_document: Callable[[str], None] | None = None, ray: str | None = None) -> IngestReport:
+               on_document: Callable[[str], None] | None = None, ray: str | None = None,
+               crawl: int | None = None) -> IngestReport:
         """Ingest files, folders and URLs (``pipeline.ingest``); ``ray`` (``local``, ``auto`` or a cluster address)
-        reads, splits and embeds on Ray (``ingest.on_ray``), this process still planning and writing."""
+        reads, splits and embeds on Ray (``ingest.on_ray``), this process still planning and writing; ``crawl``
+        (default ``crawl_max_pages``) follows each web page's links to that many pages under its folder."""
         from saferag.ingest.pipeline import ingest
         from saferag.ingest.sources import check_inputs
 
@@ -200,6 +202,7 @@ class SafeRag:
                       chunk_overlap=s.chunk_overlap, glob=glob, prune=prune, timeout=s.http_timeout,
                       max_bytes=int(s.max_document_mb * 2**20), batch_size=batch,
                       embed_titles=s.embed_titles, parse_timeout=s.parse_timeout, ocr_images=s.ocr_images,
+                      crawl_max_pages=s.crawl_max_pages if crawl is None else crawl,
                       on_start=on_start,
                       on_document=on_document, **self._ray_stage(ray))
 

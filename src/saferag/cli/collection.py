@@ -23,6 +23,8 @@ def ingest(
     ray: Annotated[str | None, typer.Option(
         "--ray", help="read, split and embed on Ray (pip install 'saferag[ray]'): local, auto, or a cluster "
                       "address such as ray://head:10001")] = None,
+    crawl: Annotated[int | None, typer.Option(
+        "--crawl", min=0, help="follow each web page's links to at most N pages under its folder")] = None,
     as_json: Json = False,
 ) -> None:
     """Ingest documents: unchanged ones are skipped, changed ones replaced."""
@@ -34,7 +36,7 @@ def ingest(
                       TimeElapsedColumn(), console=err, disable=not show, transient=True) as bar:
             task = bar.add_task("loading model", total=None)
             report = rag.ingest(
-                paths, glob=glob, prune=prune, ray=ray,
+                paths, glob=glob, prune=prune, ray=ray, crawl=crawl,
                 on_start=lambda n: bar.update(task, total=n, description="ingesting"),
                 on_document=lambda s: bar.advance(task))
         if as_json:

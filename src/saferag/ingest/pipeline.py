@@ -32,6 +32,7 @@ from saferag.ingest.plan import Planner, is_complete
 from saferag.ingest.prepare import (PIPELINE_VERSION, SECTION_KEYS, PreparedDocument, PrepareOptions, Preparer,
                                     document_hash)
 from saferag.ingest import sitemaps
+from saferag.ingest.crawl import crawl
 from saferag.ingest.report import IngestReport
 from saferag.ingest.sources import DocumentRef, discover
 from saferag.ingest.write import Writer, embedding_text
@@ -61,7 +62,7 @@ def prepare_here(refs: Sequence[DocumentRef], options: PrepareOptions,
 def ingest(inputs: list[str], *, store: Store, embedder: Embedder, chunk_size: int = 512,
            chunk_overlap: int = 51, glob: str | None = None, prune: bool = False,
            timeout: float = 30.0, max_bytes: int = 100 << 20, batch_size: int = 64,
-           embed_titles: bool = True, parse_timeout: float = 120.0, ocr_images: bool = False,
+           embed_titles: bool = True, parse_timeout: float = 120.0, ocr_images: bool = False, crawl_max_pages: int = 0,
            on_start: Callable[[int], None] | None = None,
            on_document: Callable[[str], None] | None = None, stage: PrepareStage = prepare_here) -> IngestReport:
     """Ingest files, folders and URLs into ``store``; see the module docstring for guarantees.
@@ -70,6 +71,8 @@ def ingest(inputs: list[str], *, store: Store, embedder: Embedder, chunk_size: i
     compared and replaced under its own source, and ``prune`` keeps every source a file produced. PDF, Office,
     OpenDocument, EPUB and e-mail files are parsed in a worker process, abandoned after ``parse_timeout`` seconds.
     ``ocr_images`` reads the images in folders and attachments by OCR (an image named on its own always is).
+    A URL that is a sitemap stands for its pages (``sitemaps``); with ``crawl_max_pages``, a web page for the pages
+    its links lead to under its folder (``crawl``).
 
     ``embed_titles`` puts each document's title and the chunk's heading path above every chunk it
     embeds (``embedding_text``). ``on_start(total)`` and ``on_document(source)`` let a
@@ -81,12 +84,15 @@ def ingest(inputs: list[str], *, store: Store, embedder: Embedder, chunk_size: i
     report = IngestReport()
     found = discover(inputs, glob, images=ocr_images)  # raises before anything is written if a path is missing
     report.skipped = len(found.skipped)
-    listed = sitemaps.expand(found.refs, timeout=timeout, max_bytes=max_bytes)  # a sitemap URL: its pages
+    crawled = crawl(found.refs, max_pages=crawl_max_pages, timeout=timeout, max_bytes=max_bytes) \
+        if crawl_max_pages else None
+    listed = sitemaps.expand(crawled.refs if crawled else found.refs, timeout=timeout, max_bytes=max_bytes)
     report.failed.extend(listed.failed)
     if on_start:
         on_start(len(listed.refs))
     planner = Planner(store, listed.refs)
-    planner.unread |= listed.keep  # a site whose sitemap could not be read keeps its stored pages
+    planner.unread |= listed.keep | (crawled.keep if crawled else set())  # unread sitemaps and start pages:
+    # their sites keep their stored pages
     writer = Writer(store, embedder, report, batch_size=batch_size, embed_titles=embed_titles,
                     on_document=on_document)
     options = PrepareOptions(chunk_size=chunk_size, chunk_overlap=chunk_overlap, embed_titles=embed_titles,

@@ -1,0 +1,118 @@
+"""Crawling: a web page input stands for the pages it leads to under its own folder, for sites without a sitemap.
+
+From each http(s) page named (``--crawl N``, ``crawl_max_pages``), links are followed breadth first to pages of the
+same scheme and host whose path lies under the start page's folder (``https://docs.example.com/guide/``), as a
+documentation site's pages do, until N pages are found in all. robots.txt is honoured (``urllib.robotparser``,
+for the agent ``saferag``), fragments are dropped, and a link whose suffix names a file saferag does not read (an
+image, a stylesheet, an archive) is not followed. Pages are fetched here only to find their links; the ingest
+fetches each again to read it, so that crawling and reading stay one path with its own limits and reports.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass, field
+from pathlib import PurePosixPath
+from urllib.parse import urldefrag, urljoin, urlparse
+from urllib.robotparser import RobotFileParser
+
+import httpx
+
+from saferag.errors import FetchError
+from saferag.ingest.sitemaps import is_sitemap_url
+from saferag.ingest.sources import KINDS, DocumentRef, fetch_bytes
+
+AGENT = "saferag"
+_PAGE_SUFFIXES = frozenset({"", ".html", ".htm", ".xhtml", ".shtml", ".php", ".asp", ".aspx", ".jsp"})
+
+
+@dataclass
+class Crawl:
+    """The refs to ingest, each start page followed by the pages found from it; the sites whose stored pages a
+    prune must keep because their start page could not be read."""
+
+    refs: list[DocumentRef]
+    keep: set[str] = field(default_factory=set)
+
+
+def crawl(refs: list[DocumentRef], *, max_pages: int, timeout: float = 30.0, max_bytes: int = 100 << 20) -> Crawl:
+    """``refs`` with each web page followed by the pages it leads to (see the module docstring); at most
+    ``max_pages`` pages found in all, the named ones not counted."""
+    out = Crawl(list(refs))
+    seen = {urldefrag(r.location)[0] for r in refs}
+    budget = max_pages
+    with httpx.Client(follow_redirects=True, timeout=timeout, headers={"User-Agent": AGENT}) as client:
+        robots: dict[str, RobotFileParser] = {}
+        for start in [r for r in refs if r.is_url and not is_sitemap_url(r.location)]:
+            scope = _folder(start.location)
+            queue = deque([start.location])
+            first = True
+            while queue and budget > 0:
+                url = queue.popleft()
+                try:
+                    links = _links(client, url, max_bytes)
+                except FetchError:
+                    links = []  # reported when the ingest reads it
+                    if first:
+                        out.keep.add(scope.rstrip("/"))
+                first = False
+                for link in links:
+                    if link in seen or not link.startswith(scope) or not _readable(link):
+                        continue
+                    if not _allowed(client, robots, link):
+                        continue
+                    seen.add(link)
+                    out.refs.append(DocumentRef(source=link, location=link, kind=None))
+                    queue.append(link)
+                    budget -= 1
+                    if budget == 0:
+                        break
+    return out
+
+
+def _folder(url: str) -> str:
+    """The start page's folder: what its crawl stays within."""
+    base = urldefrag(url)[0].split("?", 1)[0]
+    return base if base.endswith("/") else base.rsplit("/", 1)[0] + "/"
+
+
+def _readable(url: str) -> bool:
+    """Whether a link may lead to a page or a document saferag reads (by its path's suffix)."""
+    suffix = PurePosixPath(urlparse(url).path).suffix.lower()
+    return suffix in _PAGE_SUFFIXES or suffix in KINDS
+
+
+def _links(client: httpx.Client, url: str, max_bytes: int) -> list[str]:
+    """The absolute http(s) links of the HTML page at ``url`` (none for anything else), without fragments."""
+    if not _readable(url) or PurePosixPath(urlparse(url).path).suffix.lower() not in _PAGE_SUFFIXES:
+        return []  # a PDF or an Office file: read by the ingest, no links followed
+    data, ctype = fetch_bytes(client, url, max_bytes)
+    if "html" not in ctype.lower():
+        return []
+    from resiliparse.parse.html import HTMLTree
+
+    document = HTMLTree.parse_from_bytes(data, "utf-8").document
+    if document is None:
+        return []
+    base = urljoin(url, next((b.getattr("href") or "" for b in document.query_selector_all("base[href]")), ""))
+    links = []
+    for anchor in document.query_selector_all("a[href]"):
+        link = urldefrag(urljoin(base, (anchor.getattr("href") or "").strip()))[0]
+        if urlparse(link).scheme in ("http", "https"):
+            links.append(link)
+    return links
+
+
+def _allowed(client: httpx.Client, robots: dict[str, RobotFileParser], url: str) -> bool:
+    """What the site's robots.txt says of ``url`` for saferag; everything when it has none or it cannot be read."""
+    parts = urlparse(url)
+    site = f"{parts.scheme}://{parts.netloc}"
+    if site not in robots:
+        parser = RobotFileParser()
+        try:
+            resp = client.get(f"{site}/robots.txt")
+            parser.parse(resp.text.splitlines() if resp.status_code < 400 else [])
+        except httpx.HTTPError:
+            parser.parse([])
+        robots[site] = parser
+    return robots[site].can_fetch(AGENT, url)
