@@ -507,7 +507,9 @@ def test_upload_of_a_docx_through_the_http_server(make_rag):
         report = res.json()
         assert res.status_code == 200 and report["documents"] == 1
         assert report["failed"][0]["source"] == "notes.pages"
-        assert report["failed"][0]["reason"].startswith("unsupported file type '.pages': saferag reads .csv, .doc")
+        reason = report["failed"][0]["reason"]
+        assert reason.startswith("unsupported file type '.pages': saferag reads .adoc, ")
+        assert all(f" {suffix}," in reason for suffix in (".docx", ".msg", ".png"))
         hits = httpx.post(f"{url}/v1/search", json={"query": "Which flights must be economy class?", "k": 1}).json()
     assert hits["data"][0]["source"] == "policy.docx"
 

@@ -8,6 +8,7 @@ import importlib.util
 import shutil
 
 import format_writers as w
+import httpx
 import pytest
 
 from saferag.ingest import formats
@@ -68,3 +69,19 @@ def test_an_image_named_on_its_own_is_read(make_rag, tmp_path):
     assert rag.ingest([str(image)]).documents == 1
     hit = rag.search("stairwell repainting", k=1)[0]
     assert hit.source == "notice.png" and NOTICE in hit.text and hit.metadata["kind"] == "image"
+
+
+def test_an_uploaded_image_is_read(make_rag):
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).parents[1] / "server"))
+    from server_helpers import serving
+
+    rag = make_rag()  # ocr_images off: an upload is a file named on its own
+    with serving(rag) as (url, _):
+        report = httpx.post(f"{url}/v1/documents", timeout=120, files=[
+            ("files", ("notice.png", w.text_image_bytes([[NOTICE]]), "image/png"))]).json()
+        assert report["documents"] == 1 and not report["failed"]
+        hit = httpx.post(f"{url}/v1/search", json={"query": "Is the stairwell open?", "k": 1}).json()["data"][0]
+    assert hit["source"] == "notice.png" and NOTICE in hit["text"]

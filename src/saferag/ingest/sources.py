@@ -105,6 +105,12 @@ def discover(inputs: list[str], glob: str | None = None, images: bool = False) -
     return Discovery(refs=refs, skipped=skipped)
 
 
+def upload_suffixes() -> list[str]:
+    """The suffixes a file sent on its own may have: those a folder ingest reads (macro-enabled Office files are
+    reported) and images, which a file named on its own is read as."""
+    return sorted({k for k, kind in KINDS.items() if kind != "macro"} | IMAGE_SUFFIXES)
+
+
 def kind_of(name: str, images: bool) -> str | None:
     """The kind a file name's suffix gives (an image's only with ``images``), None for a suffix saferag passes over."""
     suffix = PurePosixPath(name).suffix

@@ -10,15 +10,17 @@ from typing import Annotated
 import anyio
 from fastapi import APIRouter, File, Form, Query, UploadFile
 
-from saferag.ingest.sources import KINDS, is_url
+from saferag.ingest.report import IngestReport
+from saferag.ingest.sources import is_url, upload_suffixes
 from saferag.server.auth import Tenant
 from saferag.server.errors import ApiError
 from saferag.server.service import Svc
 
 router = APIRouter()
 
-#: The suffixes an upload may have: those a folder ingest reads (macro-enabled Office files are reported).
-SUPPORTED = ", ".join(sorted(k for k, kind in KINDS.items() if kind != "macro"))
+#: The suffixes an upload may have (``sources.upload_suffixes``).
+SUFFIXES = frozenset(upload_suffixes())
+SUPPORTED = ", ".join(sorted(SUFFIXES))
 
 
 @router.post("/v1/documents")
@@ -42,14 +44,16 @@ async def add_documents(who: Tenant, svc: Svc,
             folder.mkdir()
             for f in files:
                 name = Path(f.filename or "").name
-                if name and not name.startswith(".") and Path(name).suffix.lower() not in KINDS:
+                if name and not name.startswith(".") and Path(name).suffix.lower() not in SUFFIXES:
                     unsupported.append({"source": name, "reason": f"unsupported file type "
                                         f"{Path(name).suffix or '(no suffix)'!r}: saferag reads {SUPPORTED}"})
                     continue
                 await _save(f, folder, int(svc.settings.max_upload_mb * 2**20))
-            inputs.append(str(folder))
+                # Each file named on its own, as `saferag ingest FILE` does: an uploaded image is read by OCR.
+                if str(folder / name) not in inputs:
+                    inputs.append(str(folder / name))
         async with svc.ingest_lock:  # one ingest at a time: it writes and flushes the collection
-            report = await anyio.to_thread.run_sync(rag.ingest, inputs)
+            report = await anyio.to_thread.run_sync(rag.ingest, inputs) if inputs else IngestReport()
     report.failed.extend(unsupported)  # the same formats as a folder ingest; anything else said, not dropped
     return {"object": "ingest.report", "tenant": who, **report.to_dict()}
 

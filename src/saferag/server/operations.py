@@ -15,7 +15,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from saferag.errors import FilterError, SafeRagError
 from saferag.guard import CATEGORIES
-from saferag.ingest.sources import KINDS
+from saferag.ingest.sources import upload_suffixes
 from saferag.rag import SafeRag
 from saferag.server.auth import Tenant
 from saferag.server.errors import ApiError
@@ -82,7 +82,7 @@ async def prometheus(svc: Svc) -> Response:
 
 @health.get("/", response_class=HTMLResponse)
 async def page() -> str:
-    accept = ",".join(sorted(k for k, kind in KINDS.items() if kind != "macro"))  # what an upload may be
+    accept = ",".join(upload_suffixes())  # what an upload may be
     return (resources.files("saferag.server") / "static" / "index.html").read_text().replace("__ACCEPT__", accept)
 
 
