@@ -60,3 +60,22 @@ def test_a_page_no_longer_linked_is_pruned_and_an_unreadable_start_prunes_nothin
     (corpus / "site" / "docs" / "index.html").unlink()
     gone = rag.ingest([f"{docs}/index.html"], crawl=10, prune=True)
     assert gone.pruned == [] and rag.store.sources() == {f"{docs}/index.html", f"{docs}/extra.html"}
+
+
+def test_the_sites_crawl_delay_is_kept_between_its_pages(web_server, corpus):
+    import time
+
+    from saferag.ingest.crawl import crawl
+    from saferag.ingest.sources import DocumentRef
+
+    (corpus / "robots.txt").write_text("User-agent: saferag\nCrawl-delay: 1\n")
+    chain = corpus / "chain"
+    chain.mkdir()
+    (chain / "index.html").write_text(page("Start", "a.html"))
+    (chain / "a.html").write_text(page("A", "b.html"))
+    (chain / "b.html").write_text(page("B"))
+    start = f"{web_server}/chain/index.html"
+    t0 = time.monotonic()
+    found = crawl([DocumentRef(start, start, None)], max_pages=5)
+    assert [r.source for r in found.refs] == [start, f"{web_server}/chain/a.html", f"{web_server}/chain/b.html"]
+    assert time.monotonic() - t0 >= 2.0  # a.html and b.html each fetched a second after the page before

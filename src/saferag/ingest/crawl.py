@@ -2,14 +2,16 @@
 
 From each http(s) page named (``--crawl N``, ``crawl_max_pages``), links are followed breadth first to pages of the
 same scheme and host whose path lies under the start page's folder (``https://docs.example.com/guide/``), as a
-documentation site's pages do, until N pages are found in all. robots.txt is honoured (``urllib.robotparser``,
-for the agent ``saferag``), fragments are dropped, and a link whose suffix names a file saferag does not read (an
-image, a stylesheet, an archive) is not followed. Pages are fetched here only to find their links; the ingest
-fetches each again to read it, so that crawling and reading stay one path with its own limits and reports.
+documentation site's pages do, until N pages are found in all. robots.txt is honoured (``urllib.robotparser``, for
+the agent ``saferag``; its Crawl-delay up to 10 s), fragments are dropped, and a link whose suffix names a file
+saferag does not read (an image, a stylesheet, an archive) is not followed. Pages are fetched here only to find
+their links; the ingest fetches each again to read it, so that crawling and reading stay one path with its own
+limits and reports.
 """
 
 from __future__ import annotations
 
+import time
 from collections import deque
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
@@ -23,6 +25,8 @@ from saferag.ingest.sitemaps import is_sitemap_url
 from saferag.ingest.sources import KINDS, DocumentRef, fetch_bytes
 
 AGENT = "saferag"
+MAX_ROBOTS = 512 << 10  # bytes of robots.txt read (Google reads 500 KiB)
+MAX_DELAY = 10.0  # seconds: the longest Crawl-delay honoured between two pages of a site
 _PAGE_SUFFIXES = frozenset({"", ".html", ".htm", ".xhtml", ".shtml", ".php", ".asp", ".aspx", ".jsp"})
 
 
@@ -49,6 +53,8 @@ def crawl(refs: list[DocumentRef], *, max_pages: int, timeout: float = 30.0, max
             first = True
             while queue and budget > 0:
                 url = queue.popleft()
+                if not first:  # a site's Crawl-delay between two of its pages
+                    time.sleep(min(MAX_DELAY, float(_robots(client, robots, url).crawl_delay(AGENT) or 0)))
                 try:
                     links = _links(client, url, max_bytes)
                 except FetchError:
@@ -105,14 +111,19 @@ def _links(client: httpx.Client, url: str, max_bytes: int) -> list[str]:
 
 def _allowed(client: httpx.Client, robots: dict[str, RobotFileParser], url: str) -> bool:
     """What the site's robots.txt says of ``url`` for saferag; everything when it has none or it cannot be read."""
+    return _robots(client, robots, url).can_fetch(AGENT, url)
+
+
+def _robots(client: httpx.Client, robots: dict[str, RobotFileParser], url: str) -> RobotFileParser:
+    """The robots.txt of ``url``'s site, read once."""
     parts = urlparse(url)
     site = f"{parts.scheme}://{parts.netloc}"
     if site not in robots:
         parser = RobotFileParser()
         try:
-            resp = client.get(f"{site}/robots.txt")
-            parser.parse(resp.text.splitlines() if resp.status_code < 400 else [])
-        except httpx.HTTPError:
+            data, _ = fetch_bytes(client, f"{site}/robots.txt", MAX_ROBOTS)
+            parser.parse(data.decode("utf-8", "replace").splitlines())
+        except FetchError:  # none (404), or unreachable: nothing is forbidden
             parser.parse([])
         robots[site] = parser
-    return robots[site].can_fetch(AGENT, url)
+    return robots[site]
