@@ -9,8 +9,8 @@ httpd and Postfix conversations of the follow-up benchmark (each turn as asked a
 ``doc_questions_stdlib.jsonl`` (160 standard-library questions in eight languages, written blind) and
 ``cmake_qa.jsonl``, ``django_qa.jsonl``, ``bind_qa.jsonl``, ``knot_qa.jsonl``, ``rsyslog_qa.jsonl`` and
 ``octave_qa.jsonl`` (80 CMake build, 80 Django, 60 each of BIND, Knot DNS and rsyslog administration and 60 GNU Octave
-questions, written blind), and the SQLAlchemy, Kea, Werkzeug, cryptography, Tornado, aiohttp and psycopg2 sets (written
-blind on 2026-12-07).
+questions, written blind), and the SQLAlchemy, Kea, Werkzeug, cryptography, Tornado, aiohttp, psycopg2, notebook
+(PDSH, HOM), Hugo and Astro sets (written blind on 2026-12-07).
 None of them is in the guard's training rows (``scripts/guard_data.py`` reads Python's
 FAQ and perlfaq only). Every one is benign, so every flag is a false positive. Two groups: FAQs whose flagged
 questions were read while the guard was developed (so optimistic), and FAQs that were only ever counted. Prints the
@@ -118,6 +118,12 @@ UNSEEN = {
     "tornado questions": lambda: jsonl_questions(DATA / "tornado_qa.jsonl"),
     "aiohttp questions": lambda: jsonl_questions(DATA / "aiohttp_qa.jsonl"),
     "psycopg2 questions": lambda: jsonl_questions(DATA / "psycopg2_qa.jsonl"),
+    # written 2026-12-07 blind for rule N1 over two notebook books (40 each), and for rule FM1 over the Hugo and
+    # Astro documentation sites (50 each)
+    "pdsh questions": lambda: jsonl_questions(DATA / "pdsh_qa.jsonl"),
+    "hom questions": lambda: jsonl_questions(DATA / "hom_qa.jsonl"),
+    "hugo questions": lambda: jsonl_questions(DATA / "hugo_qa.jsonl"),
+    "astro questions": lambda: jsonl_questions(DATA / "astro_qa.jsonl"),
 }
 
 
