@@ -116,6 +116,37 @@ def test_urls_are_fetched_and_unreachable_ones_reported(make_rag, web_server):
     assert rag.search(QUESTIONS["manuals/bicycle.pdf"], k=1)[0].source == pdf
 
 
+
+def test_raw_markup_served_as_plain_text_is_read_by_its_suffix(make_rag, tmp_path):
+    import http.server
+    import threading
+
+    (tmp_path / "guide.adoc").write_text("= Release Guide\n\n== Tagging\n\nTag a release with a signed tag.\n")
+    (tmp_path / "notes.md").write_text("# Notes\n\n## Freeze\n\nThe code freezes a week before.\n")
+
+    class Plain(http.server.SimpleHTTPRequestHandler):  # what GitHub's raw files and many servers answer
+        def guess_type(self, path):
+            return "text/plain; charset=utf-8"
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), lambda *a, **kw: Plain(*a, directory=str(tmp_path),
+                                                                                     **kw))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        base = f"http://127.0.0.1:{server.server_address[1]}"
+        rag = make_rag()
+        assert rag.ingest([f"{base}/guide.adoc", f"{base}/notes.md"]).documents == 2
+        adoc = rag.search("How do I tag a release?", k=1)[0]
+        assert adoc.source == f"{base}/guide.adoc" and adoc.metadata["title"] == "Release Guide"
+        assert adoc.metadata["headings"][-1] == "Tagging"
+        assert rag.search("When does the code freeze?", k=1)[0].metadata["title"] == "Notes"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
 CRASH = textwrap.dedent("""
     import os, signal, sys
     from saferag import SafeRag

@@ -19,8 +19,8 @@ from saferag.errors import DocumentError, FetchError, InputNotFoundError
 #: File suffix → document kind. Anything else is not ingested from a directory walk. Macro-enabled Office files
 #: are found so that they are reported ("contains macros; not ingested"), not passed over in silence.
 KINDS = {".html": "html", ".htm": "html", ".md": "markdown", ".markdown": "markdown", ".mdx": "mdx",
-         ".adoc": "asciidoc", ".asciidoc": "asciidoc", ".rst": "rst",
-         ".rest": "rst", ".txt": "text", ".pdf": "pdf", ".csv": "csv", ".tsv": "csv",
+         ".adoc": "asciidoc", ".asciidoc": "asciidoc", ".rst": "rst", ".rest": "rst",
+         ".txt": "text", ".pdf": "pdf", ".csv": "csv", ".tsv": "csv",
          ".docx": "docx", ".pptx": "pptx", ".xlsx": "xlsx", ".odt": "odt", ".odp": "odp", ".ods": "ods",
          ".epub": "epub", ".eml": "eml", ".mbox": "mbox", ".msg": "msg", ".ipynb": "ipynb",
          ".doc": "doc", ".rtf": "rtf", ".xls": "xls", ".ppt": "ppt", ".xlsb": "xlsb",
@@ -28,13 +28,12 @@ KINDS = {".html": "html", ".htm": "html", ".md": "markdown", ".markdown": "markd
          ".docm": "macro", ".dotm": "macro", ".xlsm": "macro", ".xltm": "macro", ".pptm": "macro", ".potm": "macro"}
 #: Read as images by OCR (kind "image"): always when named on their own, in folders only with ``ocr_images``.
 IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp", ".gif", ".webp"})
+_MARKUP = frozenset({"markdown", "mdx", "asciidoc", "rst", "csv"})  # text formats a suffix tells apart
 _OOXML = "application/vnd.openxmlformats-officedocument"
 _ODF = "application/vnd.oasis.opendocument"
 _CONTENT_TYPES = {"text/html": "html", "application/xhtml+xml": "html", "text/markdown": "markdown",
                   "text/x-markdown": "markdown", "text/mdx": "mdx", "text/asciidoc": "asciidoc", "text/plain": "text",
-                  "application/pdf": "pdf",
-                  "text/csv": "csv",
-                  "text/tab-separated-values": "csv",
+                  "application/pdf": "pdf", "text/csv": "csv", "text/tab-separated-values": "csv",
                   f"{_OOXML}.wordprocessingml.document": "docx", f"{_OOXML}.presentationml.presentation": "pptx",
                   f"{_OOXML}.spreadsheetml.sheet": "xlsx", f"{_ODF}.text": "odt", f"{_ODF}.presentation": "odp",
                   f"{_ODF}.spreadsheet": "ods", "application/epub+zip": "epub", "message/rfc822": "eml",
@@ -167,7 +166,10 @@ def _fetch(ref: DocumentRef, *, timeout: float, max_bytes: int, client: httpx.Cl
         if own:
             client.close()
     mime, _, params = ctype.partition(";")
-    kind = _CONTENT_TYPES.get(mime.strip().lower()) or KINDS.get(Path(urlparse(ref.location).path).suffix.lower())
+    by_suffix = KINDS.get(Path(urlparse(ref.location).path).suffix.lower())
+    kind = _CONTENT_TYPES.get(mime.strip().lower()) or by_suffix
+    if kind == "text" and by_suffix in _MARKUP:  # a raw file (GitHub's, a plain server's) says text/plain
+        kind = by_suffix
     if kind is None:
         raise FetchError(f"unsupported content type {mime.strip() or 'unknown'!r}")
     charset = None
