@@ -63,7 +63,7 @@ def to_markdown(text: str) -> str:
             style, *rest = [p.strip() for p in stripped[1:-1].split(",")]
             language = rest[0] if style in ("", "source") and rest and "=" not in rest[0] else ""
             continue
-        if stripped.startswith("//") or stripped in ("+", "--"):
+        if stripped.startswith("//") or stripped in ("+", "--", "'''", "<<<"):  # continuations, breaks
             continue
         if stripped.startswith(("include::", "ifdef::", "ifndef::", "endif::", "ifeval::", "toc::")):
             continue
