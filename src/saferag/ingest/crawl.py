@@ -4,13 +4,14 @@ From each http(s) page named (``--crawl N``, ``crawl_max_pages``), links are fol
 same scheme and host whose path lies under the start page's folder (``https://docs.example.com/guide/``), as a
 documentation site's pages do, until N pages are found in all. robots.txt is honoured (``urllib.robotparser``, for
 the agent ``saferag``; its Crawl-delay up to 10 s), fragments are dropped, and a link whose suffix names a file
-saferag does not read (an image, a stylesheet, an archive) is not followed. Pages are fetched here only to find
-their links; the ingest fetches each again to read it, so that crawling and reading stay one path with its own
-limits and reports.
+saferag does not read (an image, a stylesheet, an archive) is not followed; a page met again under another
+address (``guide/`` and ``guide/index.html``) is read once. Pages are fetched here only to find their links; the
+ingest fetches each again to read it, so that crawling and reading stay one path with its own limits and reports.
 """
 
 from __future__ import annotations
 
+import hashlib
 import time
 from collections import deque
 from dataclasses import dataclass, field
@@ -44,35 +45,38 @@ def crawl(refs: list[DocumentRef], *, max_pages: int, timeout: float = 30.0, max
     ``max_pages`` pages found in all, the named ones not counted."""
     out = Crawl(list(refs))
     seen = {urldefrag(r.location)[0] for r in refs}
+    pages: dict[str, str] = {}  # the digest of each HTML page fetched → its first address
     budget = max_pages
     with httpx.Client(follow_redirects=True, timeout=timeout, headers={"User-Agent": AGENT}) as client:
         robots: dict[str, RobotFileParser] = {}
         for start in [r for r in refs if r.is_url and not is_sitemap_url(r.location)]:
             scope = _folder(start.location)
-            queue = deque([start.location])
+            queue = deque([start.location])  # found, in scope, allowed, not yet read
             first = True
-            while queue and budget > 0:
+            while queue and (first or budget > 0):
                 url = queue.popleft()
-                if not first:  # a site's Crawl-delay between two of its pages
+                if not first and _is_page(url):  # a site's Crawl-delay between two of its pages
                     time.sleep(min(MAX_DELAY, float(_robots(client, robots, url).crawl_delay(AGENT) or 0)))
                 try:
-                    links = _links(client, url, max_bytes)
+                    digest, links = _links(client, url, max_bytes)
                 except FetchError:
-                    links = []  # reported when the ingest reads it
+                    digest, links = "", []  # reported when the ingest reads it
                     if first:
                         out.keep.add(scope.rstrip("/"))
+                if digest in pages:
+                    continue  # the same page under another address (guide/ and guide/index.html): read once
+                if digest:
+                    pages[digest] = url
+                if not first:
+                    out.refs.append(DocumentRef(source=url, location=url, kind=None))
+                    budget -= 1
                 first = False
                 for link in links:
                     if link in seen or not link.startswith(scope) or not _readable(link):
                         continue
-                    if not _allowed(client, robots, link):
-                        continue
-                    seen.add(link)
-                    out.refs.append(DocumentRef(source=link, location=link, kind=None))
-                    queue.append(link)
-                    budget -= 1
-                    if budget == 0:
-                        break
+                    if _allowed(client, robots, link):
+                        seen.add(link)
+                        queue.append(link)
     return out
 
 
@@ -88,25 +92,32 @@ def _readable(url: str) -> bool:
     return suffix in _PAGE_SUFFIXES or suffix in KINDS
 
 
-def _links(client: httpx.Client, url: str, max_bytes: int) -> list[str]:
-    """The absolute http(s) links of the HTML page at ``url`` (none for anything else), without fragments."""
-    if not _readable(url) or PurePosixPath(urlparse(url).path).suffix.lower() not in _PAGE_SUFFIXES:
-        return []  # a PDF or an Office file: read by the ingest, no links followed
+def _is_page(url: str) -> bool:
+    """Whether a link may lead to a web page (not a PDF or an Office file, which have no links to follow)."""
+    return PurePosixPath(urlparse(url).path).suffix.lower() in _PAGE_SUFFIXES
+
+
+def _links(client: httpx.Client, url: str, max_bytes: int) -> tuple[str, list[str]]:
+    """The digest of the HTML page at ``url`` and its absolute http(s) links, without fragments; ("", []) for
+    anything but HTML."""
+    if not _is_page(url):
+        return "", []  # a PDF or an Office file: read by the ingest, no links followed
     data, ctype = fetch_bytes(client, url, max_bytes)
     if "html" not in ctype.lower():
-        return []
+        return "", []
+    digest = hashlib.sha256(data).hexdigest()
     from resiliparse.parse.html import HTMLTree
 
     document = HTMLTree.parse_from_bytes(data, "utf-8").document
     if document is None:
-        return []
+        return digest, []
     base = urljoin(url, next((b.getattr("href") or "" for b in document.query_selector_all("base[href]")), ""))
     links = []
     for anchor in document.query_selector_all("a[href]"):
         link = urldefrag(urljoin(base, (anchor.getattr("href") or "").strip()))[0]
         if urlparse(link).scheme in ("http", "https"):
             links.append(link)
-    return links
+    return digest, links
 
 
 def _allowed(client: httpx.Client, robots: dict[str, RobotFileParser], url: str) -> bool:
