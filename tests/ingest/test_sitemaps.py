@@ -28,13 +28,15 @@ def test_a_sitemap_stands_for_its_pages_and_prunes_them(make_rag, web_server, co
     (corpus / "sitemap.xml").write_text(index(f"{web_server}/pages.xml", f"{web_server}/more.xml.gz",
                                               "https://elsewhere.example/sitemap.xml"))
     (corpus / "feed.xml").write_text('<?xml version="1.0"?><rss version="2.0"><channel/></rss>')
+    (corpus / "broken.xml.gz").write_bytes(b"\x1f\x8b\x08\x00" + b"not deflate data" * 4)  # a gzip header only
     rag = make_rag()
-    report = rag.ingest([f"{web_server}/sitemap.xml", f"{web_server}/feed.xml"])
+    report = rag.ingest([f"{web_server}/sitemap.xml", f"{web_server}/feed.xml", f"{web_server}/broken.xml.gz"])
     reasons = {f["source"]: f["reason"] for f in report.failed}
     assert report.documents == 3 and rag.store.sources() == {volcanoes, tcp, sourdough}
     assert "HTTP 404" in reasons[f"{web_server}/missing.html"]
     assert reasons[f"{web_server}/feed.xml"].endswith("is XML but not a sitemap (its root is <rss>)")
-    assert set(reasons) == {f"{web_server}/missing.html", f"{web_server}/feed.xml"}
+    assert "is not a readable gzipped sitemap" in reasons[f"{web_server}/broken.xml.gz"]
+    assert set(reasons) == {f"{web_server}/missing.html", f"{web_server}/feed.xml", f"{web_server}/broken.xml.gz"}
     assert rag.search(QUESTIONS["networking/tcp.html"], k=1)[0].source == tcp
 
     # A page gone from the sitemap is pruned; a sitemap that cannot be read prunes nothing of its site.

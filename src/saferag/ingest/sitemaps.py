@@ -81,7 +81,10 @@ def _read(client: httpx.Client, url: str, max_bytes: int) -> tuple[str, list[str
     data, _ = fetch_bytes(client, url, max_bytes)
     if data[:2] == b"\x1f\x8b":  # gzipped, as the protocol allows
         inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
-        data = inflater.decompress(data, max_bytes)
+        try:
+            data = inflater.decompress(data, max_bytes)
+        except zlib.error as exc:
+            raise FetchError(f"{url} is not a readable gzipped sitemap: {exc}") from None
         if inflater.unconsumed_tail:
             raise FetchError(f"{url} expands past the {max_bytes / 2**20:.0f} MiB limit")
     try:
