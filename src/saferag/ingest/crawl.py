@@ -23,9 +23,9 @@ import httpx
 
 from saferag.errors import FetchError
 from saferag.ingest.sitemaps import is_sitemap_url
-from saferag.ingest.sources import KINDS, DocumentRef, fetch_bytes
+from saferag.ingest.sources import KINDS, USER_AGENT, DocumentRef, fetch_bytes, http_client
 
-AGENT = "saferag"
+AGENT = USER_AGENT
 MAX_ROBOTS = 512 << 10  # bytes of robots.txt read (Google reads 500 KiB)
 MAX_DELAY = 10.0  # seconds: the longest Crawl-delay honoured between two pages of a site
 _PAGE_SUFFIXES = frozenset({"", ".html", ".htm", ".xhtml", ".shtml", ".php", ".asp", ".aspx", ".jsp"})
@@ -47,7 +47,7 @@ def crawl(refs: list[DocumentRef], *, max_pages: int, timeout: float = 30.0, max
     seen = {urldefrag(r.location)[0] for r in refs}
     pages: dict[str, str] = {}  # the digest of each HTML page fetched → its first address
     budget = max_pages
-    with httpx.Client(follow_redirects=True, timeout=timeout, headers={"User-Agent": AGENT}) as client:
+    with http_client(timeout) as client:
         robots: dict[str, RobotFileParser] = {}
         for start in [r for r in refs if r.is_url and not is_sitemap_url(r.location)]:
             scope = _folder(start.location)

@@ -17,7 +17,7 @@ from saferag.errors import DocumentError
 from saferag.ingest.extract import Document, Parser, to_documents
 from saferag.ingest.headings import chunk_path
 from saferag.ingest.rejoin import rejoined
-from saferag.ingest.sources import DocumentRef, read
+from saferag.ingest.sources import DocumentRef, http_client, read
 from saferag.ingest.splitter import Chunk, split_sections
 
 #: Location marks that start a section of their own: no chunk spans two slides or two sheets (pages may).
@@ -94,7 +94,7 @@ class Preparer:
 
     def __enter__(self) -> Preparer:
         o = self.options
-        self._http = httpx.Client(follow_redirects=True, timeout=o.timeout, headers={"User-Agent": "saferag"})
+        self._http = http_client(o.timeout)
         self._parser = Parser(timeout=o.parse_timeout, max_bytes=o.max_bytes, images=o.ocr_images)
         return self
 

@@ -18,7 +18,7 @@ from xml.etree import ElementTree
 import httpx
 
 from saferag.errors import FetchError
-from saferag.ingest.sources import DocumentRef, fetch_bytes
+from saferag.ingest.sources import DocumentRef, fetch_bytes, http_client
 
 MAX_ENTRIES = 50_000  # the protocol's limit per sitemap file
 
@@ -45,7 +45,7 @@ def expand(refs: list[DocumentRef], *, timeout: float = 30.0, max_bytes: int = 1
         return Expansion(list(refs))
     out = Expansion([])
     seen = {r.location for r in refs if not (r.is_url and is_sitemap_url(r.location))}
-    with httpx.Client(follow_redirects=True, timeout=timeout, headers={"User-Agent": "saferag"}) as client:
+    with http_client(timeout) as client:
         for ref in refs:
             if not (ref.is_url and is_sitemap_url(ref.location)):
                 out.refs.append(ref)

@@ -28,6 +28,7 @@ KINDS = {".html": "html", ".htm": "html", ".md": "markdown", ".markdown": "markd
          ".docm": "macro", ".dotm": "macro", ".xlsm": "macro", ".xltm": "macro", ".pptm": "macro", ".potm": "macro"}
 #: Read as images by OCR (kind "image"): always when named on their own, in folders only with ``ocr_images``.
 IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp", ".gif", ".webp"})
+USER_AGENT = "saferag"  # what fetches say they are, and the agent robots.txt is read for
 _MARKUP = frozenset({"markdown", "mdx", "asciidoc", "rst", "csv"})  # text formats a suffix tells apart
 _OOXML = "application/vnd.openxmlformats-officedocument"
 _ODF = "application/vnd.oasis.opendocument"
@@ -92,7 +93,7 @@ def discover(inputs: list[str], glob: str | None = None, images: bool = False) -
         if path.is_dir():
             for file in sorted(_walk(path)):
                 rel = file.relative_to(path).as_posix()
-                kind = KINDS.get(file.suffix.lower()) or _image(file.suffix, images)
+                kind = kind_of(file.name, images)
                 if kind is None or (glob and not _matches(rel, glob)):
                     skipped.append(rel)
                 else:
@@ -100,7 +101,7 @@ def discover(inputs: list[str], glob: str | None = None, images: bool = False) -
         else:
             # A file named explicitly is read whatever its suffix; unknown suffixes as text.
             refs.append(DocumentRef(source=path.name, location=str(path),
-                                    kind=KINDS.get(path.suffix.lower()) or _image(path.suffix, True) or "text"))
+                                    kind=kind_of(path.name, True) or "text"))
     return Discovery(refs=refs, skipped=skipped)
 
 
@@ -112,12 +113,13 @@ def upload_suffixes() -> list[str]:
 
 def kind_of(name: str, images: bool) -> str | None:
     """The kind a file name's suffix gives (an image's only with ``images``), None for a suffix saferag passes over."""
-    suffix = PurePosixPath(name).suffix
-    return KINDS.get(suffix.lower()) or _image(suffix, images)
+    suffix = PurePosixPath(name).suffix.lower()
+    return KINDS.get(suffix) or ("image" if images and suffix in IMAGE_SUFFIXES else None)
 
 
-def _image(suffix: str, images: bool) -> str | None:
-    return "image" if images and suffix.lower() in IMAGE_SUFFIXES else None
+def http_client(timeout: float) -> httpx.Client:
+    """The HTTP client every fetch of the ingest uses: redirects followed, saferag's User-Agent."""
+    return httpx.Client(follow_redirects=True, timeout=timeout, headers={"User-Agent": USER_AGENT})
 
 
 def is_url(item: str) -> bool:
@@ -158,8 +160,7 @@ def read(ref: DocumentRef, *, timeout: float = 30.0, max_bytes: int = 100 << 20,
 
 def _fetch(ref: DocumentRef, *, timeout: float, max_bytes: int, client: httpx.Client | None) -> RawDocument:
     own = client is None
-    client = client or httpx.Client(follow_redirects=True, timeout=timeout,
-                                    headers={"User-Agent": "saferag"})
+    client = client or http_client(timeout)
     try:
         data, ctype = fetch_bytes(client, ref.location, max_bytes)
     finally:
