@@ -81,7 +81,7 @@ def to_markdown(text: str) -> str:
             header -= 1  # the author and revision lines under the document title: the header's, not the text's
             continue
         header = 0 if not stripped else header
-        if (m := _TITLE.match(stripped)) and not (stripped.startswith("#") and not stripped.startswith("# ")):
+        if m := _TITLE.match(stripped):
             level = len(m.group(1))
             out.append(f"{'#' * level} {_inline(m.group(2), attributes)}")
             header = 2 if level == 1 and not any(line.strip() for line in out[:-1]) else 0

@@ -44,8 +44,10 @@ def read(kind: str, data: bytes, source: str, max_bytes: int, depth: int = 0, im
     if kind in ("eml", "mbox", "msg"):
         from saferag.ingest.formats import mail, outlook
 
-        messages = ([mail.read_eml(data, source)] if kind == "eml" else [outlook.read_msg(data, source)]
-                    if kind == "msg" else mail.read_mbox(data, source))
+        if kind == "mbox":
+            messages = mail.read_mbox(data, source)
+        else:
+            messages = [mail.read_eml(data, source) if kind == "eml" else outlook.read_msg(data, source)]
         docs: list[Document] = []
         for doc, attachments in messages:
             docs.append(doc)

@@ -94,6 +94,7 @@ def read_docx(data: bytes, source: str, max_bytes: int) -> Document:
     title = document_title(doc.core_properties.title or "") or first_title  # a placeholder gives way to the heading
     return b.document(source, "docx", title)
 
+
 def _unwrap(body) -> None:
     """Replace each wrapper in ``body`` by what it shows, so that python-docx reads that as its own content. A
     content control still showing its placeholder ("Click or tap here to enter text.") shows nothing of the author's:
@@ -134,8 +135,7 @@ def _notes(doc) -> dict[tuple[str, str], str]:
         root = parse_xml(rel.target_part.blob)  # python-docx's parser: no entities, no network
         _unwrap(root)
         for note in root.iter(f"{_W}{kind[:-1]}"):
-            paras = ["".join(run.text for run in p.iter(f"{_W}r")) for p in note.iter(f"{_W}p")]
-            out[(kind[:-1], note.get(f"{_W}id", ""))] = "\n".join(text.strip() for text in paras if text.strip())
+            out[(kind[:-1], note.get(f"{_W}id", ""))] = _lines(note)
     return out
 
 
@@ -152,10 +152,15 @@ def _text_boxes(element) -> list[str]:
     for box in element.iter(f"{_W}txbxContent"):
         if any(up.tag in (_FALLBACK, f"{_W}txbxContent") for up in box.iterancestors()):
             continue  # the fallback copy, or a box inside a box (read with its outer box)
-        paras = ["".join(run.text for run in p.iter(f"{_W}r")) for p in box.iter(f"{_W}p")]
-        if text := "\n".join(text.strip() for text in paras if text.strip()):
+        if text := _lines(box):
             out.append(text)
     return out
+
+
+def _lines(element) -> str:
+    """A note's or a text box's paragraphs, one line each (empty ones left out)."""
+    paras = ("".join(run.text for run in p.iter(f"{_W}r")).strip() for p in element.iter(f"{_W}p"))
+    return "\n".join(text for text in paras if text)
 
 
 def _outline_level(element) -> int | None:
@@ -235,7 +240,7 @@ def _shape_text(shape, b: TextBuilder) -> None:
             _shape_text(inner, b)
     elif getattr(shape, "has_table", False) and shape.has_table:
         b.lines(table_lines([[c.text for c in row.cells] for row in shape.table.rows]))
-    elif getattr(shape, "has_chart", False) and shape.has_chart or isinstance(shape, GraphicFrame):
+    elif isinstance(shape, GraphicFrame):  # a chart or SmartArt (a table frame is read above)
         try:
             b.lines(chart_lines(shape.chart) if shape.has_chart else smartart_lines(shape))
         except (KeyError, ValueError, TypeError, AttributeError, IndexError) as exc:

@@ -75,8 +75,8 @@ def _body(msg: object) -> str:
             continue
         if isinstance(value, bytes):
             value = html_to_text(value.decode("utf-8", "replace")).text
-        if isinstance(value, str) and _NUL.sub("", value).strip():
-            return _NUL.sub("", value).replace("\r\n", "\n")
+        if isinstance(value, str) and (text := _NUL.sub("", value)).strip():
+            return text.replace("\r\n", "\n")
     return ""
 
 
