@@ -12,34 +12,20 @@ matter as the page's first lines (``extract.FRONT_MATTER`` off), ``meta`` as its
 
 from __future__ import annotations
 
-import argparse
-import tempfile
 from pathlib import Path
 
-from benchmarks.rst_quality import score
-from saferag.evaluate import load_qa
+from benchmarks.rst_quality import score_corpora
 from saferag.ingest import extract
 
-HERE = Path(__file__).resolve().parent
+
+def text_or_meta(name: str, arm: str, folder: Path, tmp: Path) -> Path:
+    """The corpus itself, read with its front matter as text (``text``) or as metadata (``meta``)."""
+    extract.FRONT_MATTER = arm == "meta"
+    return folder
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--corpus", action="append", required=True, help="name=folder (hugo, astro)")
-    ap.add_argument("--uri", default="")
-    ap.add_argument("--modes", default="hybrid,dense,bm25")
-    ap.add_argument("--arms", default="text,meta")
-    ap.add_argument("-k", type=int, default=5)
-    args = ap.parse_args()
-    print(f"{'set':8} {'arm':6} {'mode':7} {'n':>3} {'hit@1':>6} {f'hit@{args.k}':>6} {'MRR':>6}  ingest")
-    with tempfile.TemporaryDirectory() as tmp:
-        uri = args.uri or str(Path(tmp) / "fm.db")
-        for spec in args.corpus:
-            name, _, folder = spec.partition("=")
-            items = load_qa(HERE / "data" / f"{name}_qa.jsonl")
-            for arm in args.arms.split(","):
-                extract.FRONT_MATTER = arm == "meta"
-                score(uri, name, arm, Path(folder), items, args.modes, args.k)
+    score_corpora("text,meta", "fm.db", text_or_meta)
 
 
 if __name__ == "__main__":

@@ -14,17 +14,12 @@ and each copy is ingested into its own collection of a fresh Milvus Lite file.
 
 from __future__ import annotations
 
-import argparse
-import tempfile
 from pathlib import Path
 
-from benchmarks.rst_quality import score
-from saferag.evaluate import load_qa
-
-HERE = Path(__file__).resolve().parent
+from benchmarks.rst_quality import score_corpora
 
 
-def copy_notebooks(src: Path, dest: Path, *, clear: bool) -> None:
+def copy_notebooks(src: Path, dest: Path, *, clear: bool) -> Path:
     """Every ``*.ipynb`` directly under ``src`` written to ``dest``, with its outputs cleared when ``clear``."""
     import nbformat
 
@@ -38,26 +33,12 @@ def copy_notebooks(src: Path, dest: Path, *, clear: bool) -> None:
             if cell.cell_type == "code":
                 cell.outputs, cell.execution_count = [], None
         nbformat.write(nb, dest / f.name)
+    return dest
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--corpus", action="append", required=True, help="name=folder (pdsh, hom)")
-    ap.add_argument("--uri", default="")
-    ap.add_argument("--modes", default="hybrid,dense,bm25")
-    ap.add_argument("--arms", default="kept,clear")
-    ap.add_argument("-k", type=int, default=5)
-    args = ap.parse_args()
-    print(f"{'set':8} {'arm':6} {'mode':7} {'n':>3} {'hit@1':>6} {f'hit@{args.k}':>6} {'MRR':>6}  ingest")
-    with tempfile.TemporaryDirectory() as tmp:
-        uri = args.uri or str(Path(tmp) / "nb.db")
-        for spec in args.corpus:
-            name, _, folder = spec.partition("=")
-            items = load_qa(HERE / "data" / f"{name}_qa.jsonl")
-            for arm in args.arms.split(","):
-                copy = Path(tmp) / f"{name}-{arm}"
-                copy_notebooks(Path(folder), copy, clear=arm == "clear")
-                score(uri, name, arm, copy, items, args.modes, args.k)
+    score_corpora("kept,clear", "nb.db",
+                  lambda name, arm, folder, tmp: copy_notebooks(folder, tmp / f"{name}-{arm}", clear=arm == "clear"))
 
 
 if __name__ == "__main__":

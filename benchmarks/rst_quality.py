@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import shutil
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 from saferag import SafeRag
@@ -47,6 +48,28 @@ def score(uri: str, name: str, arm: str, folder: Path, items: list[dict], modes:
             print(f"{name:8} {arm:6} {mode:7} {r['n']:3d} {r['hit@1']:6.3f} {r[f'hit@{k}']:6.3f} {r['mrr']:6.3f}  "
                   f"{report.documents} docs, {report.chunks_written} chunks, {len(report.failed)} failed, "
                   f"{report.seconds:.0f} s", flush=True)
+
+
+def score_corpora(default_arms: str, db: str, prepare: Callable[[str, str, Path, Path], Path]) -> None:
+    """The command line of the benchmarks that ingest named corpora in arms (``notebook_quality``,
+    ``frontmatter_quality``): ``--corpus name=folder`` (its questions in ``data/{name}_qa.jsonl``), ``--uri``,
+    ``--modes``, ``--arms``, ``-k``. ``prepare(name, arm, folder, tmp)`` readies an arm and gives the folder to
+    ingest; each arm is scored in collection ``{name}_{arm}`` (``score``)."""
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--corpus", action="append", required=True, help="name=folder")
+    ap.add_argument("--uri", default="")
+    ap.add_argument("--modes", default="hybrid,dense,bm25")
+    ap.add_argument("--arms", default=default_arms)
+    ap.add_argument("-k", type=int, default=5)
+    args = ap.parse_args()
+    print(f"{'set':8} {'arm':6} {'mode':7} {'n':>3} {'hit@1':>6} {f'hit@{args.k}':>6} {'MRR':>6}  ingest")
+    with tempfile.TemporaryDirectory() as tmp:
+        uri = args.uri or str(Path(tmp) / db)
+        for spec in args.corpus:
+            name, _, folder = spec.partition("=")
+            items = load_qa(HERE / "data" / f"{name}_qa.jsonl")
+            for arm in args.arms.split(","):
+                score(uri, name, arm, prepare(name, arm, Path(folder), Path(tmp)), items, args.modes, args.k)
 
 
 def main() -> None:
