@@ -119,11 +119,12 @@ UNSEEN = {
     "aiohttp questions": lambda: jsonl_questions(DATA / "aiohttp_qa.jsonl"),
     "psycopg2 questions": lambda: jsonl_questions(DATA / "psycopg2_qa.jsonl"),
     # written 2026-12-07 blind for rule N1 over two notebook books (40 each), and for rule FM1 over the Hugo and
-    # Astro documentation sites (50 each)
+    # Astro documentation sites (50 each), and for rule SC1 over the Jekyll one (50)
     "pdsh questions": lambda: jsonl_questions(DATA / "pdsh_qa.jsonl"),
     "hom questions": lambda: jsonl_questions(DATA / "hom_qa.jsonl"),
     "hugo questions": lambda: jsonl_questions(DATA / "hugo_qa.jsonl"),
     "astro questions": lambda: jsonl_questions(DATA / "astro_qa.jsonl"),
+    "jekyll questions": lambda: jsonl_questions(DATA / "jekyll_qa.jsonl"),
 }
 
 

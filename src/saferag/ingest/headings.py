@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -138,6 +138,26 @@ def next_fence(fence: str, line: str) -> str | None:
     if fence:
         return "" if m and m.group(1)[0] == fence[0] and len(m.group(1)) >= len(fence) else fence
     return m.group(1) if m else None
+
+
+def outside_code(text: str, edit: Callable[[str], str]) -> str:
+    """``text`` with ``edit`` applied to each run of lines outside fenced code; code blocks kept as they are."""
+    parts: list[str] = []
+    run: list[str] = []  # lines of the current run outside code
+    fence = ""
+    for line in text.splitlines(keepends=True):
+        after = next_fence(fence, line.rstrip("\r\n"))
+        if fence or after:  # a line inside a code block, or the one that opens it
+            if run:
+                parts.append(edit("".join(run)))
+                run = []
+            parts.append(line)
+        else:
+            run.append(line)
+        if after is not None:
+            fence = after
+    parts.append(edit("".join(run)))
+    return "".join(parts)
 
 
 def _md_heading(offset: int, level: int, raw: str, seen: dict[str, int]) -> Heading:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from saferag.ingest.headings import next_fence
+from saferag.ingest.headings import next_fence, outside_code
 
 _ESM = re.compile(r"^(import|export)[\s{*]")
 _COMMENT = re.compile(r"\{/\*.*?\*/\}", re.DOTALL)
@@ -33,24 +33,4 @@ def to_markdown(text: str) -> str:
             in_esm = True
             continue
         out.append(line)
-    return _outside_code(_COMMENT, "".join(out))
-
-
-def _outside_code(pattern: re.Pattern[str], text: str) -> str:
-    """``text`` with ``pattern``'s matches removed from every run of lines outside fenced code."""
-    parts: list[str] = []
-    run: list[str] = []  # lines of the current run outside code
-    fence = ""
-    for line in text.splitlines(keepends=True):
-        after = next_fence(fence, line.rstrip("\r\n"))
-        if fence or after:  # a line inside a code block, or the one that opens it
-            if run:
-                parts.append(pattern.sub("", "".join(run)))
-                run = []
-            parts.append(line)
-        else:
-            run.append(line)
-        if after is not None:
-            fence = after
-    parts.append(pattern.sub("", "".join(run)))
-    return "".join(parts)
+    return outside_code("".join(out), lambda run: _COMMENT.sub("", run))
