@@ -13,7 +13,7 @@ from saferag.ingest.document import Document
 from saferag.ingest.formats import WORKER_KINDS
 from saferag.ingest.formats.tables import read_csv
 from saferag.ingest.formats.worker import Parser
-from saferag.ingest import asciidoc, frontmatter, mdx, template_tags
+from saferag.ingest import asciidoc, frontmatter, mdx
 from saferag.ingest.headings import markdown_headings
 from saferag.ingest.html import html_to_text
 from saferag.ingest.sources import RawDocument
@@ -86,11 +86,8 @@ def text_document(kind: str, data: bytes, source: str, charset: str | None = Non
 
 def markdown_document(text: str, source: str) -> Document:
     """A Markdown page: its headings, and its title from the first level-1 heading, else from its front matter
-    (``frontmatter.py``), whose description opens the text; a site generator's template tags left out
-    (``template_tags.py``)."""
+    (``frontmatter.py``), whose description opens the text."""
     meta, body = frontmatter.split(text) if FRONT_MATTER else (None, text)
-    if meta is not None and template_tags.TEMPLATE_TAGS:  # a generator's page: its template tags are not text
-        body = template_tags.strip(body)
     if meta is not None and meta.description:
         body = f"{meta.description}\n\n{body.lstrip()}"
     body = body.strip()
