@@ -78,6 +78,14 @@ def test_markdown_heading_text_is_read_as_commonmark_reads_it():
     assert doc.title == "The real handbook"
 
 
+def test_a_headings_attribute_block_names_its_anchor_and_is_not_its_text():
+    text = ("### Settings {#settings-asciidoc}\n\n## Install {: #install .wide data-x=\"1 2\"}\n\n"
+            "Setup {.note}\n-----\n\n## Sets {x} and {a: 1}\n\n## {#only}\n")
+    assert [(h.text, h.anchor) for h in markdown_headings(text)] == [
+        ("Settings", "settings-asciidoc"), ("Install", "install"), ("Setup", "setup"),
+        ("Sets {x} and {a: 1}", "sets-x-and-a-1"), ("{#only}", "only")]
+
+
 def test_the_path_is_the_one_in_effect_at_the_chunks_middle():
     doc = doc_of(DOCS / "architecture.md", "markdown")
     boundary = doc.text.index("## Known limits")

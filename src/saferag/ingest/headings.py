@@ -160,12 +160,22 @@ def outside_code(text: str, edit: Callable[[str], str]) -> str:
     return "".join(parts)
 
 
+#: A heading's attribute block (Goldmark, kramdown, Pandoc, MkDocs attr_list): ``{#id .class key=value}`` or
+#: ``{: #id}`` at its end, naming the anchor the rendered page gives it (rule HA1).
+_ATTR = r"""(?:[#.][\w:.-]+|[\w-]+=(?:"[^"]*"|'[^']*'|[^\s}]+))"""
+_ATTRS = re.compile(rf"[ \t]*\{{:?[ \t]*({_ATTR}(?:[ \t]+{_ATTR})*)[ \t]*\}}[ \t]*$")
+_ID = re.compile(r"(?:^|[ \t])#([\w:.-]+)")
+
+
 def _md_heading(offset: int, level: int, raw: str, seen: dict[str, int]) -> Heading:
+    given = ""
+    if (attrs := _ATTRS.search(raw)) is not None and attrs.start() > 0:
+        raw, given = raw[:attrs.start()], (m.group(1) if (m := _ID.search(attrs.group(1))) else "")
     text = clean_heading(inline_text(raw))
     slug = re.sub(r"[^\w\- ]", "", text.lower()).strip().replace(" ", "-")
     n = seen.get(slug, 0)
     seen[slug] = n + 1
-    return Heading(offset, level, text, f"{slug}-{n}" if n else slug)
+    return Heading(offset, level, text, given or (f"{slug}-{n}" if n else slug))
 
 
 @lru_cache(maxsize=1)
