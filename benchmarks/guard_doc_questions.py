@@ -10,7 +10,7 @@ httpd and Postfix conversations of the follow-up benchmark (each turn as asked a
 ``cmake_qa.jsonl``, ``django_qa.jsonl``, ``bind_qa.jsonl``, ``knot_qa.jsonl``, ``rsyslog_qa.jsonl`` and
 ``octave_qa.jsonl`` (80 CMake build, 80 Django, 60 each of BIND, Knot DNS and rsyslog administration and 60 GNU Octave
 questions, written blind), and the SQLAlchemy, Kea, Werkzeug, cryptography, Tornado, aiohttp, psycopg2, notebook
-(PDSH, HOM), Hugo and Astro sets (written blind on 2026-12-07).
+(PDSH, HOM), Hugo, Astro and Jekyll sets (written blind on 2026-12-07).
 None of them is in the guard's training rows (``scripts/guard_data.py`` reads Python's
 FAQ and perlfaq only). Every one is benign, so every flag is a false positive. Two groups: FAQs whose flagged
 questions were read while the guard was developed (so optimistic), and FAQs that were only ever counted. Prints the
