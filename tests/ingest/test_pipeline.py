@@ -116,7 +116,6 @@ def test_urls_are_fetched_and_unreachable_ones_reported(make_rag, web_server):
     assert rag.search(QUESTIONS["manuals/bicycle.pdf"], k=1)[0].source == pdf
 
 
-
 def test_raw_markup_served_as_plain_text_is_read_by_its_suffix(make_rag, tmp_path):
     import http.server
     import threading

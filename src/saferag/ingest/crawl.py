@@ -25,7 +25,6 @@ from saferag.errors import FetchError
 from saferag.ingest.sitemaps import is_sitemap_url
 from saferag.ingest.sources import KINDS, USER_AGENT, DocumentRef, fetch_bytes, http_client
 
-AGENT = USER_AGENT
 MAX_ROBOTS = 512 << 10  # bytes of robots.txt read (Google reads 500 KiB)
 MAX_DELAY = 10.0  # seconds: the longest Crawl-delay honoured between two pages of a site
 _PAGE_SUFFIXES = frozenset({"", ".html", ".htm", ".xhtml", ".shtml", ".php", ".asp", ".aspx", ".jsp"})
@@ -56,7 +55,7 @@ def crawl(refs: list[DocumentRef], *, max_pages: int, timeout: float = 30.0, max
             while queue and (first or budget > 0):
                 url = queue.popleft()
                 if not first and _is_page(url):  # a site's Crawl-delay between two of its pages
-                    time.sleep(min(MAX_DELAY, float(_robots(client, robots, url).crawl_delay(AGENT) or 0)))
+                    time.sleep(min(MAX_DELAY, float(_robots(client, robots, url).crawl_delay(USER_AGENT) or 0)))
                 try:
                     digest, links = _links(client, url, max_bytes)
                 except FetchError:
@@ -122,7 +121,7 @@ def _links(client: httpx.Client, url: str, max_bytes: int) -> tuple[str, list[st
 
 def _allowed(client: httpx.Client, robots: dict[str, RobotFileParser], url: str) -> bool:
     """What the site's robots.txt says of ``url`` for saferag; everything when it has none or it cannot be read."""
-    return _robots(client, robots, url).can_fetch(AGENT, url)
+    return _robots(client, robots, url).can_fetch(USER_AGENT, url)
 
 
 def _robots(client: httpx.Client, robots: dict[str, RobotFileParser], url: str) -> RobotFileParser:

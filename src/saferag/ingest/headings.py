@@ -168,9 +168,11 @@ _ID = re.compile(r"(?:^|[ \t])#([\w:.-]+)")
 
 
 def _md_heading(offset: int, level: int, raw: str, seen: dict[str, int]) -> Heading:
-    given = ""
+    given = ""  # the anchor an attribute block names
     if (attrs := _ATTRS.search(raw)) is not None and attrs.start() > 0:
-        raw, given = raw[:attrs.start()], (m.group(1) if (m := _ID.search(attrs.group(1))) else "")
+        raw = raw[:attrs.start()]
+        if (named := _ID.search(attrs.group(1))) is not None:
+            given = named.group(1)
     text = clean_heading(inline_text(raw))
     slug = re.sub(r"[^\w\- ]", "", text.lower()).strip().replace(" ", "-")
     n = seen.get(slug, 0)
