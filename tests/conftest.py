@@ -23,6 +23,10 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 # file descriptors before exec ("epoll_wait error: Bad file descriptor", once in a CI run on 2026-12-05, failing
 # test_chat_cli's setup). The copy only execs, so it needs none of gRPC: read before gRPC starts, so set first.
 os.environ.setdefault("GRPC_ENABLE_FORK_SUPPORT", "false")
+# A Ray driver (the Ray ingest tests run one in this process) installs its own SIGSEGV handler, which writes to
+# Ray's session log and outlives ray.shutdown(): a later crash of this process then printed nothing but
+# "Segmentation fault" (CI, 2026-12-08). Without it, Python's fault handler (pytest's) prints the stacks.
+os.environ.setdefault("RAY_DISABLE_FAILURE_SIGNAL_HANDLER", "1")
 import pymilvus  # noqa: E402,F401 - configures its loggers on import; quiet them after
 
 for _name in ("pymilvus", "milvus_lite"):
