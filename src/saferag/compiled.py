@@ -53,6 +53,23 @@ def _openvino() -> Any:
     return openvino
 
 
+# One OpenVINO Core for the process, as OpenVINO's documentation recommends ("a single Core instance per
+# application"): each Core loads its own copies of the device plugins. A Core per model (as here until 2026-12-08)
+# made hundreds in a test run, and OpenVINO's users report crashes after repeated loads that way
+# (ultralytics/ultralytics#25864).
+_CORE: Any = None
+_CORE_LOCK = threading.Lock()
+
+
+def core() -> Any:
+    """The process's OpenVINO ``Core`` (made on first use)."""
+    global _CORE
+    with _CORE_LOCK:
+        if _CORE is None:
+            _CORE = _openvino().Core()
+        return _CORE
+
+
 def versions(*packages: str) -> list[str]:
     """Installed versions of ``packages`` ("-" for a missing one), read from their metadata without importing."""
     out = []
@@ -171,12 +188,12 @@ class CompiledModel:
         self._bulk_lock = threading.Lock()
 
     def _compile(self, **config: Any) -> Any:
-        core = _openvino().Core()
-        core.set_property({"CACHE_DIR": str(self._xml.parent / "compiled")})
-        model = core.read_model(str(self._xml))
+        model = core().read_model(str(self._xml))
         if self._hint == "bf16":
             fit_bfloat16(model)
-        return core.compile_model(model, "CPU", {"INFERENCE_PRECISION_HINT": self._hint, **self._threads, **config})
+        # The compiled blob's folder is this model's, given per compilation (the Core is shared).
+        return core().compile_model(model, "CPU", {"CACHE_DIR": str(self._xml.parent / "compiled"),
+                                                   "INFERENCE_PRECISION_HINT": self._hint, **self._threads, **config})
 
     def run(self, features: dict[str, np.ndarray]) -> np.ndarray:
         """The first output for one batch of features (only the inputs the model takes are sent)."""

@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 
 from saferag.cache import written_whole
-from saferag.compiled import _openvino, digest, versions
+from saferag.compiled import _openvino, core, digest, versions
 from saferag.errors import QuantizationError
 
 __all__ = ["NATIVE_BF16_FLAGS", "calibration_texts", "cpu_flags", "features_of", "int8_model"]
@@ -69,7 +69,7 @@ def int8_model(xml: Path, tokenize: Tokenize) -> Path:
     except ImportError:
         raise QuantizationError("embed_precision = int8 needs NNCF (pip install 'saferag[int8]'); or choose "
                                 "bfloat16 or float32") from None
-    model = ov.Core().read_model(str(xml))
+    model = core().read_model(str(xml))
     names = [i.get_any_name() for i in model.inputs]
     batches = [tokenize(texts[i:i + _BATCH]) for i in range(0, len(texts), _BATCH)]
     log.info("quantizing the embedder to int8, once on this machine (about a minute on 2 cores)")
